@@ -86,6 +86,8 @@ export interface Manifest {
   services: { order: string[]; health: HealthCheck[] };
   agents?: { file: string; version: string; rollout: RolloutPolicy };
   hooks: Record<string, string>;
+  /** fingerprint of the key that signed bundle.json (claimed; `verify --trust` proves it) */
+  signer?: string;
   /** every other file in the bundle (all but bundle.json and bundle.json.sig) */
   files: Record<string, FileEntry>;
 }

@@ -1,0 +1,91 @@
+/**
+ * Beacon agent, runs on remote hosts:
+ *   BEACON_AGENT_TOKEN=... node agent.js --home <dir> --port <port> [--host 127.0.0.1] [--supervised]
+ * Writes <home>/agent.pid. GET /health -> { status, version }. POST /upgrade (Authorization: Bearer <token>)
+ * { url | path, sha256 } -> verifies, installs releases/<v>, swaps current, answers 202,
+ * then re-execs home/current/agent.js with the same arguments (or, --supervised, exits
+ * 0 so systemd restarts it from current).
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../lib/log.mjs';
+import { HttpError, sendJson, readJson, listen, onShutdown, closeServer } from '../lib/http.mjs';
+import { VERSION } from '../lib/version.mjs';
+import { fetchPackage, UpgradeRefused } from './fetch-package.mjs';
+import { installRelease, AGENT_MAIN } from './release.mjs';
+
+const digest = (s) => createHash('sha256').update(String(s)).digest();
+const tokenMatches = (header, token) => timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+
+async function upgrade(home, body, log) {
+  const expected = String(body.sha256 ?? '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(expected)) throw new UpgradeRefused('BAD_REQUEST', '"sha256" must be 64 hex digits');
+  await mkdir(path.join(home, 'downloads'), { recursive: true });
+  const file = path.join(home, 'downloads', `${randomBytes(6).toString('hex')}.tgz`);
+  try {
+    const actual = await fetchPackage(body, file);
+    if (actual !== expected) throw new UpgradeRefused('SHA256_MISMATCH', `the package sha256 is ${actual}, expected ${expected}`);
+    const version = await installRelease(home, file);
+    log.info('upgrade installed', { from: VERSION, to: version });
+    return version;
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+function reexec(home, supervised, log) {
+  if (supervised) return process.exit(0);
+  const main = path.join(home, 'current', AGENT_MAIN);
+  const child = spawn(process.execPath, [main, ...process.argv.slice(2)], { detached: true, stdio: 'inherit', env: process.env });
+  child.unref();
+  log.info('re-executed', { pid: child.pid, main });
+  process.exit(0);
+}
+
+async function main() {
+  const { values: args } = parseArgs({ options: {
+    home: { type: 'string' }, port: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' },
+    'token-file': { type: 'string' }, supervised: { type: 'boolean', default: false }, 'log-level': { type: 'string', default: 'info' },
+  } });
+  if (!args.home || args.port === undefined) throw new Error('usage: agent.js --home <dir> --port <port> (token in BEACON_AGENT_TOKEN or --token-file)');
+  const token = args['token-file'] ? (await readFile(args['token-file'], 'utf8')).trim() : process.env.BEACON_AGENT_TOKEN;
+  if (!token) throw new Error('no token: set BEACON_AGENT_TOKEN or pass --token-file');
+  const home = path.resolve(args.home);
+  const log = createLogger('agent', args['log-level']);
+  await mkdir(home, { recursive: true });
+  let busy = false;
+
+  const server = http.createServer(async (req, res) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (req.method === 'GET' && pathname === '/health') return sendJson(res, 200, { status: busy ? 'upgrading' : 'ok', version: VERSION });
+      if (req.method !== 'POST' || pathname !== '/upgrade') throw new HttpError(404, `no route ${req.method} ${pathname}`);
+      if (!tokenMatches(req.headers.authorization, token)) throw new HttpError(401, 'missing or wrong bearer token');
+      if (busy) throw new HttpError(409, 'an upgrade is already running');
+      busy = true;
+      const to = await upgrade(home, await readJson(req), log).finally(() => { busy = false; });
+      busy = true; // from here on this process only hands over
+      res.once('finish', () => closeServer(server).then(() => reexec(home, args.supervised, log)));
+      sendJson(res, 202, { status: 'upgrading', from: VERSION, to });
+    } catch (err) {
+      if (err instanceof UpgradeRefused) return sendJson(res, err.status, { error: err.code, message: err.message });
+      if (err instanceof HttpError) return sendJson(res, err.status, { error: err.message });
+      log.error('request failed', { error: err.message });
+      sendJson(res, 500, { error: 'internal error' });
+    }
+  });
+  // the pid file lets an operator (or a test) find the process after a re-exec
+  await writeFile(path.join(home, 'agent.pid'), `${process.pid}\n`);
+  const port = await listen(server, Number(args.port), args.host);
+  log.info('listening', { version: VERSION, port, home });
+  onShutdown(log, () => closeServer(server));
+}
+
+main().catch((err) => {
+  process.stderr.write(`beacon agent: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// The README's main job, on the embedded defaults (SQLite, file store, the built-in
+// process supervisor): build and sign every reference bundle, show what each holds,
+// then take a sandbox manager from a fresh 3.4.2 through the three hops to 4.2.0
+// with the REST service answering between hops. `--keep` leaves the manager running.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const repo = new URL('..', import.meta.url).pathname;
+const keep = process.argv.includes('--keep');
+const work = mkdtempSync(path.join(tmpdir(), 'uphop-demo-'));
+const root = path.join(work, 'manager');
+const out = path.join(work, 'bundles');
+const say = (text) => console.log(`\n\x1b[1m== ${text}\x1b[0m`);
+
+function uphop(...args) {
+  const r = spawnSync(process.execPath, [path.join(repo, 'dist/cli/main.js'), ...args], { stdio: 'inherit', env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });
+  if (r.status !== 0) {
+    console.error(`demo: "uphop ${args.join(' ')}" exited ${r.status}; the sandbox is kept in ${work}`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+const freePort = () => new Promise((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+async function get(port, p) {
+  const res = await fetch(`http://127.0.0.1:${port}${p}`);
+  return res.json();
+}
+
+say('pack the Beacon Manager components (3.4.2, 4.0.1, 4.1.1, 4.2.0)');
+execFileSync(process.execPath, [path.join(repo, 'scripts/pack-components.mjs')], { stdio: 'inherit' });
+
+say('a signing key, and one signed bundle per hop');
+uphop('keygen', '--out', path.join(work, 'keys'));
+uphop('build', '--all', '--project', repo, '--out', out, '--sign-key', path.join(work, 'keys/uphop-signing.key'));
+const pub = path.join(work, 'keys/uphop-signing.pub');
+for (const f of readdirSync(out).sort()) {
+  say(`inspect ${f}`);
+  uphop('inspect', path.join(out, f));
+}
+
+const [restPort, workerPort] = [await freePort(), await freePort()];
+const values = path.join(work, 'values.yaml');
+writeFileSync(values, [
+  'db:', '  client: sqlite', '  connection:', '    filename: var/lib/beacon/beacon.db',
+  'services:', '  driver: process',
+  `rest_port: ${restPort}`, `worker_port: ${workerPort}`, 'agents:', '  token: demo-token', '',
+].join('\n'));
+
+say(`fresh install of 3.4.2 under ${root}`);
+uphop('install', path.join(out, 'beacon-none-to-3.4.2.tar.gz'), '--root', root, '--values', values, '--trust', pub);
+for (let i = 1; i <= 200; i++) {
+  await fetch(`http://127.0.0.1:${restPort}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `Demo item ${i}` }) });
+}
+console.log(`seeded 200 items; /health says ${JSON.stringify(await get(restPort, '/health'))}`);
+
+for (const hop of ['3.4.2-to-4.0.1', '4.0.1-to-4.1.1', '4.1.1-to-4.2.0']) {
+  say(`hop ${hop}`);
+  uphop('install', path.join(out, `beacon-${hop}.tar.gz`), '--root', root, '--trust', pub);
+  const items = await get(restPort, '/items');
+  console.log(`/health: ${JSON.stringify(await get(restPort, '/health'))}`);
+  console.log(`/items: ${items.length} items, first: ${JSON.stringify(items[0])}`);
+}
+
+say('status and history');
+uphop('status', '--root', root);
+uphop('history', '--root', root);
+
+if (keep) {
+  console.log(`\nThe manager keeps running under ${root} (REST on 127.0.0.1:${restPort}).`);
+} else {
+  // stop the sandbox's services (their pidfiles are under var/run) and remove it
+  const run = path.join(root, 'var/run/beacon');
+  for (const f of readdirSync(run)) {
+    const pid = Number(readFileSync(path.join(run, f), 'utf8').split('\n')[0]);
+    try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
+  }
+  rmSync(work, { recursive: true, force: true });
+  console.log('\ndemo done: sandbox stopped and removed (run with --keep to explore it).');
+}

@@ -1,0 +1,40 @@
+/**
+ * Decompressed chunks of a bundle, with zlib's failures turned into refusals.
+ * strict: the gzip trailer (CRC, length) must be there, as for a whole file;
+ * lenient: a stream cut short (a ranged download of the first bytes) yields
+ * what it has, and the tar reader decides whether that was enough.
+ */
+import type { Readable } from 'node:stream';
+import { constants, createGunzip } from 'node:zlib';
+import { failure, isUphopError, messageOf } from '../errors.js';
+import { bundleRefusal } from './refusals.js';
+
+const OUT_CHUNK = 256 * 1024;
+
+export async function* gunzipChunks(source: Readable, label: string, strict: boolean): AsyncGenerator<Buffer> {
+  const gz = createGunzip({ chunkSize: OUT_CHUNK, finishFlush: strict ? constants.Z_FINISH : constants.Z_SYNC_FLUSH });
+  const onSourceError = (e: Error) => gz.destroy(e);
+  source.on('error', onSourceError);
+  source.pipe(gz);
+  try {
+    for await (const chunk of gz) yield chunk as Buffer;
+  } catch (e) {
+    throw zlibRefusal(e, label);
+  } finally {
+    source.unpipe(gz);
+    gz.destroy();
+    source.destroy(); // we may stop early: release the file or connection now
+    source.off('error', onSourceError);
+  }
+}
+
+function zlibRefusal(e: unknown, label: string): Error {
+  if (isUphopError(e)) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'Z_BUF_ERROR') return bundleRefusal.truncated(label, 'the gzip stream ends early');
+  if (code === 'Z_DATA_ERROR') {
+    const msg = messageOf(e);
+    return bundleRefusal.corrupt(label, msg === 'incorrect header check' ? 'it is not gzip-compressed' : `its gzip data is damaged (${msg})`);
+  }
+  return failure('BUNDLE_READ_FAILED', `Cannot read ${label}: ${messageOf(e)}.`, 'Check the file or the connection and try again.', e);
+}

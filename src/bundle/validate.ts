@@ -1,0 +1,131 @@
+/**
+ * Checks bundle.json's shape, so the installer can trust its types: every field
+ * it uses has the right type, every path it names is a safe relative path, and
+ * every bundle file the manifest refers to is listed (hashed) in `files`.
+ * Unknown extra fields are allowed: newer builders may add information.
+ */
+import type { Problem } from '../errors.js';
+import { MANIFEST_FORMAT, MANIFEST_NAME, SIGNATURE_NAME, type Manifest } from './manifest.js';
+import { bundleRefusal } from './refusals.js';
+import { isSafeRelativePath, parentDirs } from './paths.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/; // used as a folder name on the target
+const PERM = /^0?[0-7]{3}$/; // permission bits only: no setuid/setgid/sticky from a bundle
+
+class Checker {
+  readonly problems: Problem[] = [];
+  constructor(private readonly files: Obj) {}
+
+  fail(field: string, message: string): void { this.problems.push({ field, message }); }
+  str(o: Obj, key: string, at: string, pattern?: RegExp): void {
+    const v = o[key];
+    if (typeof v !== 'string' || v === '') this.fail(`${at}.${key}`, 'must be a non-empty string');
+    else if (pattern && !pattern.test(v)) this.fail(`${at}.${key}`, `${JSON.stringify(v)} is not allowed here`);
+  }
+  optStr(o: Obj, key: string, at: string): void { if (o[key] !== undefined) this.str(o, key, at); }
+  strList(v: unknown, at: string): void {
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) this.fail(at, 'must be a list of strings');
+  }
+  oneOf(o: Obj, key: string, at: string, allowed: string[]): void {
+    if (!allowed.includes(o[key] as string)) this.fail(`${at}.${key}`, `must be one of ${allowed.join(', ')}`);
+  }
+  /** a path inside the bundle that `files` lists */
+  ref(o: Obj, key: string, at: string): void {
+    const v = o[key];
+    if (typeof v !== 'string' || !Object.hasOwn(this.files, v)) this.fail(`${at}.${key}`, `${JSON.stringify(v)} is not a file listed in files`);
+  }
+  list(o: Obj, key: string, each: (item: Obj, at: string) => void): void {
+    const v = o[key];
+    if (!Array.isArray(v)) return this.fail(key, 'must be a list');
+    v.forEach((item, i) => (isObj(item) ? each(item, `${key}[${i}]`) : this.fail(`${key}[${i}]`, 'must be an object')));
+  }
+}
+
+function checkFiles(c: Checker, files: Obj): void {
+  for (const [path, entry] of Object.entries(files)) {
+    const at = `files[${JSON.stringify(path)}]`;
+    if (!isSafeRelativePath(path) || path === MANIFEST_NAME || path === SIGNATURE_NAME) c.fail(at, 'is not a safe relative path');
+    else if (parentDirs(path).some((d) => Object.hasOwn(files, d))) c.fail(at, 'lies inside a path that is listed as a file');
+    if (!isObj(entry)) { c.fail(at, 'must be an object'); continue; }
+    if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) c.fail(`${at}.sha256`, 'must be 64 lowercase hex digits');
+    if (!Number.isSafeInteger(entry.size) || (entry.size as number) < 0) c.fail(`${at}.size`, 'must be a byte count');
+    c.str(entry, 'mode', at, PERM);
+  }
+}
+
+function checkBody(c: Checker, m: Obj): void {
+  for (const k of ['from', 'created']) c.str(m, k, 'manifest');
+  c.str(m, 'product', 'manifest', NAME);
+  c.str(m, 'to', 'manifest', NAME);
+  c.optStr(m, 'signer', 'manifest');
+  if (!isObj(m.platform)) c.fail('platform', 'must be an object');
+  else for (const k of ['os', 'arch', 'node', 'modules']) c.str(m.platform, k, 'platform');
+  c.list(m, 'components', (o, at) => {
+    c.str(o, 'name', at, NAME);
+    c.str(o, 'version', at, NAME);
+    c.oneOf(o, 'type', at, ['tarball', 'deb', 'rpm']);
+    c.ref(o, 'file', at);
+    if (o.service === undefined) return;
+    if (!isObj(o.service)) return c.fail(`${at}.service`, 'must be an object');
+    c.strList(o.service.exec, `${at}.service.exec`);
+    if (o.service.env !== undefined && (!isObj(o.service.env) || Object.values(o.service.env).some((v) => typeof v !== 'string')))
+      c.fail(`${at}.service.env`, 'must map names to strings');
+    c.optStr(o.service, 'unit', `${at}.service`);
+  });
+  c.list(m, 'configs', (o, at) => {
+    c.ref(o, 'template', at);
+    if (typeof o.dest !== 'string' || !isSafeRelativePath(o.dest)) c.fail(`${at}.dest`, 'must be a safe relative path');
+    c.str(o, 'mode', at, PERM);
+  });
+  c.list(m, 'migrations', (o, at) => {
+    c.str(o, 'version', at);
+    c.str(o, 'name', at);
+    c.ref(o, 'file', at);
+    c.oneOf(o, 'phase', at, ['pre', 'main', 'post']);
+  });
+  if (!isObj(m.services)) c.fail('services', 'must be an object');
+  else {
+    c.strList(m.services.order, 'services.order');
+    c.list(m.services, 'health', (o, at) => {
+      c.str(o, 'name', `services.${at}`);
+      for (const k of ['http', 'body', 'tcp', 'timeout']) c.optStr(o, k, `services.${at}`);
+      if (o.status !== undefined && !Number.isInteger(o.status)) c.fail(`services.${at}.status`, 'must be an integer');
+      if (o.command !== undefined) c.strList(o.command, `services.${at}.command`);
+    });
+  }
+  if (m.agents !== undefined) {
+    if (!isObj(m.agents)) c.fail('agents', 'must be an object');
+    else {
+      c.ref(m.agents, 'file', 'agents');
+      c.str(m.agents, 'version', 'agents', NAME);
+      if (!isObj(m.agents.rollout)) c.fail('agents.rollout', 'must be an object');
+    }
+  }
+  if (!isObj(m.hooks)) c.fail('hooks', 'must be an object');
+  else for (const k of Object.keys(m.hooks)) c.ref(m.hooks, k, 'hooks');
+}
+
+/** parses bundle.json's bytes and checks them; refusals name the bundle (label) */
+export function parseManifest(bytes: Buffer, label: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw bundleRefusal.badManifest(label, `it is not JSON (${(e as Error).message})`);
+  }
+  if (!isObj(value)) throw bundleRefusal.badManifest(label, 'it is not a JSON object');
+  if (typeof value.format !== 'number') throw bundleRefusal.badManifest(label, 'its format field is missing', [{ field: 'format', message: 'must be a number' }]);
+  if (value.format !== MANIFEST_FORMAT) throw bundleRefusal.unsupportedFormat(label, value.format, MANIFEST_FORMAT);
+  const files = isObj(value.files) ? value.files : {};
+  const c = new Checker(files);
+  if (!isObj(value.files)) c.fail('files', 'must be an object');
+  checkFiles(c, files);
+  checkBody(c, value);
+  if (c.problems.length) {
+    const first = c.problems[0];
+    throw bundleRefusal.badManifest(label, `${first.field} ${first.message}${c.problems.length > 1 ? ` (and ${c.problems.length - 1} more problem(s))` : ''}`, c.problems);
+  }
+  return value as unknown as Manifest;
+}

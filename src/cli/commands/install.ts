@@ -1,0 +1,63 @@
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import type { CommandDef } from '../command.js';
+import { install, type InstallResult } from '../../install/index.js';
+import { PREFLIGHT_NAMES } from '../../install/preflight.js';
+import { parseDuration } from '../../spec/duration.js';
+import { usageError } from '../../errors.js';
+import { fmtMs } from '../format.js';
+
+export const rootOption = (y: Argv) => y.option('root', { type: 'string', default: '/', describe: 'the manager root (everything lives under it)' });
+
+interface Opts {
+  bundle: string; root: string; values?: string; dryRun: boolean; trust?: string; allowUnsigned: boolean; rollback: boolean;
+  notify?: string; ignorePreflight?: string[]; stopTimeout: string;
+}
+
+export const installCommand: CommandDef<Opts, InstallResult> = {
+  name: 'install',
+  command: 'install <bundle>',
+  describe: 'Apply a bundle in place: verify, preflight, migrate, restart, check health; roll back on failure',
+  builder: (y) =>
+    rootOption(y)
+      .positional('bundle', { type: 'string', demandOption: true, describe: 'bundle .tar.gz or its extracted folder' })
+      .option('values', { type: 'string', describe: 'site values (YAML); required on a fresh install, kept in etc/<product>/values.yaml' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print every step, file, migration and config; change nothing' })
+      .option('trust', { type: 'string', describe: "the publisher's public key the bundle must be signed with" })
+      .option('allow-unsigned', { type: 'boolean', default: false, describe: 'accept a bundle without a checked signature' })
+      .option('rollback', { type: 'boolean', default: true, describe: 'roll back automatically on failure (--no-rollback leaves it for resume/rollback)' })
+      .option('notify', { type: 'string', describe: 'URL to POST JSON events to (Slack-compatible text)' })
+      .option('ignore-preflight', { type: 'string', array: true, choices: PREFLIGHT_NAMES, describe: 'skip an advisory preflight check (disk, hook)' })
+      .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service may take to stop before it is killed' }),
+  async run(o, ctx) {
+    const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
+    if (o.notify && !/^https?:\/\//.test(o.notify)) throw usageError('USAGE', `--notify needs an http(s) URL, not "${o.notify}".`, 'Example: --notify https://hooks.slack.com/services/...');
+    const result = await install({
+      bundle: abs(o.bundle)!, root: abs(o.root)!, values: abs(o.values), dryRun: o.dryRun, trust: abs(o.trust), allowUnsigned: o.allowUnsigned,
+      noRollback: !o.rollback, notify: o.notify, ignorePreflight: o.ignorePreflight, stopTimeoutMs: parseDuration(o.stopTimeout), emit: ctx.emit,
+    });
+    return { result };
+  },
+  human: (r) => installText(r),
+};
+
+export function installText(r: InstallResult): string {
+  if (r.outcome !== 'dry-run' || !r.plan) return `${r.message} (${fmtMs(r.ms)})${configNotes(r)}`;
+  const p = r.plan;
+  return [
+    `dry run of ${r.bundle}: ${r.from} -> ${r.to}`,
+    `steps: ${p.steps.join(' -> ')}`,
+    'packages:', ...p.components.map((c) => `  ${c.name} ${c.from ?? '(new)'} -> ${c.to}  (${c.file})`),
+    'migrations:', ...(p.migrations.length ? p.migrations.map((m) => `  ${m.phase.padEnd(4)} ${m.name}`) : ['  none pending']),
+    'configs:', ...p.configs.map((c) => `  ${c.dest}: ${c.action}`),
+    `stop: ${p.stop.join(', ') || 'none'}; start: ${p.start.join(', ') || 'none'}`,
+    ...p.health.map((h) => `health ${h}`),
+    `agents: ${p.agents ? `upgrade to ${p.agents.version} after the manager is healthy` : 'none'}`,
+    r.message,
+  ].join('\n');
+}
+
+const configNotes = (r: InstallResult) => {
+  const kept = r.configs.filter((c) => c.action === 'kept-site-edit');
+  return kept.length ? '\n' + kept.map((c) => `note: kept your edited ${c.dest}; the new version is ${c.newFile}`).join('\n') : '';
+};

@@ -1,0 +1,8 @@
+/** The commands the bundled installer carries: what a customer runs on the manager. */
+import type { CommandDef } from '../command.js';
+import { verifyCommand } from './verify.js';
+import { inspectCommand } from './inspect.js';
+import { installCommand } from './install.js';
+import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from './manage.js';
+
+export const INSTALLER_COMMANDS: CommandDef[] = [installCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, verifyCommand, inspectCommand];

@@ -1,0 +1,61 @@
+/** status, history, resume, rollback: the commands that read or repair a manager. */
+import path from 'node:path';
+import type { CommandDef } from '../command.js';
+import { status, history, type StatusReport } from '../../install/status.js';
+import { resumeInstall } from '../../install/resume.js';
+import { rollback, type RollbackResult } from '../../install/rollback.js';
+import type { InstallResult } from '../../install/index.js';
+import type { HopRecord } from '../../install/state.js';
+import { rootOption, installText } from './install.js';
+import { fmtMs, table } from '../format.js';
+
+interface RootOpts { root: string; notify?: string }
+const rootOf = (o: RootOpts, cwd: string) => path.resolve(cwd, o.root);
+
+export const statusCommand: CommandDef<RootOpts, StatusReport> = {
+  name: 'status',
+  command: 'status',
+  describe: 'Say which state the manager is in and what to run next',
+  builder: rootOption,
+  run: async (o, ctx) => ({ result: await status({ root: rootOf(o, ctx.cwd) }) }),
+  human: (s) =>
+    [
+      s.state === 'not-installed' ? `nothing installed under ${s.root}` : `${s.product} ${s.version} under ${s.root}: ${s.state}`,
+      ...s.services.map((x) => `  service ${x.name}: ${x.status}`),
+      ...(s.interrupted ? [`install of ${s.interrupted.bundle} ${s.interrupted.rollingBack ? 'was rolling back' : 'stopped'} at step "${s.interrupted.lastStep}"${s.interrupted.failed ? `: ${s.interrupted.failed}` : ''}`] : []),
+      ...(s.lock ? [`install of ${s.lock.bundle} running (pid ${s.lock.pid}, since ${s.lock.since})`] : []),
+      ...(s.next ? [`next: ${s.next}`] : []),
+    ].join('\n'),
+};
+
+export const historyCommand: CommandDef<RootOpts, { root: string; hops: HopRecord[] }> = {
+  name: 'history',
+  command: 'history',
+  describe: 'List the hops applied to this manager',
+  builder: rootOption,
+  run: async (o, ctx) => ({ result: await history({ root: rootOf(o, ctx.cwd) }) }),
+  human: (h) =>
+    h.hops.length
+      ? table([['started', 'from', 'to', 'result', 'took'], ...h.hops.map((x) => [x.started, x.from, x.to, x.result, x.ms === undefined ? '' : fmtMs(x.ms)])])
+      : `no hops recorded under ${h.root}`,
+};
+
+const withNotify = (y: Parameters<typeof rootOption>[0]) => rootOption(y).option('notify', { type: 'string', describe: 'URL to POST JSON events to' });
+
+export const resumeCommand: CommandDef<RootOpts, InstallResult> = {
+  name: 'resume',
+  command: 'resume',
+  describe: 'Finish an interrupted install from its journal',
+  builder: withNotify,
+  run: async (o, ctx) => ({ result: await resumeInstall({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
+  human: installText,
+};
+
+export const rollbackCommand: CommandDef<RootOpts, RollbackResult> = {
+  name: 'rollback',
+  command: 'rollback',
+  describe: 'Return to the previous version: undo an interrupted install, or the last hop',
+  builder: withNotify,
+  run: async (o, ctx) => ({ result: await rollback({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
+  human: (r) => `${r.message} (${fmtMs(r.ms)})`,
+};

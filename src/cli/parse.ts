@@ -1,0 +1,43 @@
+/**
+ * Argument parsing only: turns argv into { command, options } without running
+ * anything, so parsing can be tested on its own, table-driven.
+ */
+import yargs from 'yargs';
+import { usageError } from '../errors.js';
+import type { CommandDef } from './command.js';
+
+export interface Parsed {
+  command?: CommandDef;
+  options: Record<string, unknown>;
+  /** --help / --version printed text instead of a command */
+  output?: string;
+}
+
+export async function parseArgs(argv: string[], commands: CommandDef[], version = '0.0.0'): Promise<Parsed> {
+  let chosen: CommandDef | undefined;
+  let output = '';
+  const y = yargs(argv)
+    .scriptName('uphop')
+    .usage('uphop <command> [options]\n\nSelf-contained, version-hop-specific upgrade bundles.')
+    .option('json', { type: 'boolean', default: false, describe: 'print machine-readable results (JSON lines for progress)' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'add detail to errors and progress' })
+    .strict()
+    .demandCommand(1, 'Name a command: uphop --help lists them.')
+    .recommendCommands()
+    .exitProcess(false)
+    .version(version)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? usageError('USAGE', msg, 'Run uphop <command> --help for the options.');
+    });
+  for (const def of commands) {
+    y.command(def.command, def.describe, def.builder, () => {
+      chosen = def;
+    });
+  }
+  const options = (await y.parseAsync(argv, {}, (_err, _argv, out) => {
+    output = out;
+  })) as Record<string, unknown>;
+  if (!chosen) return { options, output };
+  return { command: chosen, options };
+}

@@ -1,0 +1,43 @@
+/** --dry-run: every step with what it would do, computed without changing anything. */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { exists } from '../drivers/fsutil.js';
+import type { InstallContext } from './context.js';
+import { renderConfigs, underRoot } from './steps/configs.js';
+import { runnerOf } from './steps/migrate.js';
+import { INSTALL_STEPS } from './steps/index.js';
+import { healthChecks, serviceSpecs } from './units.js';
+
+export interface DryRunPlan {
+  steps: string[];
+  components: { name: string; from?: string; to: string; file: string }[];
+  migrations: { name: string; phase: string }[];
+  configs: { dest: string; action: 'write' | 'unchanged' | 'keep-site-edit (new one as .new)' }[];
+  stop: string[];
+  start: string[];
+  health: string[];
+  agents: { version: string; rollout: unknown } | null;
+}
+
+export async function dryRunPlan(ctx: InstallContext): Promise<DryRunPlan> {
+  const m = ctx.manifest;
+  const pending = m.migrations.length ? await runnerOf(ctx).pending() : [];
+  const configs: DryRunPlan['configs'] = [];
+  for (const c of await renderConfigs(ctx)) {
+    const file = underRoot(ctx, c.dest);
+    if (!(await exists(file))) { configs.push({ dest: c.dest, action: 'write' }); continue; }
+    const current = createHash('sha256').update(await readFile(file)).digest('hex');
+    const action = current === c.hash ? 'unchanged' : current !== ctx.prev?.configs[c.dest] ? 'keep-site-edit (new one as .new)' : 'write';
+    configs.push({ dest: c.dest, action });
+  }
+  return {
+    steps: ['verify', 'preflight', 'lock', ...INSTALL_STEPS.map((s) => s.name), 'unlock', 'notify'],
+    components: m.components.map((c) => ({ name: c.name, from: ctx.prev?.components[c.name]?.version, to: c.version, file: c.file })),
+    migrations: pending.map((p) => ({ name: p.name, phase: p.phase })),
+    configs,
+    stop: serviceSpecs(ctx, 'old').reverse().map((s) => s.name),
+    start: serviceSpecs(ctx, 'new').map((s) => s.name),
+    health: healthChecks(ctx, 'new').map((h) => `${h.name}: ${h.http ?? h.tcp ?? h.command?.join(' ')}`),
+    agents: m.agents ? { version: m.agents.version, rollout: m.agents.rollout } : null,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * `uphop install <bundle>`: verify -> versions -> preflight -> lock -> the
+ * journaled steps -> history -> unlock. Returns what happened; throws a
+ * UphopError (exit 1 after an automatic rollback, 2 for bad input, 3 refusals).
+ */
+import path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { refusal, usageError } from '../errors.js';
+import { silent, type Emit } from '../events.js';
+import { validateValues } from '../spec/values.js';
+import { acquireBundle } from './acquire.js';
+import { createContext, type ConfigOutcome, type InstallContext, type InstallOptions } from './context.js';
+import { findInterrupted } from './interrupted.js';
+import { Journal } from './journal.js';
+import { layout, type Layout } from './layout.js';
+import { acquireLock } from './lock.js';
+import { createNotifier } from './notify.js';
+import { preflight } from './preflight.js';
+import { dryRunPlan, type DryRunPlan } from './dry-run.js';
+import { finish, rolledBackError, runInstallSteps, type StepReport } from './run.js';
+import { readState, type InstalledState } from './state.js';
+import { readValuesFile, type Values } from './values.js';
+import { checkVersions } from './versions.js';
+import { resumeInstall } from './resume.js';
+
+export interface InstallResult {
+  outcome: 'installed' | 'nothing-to-do' | 'dry-run';
+  bundle: string;
+  product: string;
+  from: string;
+  to: string;
+  ms: number;
+  message: string;
+  steps: StepReport[];
+  configs: ConfigOutcome[];
+  plan?: DryRunPlan;
+}
+
+export type InstallRequest = InstallOptions & { bundle: string; emit?: Emit };
+
+export async function install(req: InstallRequest): Promise<InstallResult> {
+  const t0 = Date.now();
+  const root = path.resolve(req.root);
+  const L = layout(root);
+  const steps: StepReport[] = [];
+  const emit = recordSteps(req.emit ?? silent, steps);
+  const got = await acquireBundle(req.bundle, L, { trust: req.trust, allowUnsigned: req.allowUnsigned, emit, dryRun: req.dryRun });
+  try {
+    const m = got.manifest;
+    const pending = await findInterrupted(L);
+    if (pending && pending.id !== got.id) {
+      throw refusal('INSTALL_INTERRUPTED', `An install of ${pending.id} was interrupted at step "${pending.begun.at(-1)}".`, `Finish it with "uphop resume${rootFlag(root)}" or undo it with "uphop rollback${rootFlag(root)}" first.`);
+    }
+    if (pending && !req.dryRun) return await resumeInstall({ root, emit: req.emit, notify: req.notify });
+    const prev = await readState(L.state);
+    const verdict = checkVersions(m, prev, root);
+    const base = { bundle: got.id, product: m.product, from: prev?.version ?? 'none', to: m.to, steps, configs: [] as ConfigOutcome[] };
+    if (verdict.action === 'nothing-to-do') return { ...base, outcome: 'nothing-to-do', ms: Date.now() - t0, message: `${verdict.reason}: nothing to do.` };
+    const values = await loadValues(req, L, m.product, prev);
+    const notifier = createNotifier(req.notify, { bundle: got.id, from: base.from, to: m.to }, emit);
+    const ctx = createContext({ opts: { ...req, root }, L, emit: notifier.emit, manifest: m, bundleDir: got.dir, id: got.id, prev, values });
+    try {
+      await timedStep(ctx, 'preflight', () => preflight(ctx));
+      if (req.dryRun) return { ...base, outcome: 'dry-run', ms: Date.now() - t0, plan: await dryRunPlan(ctx), message: `dry run: nothing was changed.` };
+      await acquireLock(L.lock, got.id, emit);
+      const journal = await Journal.open(L.journal(got.id));
+      await journal.write({ step: 'install', status: 'begin', options: journalOptions(req, root), prev: prev ?? null });
+      notifier.send('started', `installing ${m.product} ${base.from} -> ${m.to}`);
+      const started = new Date();
+      const r = await runInstallSteps(ctx, journal, new Set());
+      await finish(ctx, r, started, notifier);
+      if (r.outcome === 'rolled-back') throw rolledBackError(ctx, r);
+      return { ...base, outcome: 'installed', ms: Date.now() - t0, configs: ctx.configs, message: `${m.product} ${base.from} -> ${m.to} installed and healthy.` };
+    } finally {
+      await ctx.close();
+    }
+  } finally {
+    if (got.temp) await rm(got.temp, { recursive: true, force: true });
+  }
+}
+
+const rootFlag = (root: string) => (root === '/' ? '' : ` --root ${root}`);
+
+/** what resume needs to rebuild the same context; no secrets (values stay in their file) */
+const journalOptions = (req: InstallRequest, root: string) => ({
+  root, values: req.values && path.resolve(req.values), trust: req.trust && path.resolve(req.trust), allowUnsigned: !!req.allowUnsigned,
+  noRollback: !!req.noRollback, notify: req.notify, ignorePreflight: req.ignorePreflight, stopTimeoutMs: req.stopTimeoutMs,
+});
+
+export async function loadValues(req: Pick<InstallOptions, 'values'>, L: Layout, product: string, prev: InstalledState | undefined): Promise<Values> {
+  if (!req.values && !prev) throw usageError('VALUES_REQUIRED', 'A fresh install needs the site values.', 'Pass --values FILE (database, service driver, ports; see docs/values.md).');
+  return readSiteValues(req.values ? path.resolve(req.values) : L.values(product));
+}
+
+export async function readSiteValues(file: string): Promise<Values> {
+  const values = await readValuesFile(file);
+  const problems = validateValues(values, file);
+  if (problems.length) throw usageError('VALUES_INVALID', `${problems.length} problem(s) in ${file}.`, 'Fix the values listed above.', problems);
+  return values;
+}
+
+export async function timedStep(ctx: InstallContext, name: string, fn: () => Promise<string | void>) {
+  const t = Date.now();
+  ctx.emit({ type: 'step', step: name, status: 'begin' });
+  try {
+    const detail = await fn();
+    ctx.emit({ type: 'step', step: name, status: 'end', ms: Date.now() - t, detail: detail || undefined });
+  } catch (e) {
+    ctx.emit({ type: 'step', step: name, status: 'fail', ms: Date.now() - t, detail: (e as Error).message });
+    throw e;
+  }
+}
+
+export function recordSteps(emit: Emit, into: StepReport[]): Emit {
+  return (e) => {
+    if (e.type === 'step' && e.status !== 'begin') into.push({ step: String(e.step), status: String(e.status), ms: e.ms as number | undefined, detail: e.detail as string | undefined });
+    emit(e);
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Checks made before any change. Version checks can never be skipped; the others
+ * that only advise (disk headroom, the bundle's own preflight hook) can be passed
+ * with --ignore-preflight NAME. All failures are reported together (exit 3).
+ */
+import { execFile } from 'node:child_process';
+import { statfs } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { refusal, isUphopError, messageOf, type Problem } from '../errors.js';
+import { checkReachable } from '../drivers/db/connect.js';
+import type { InstallContext } from './context.js';
+import { runnerOf } from './steps/migrate.js';
+import { lockOwnerAlive, readLock } from './lock.js';
+
+interface Check {
+  name: string;
+  ignorable: boolean;
+  run(ctx: InstallContext): Promise<Problem | undefined | void>;
+}
+
+const problem = (message: string, hint: string): Problem => ({ message, hint });
+
+const CHECKS: Check[] = [
+  {
+    name: 'platform',
+    ignorable: false,
+    async run(ctx) {
+      const p = ctx.manifest.platform;
+      if (p.os !== process.platform || p.arch !== process.arch) return problem(`the bundle was built for ${p.os}/${p.arch}, this manager is ${process.platform}/${process.arch}`, 'use the bundle built for this platform');
+      if (p.modules !== process.versions.modules) return problem(`the bundle's installer needs node ABI ${p.modules}, this node (${process.version}) has ABI ${process.versions.modules}`, 'run it with the Node.js major version the bundle was built with, or ask for a bundle built for this one');
+    },
+  },
+  {
+    name: 'lock',
+    ignorable: false,
+    async run(ctx) {
+      const held = await readLock(ctx.L.lock);
+      if (held && (await lockOwnerAlive(held))) return problem(`another uphop (pid ${held.pid}, installing ${held.bundle}) holds ${ctx.L.lock}`, 'wait for it to finish; uphop status shows its progress');
+    },
+  },
+  {
+    name: 'disk',
+    ignorable: true,
+    async run(ctx) {
+      const bytes = Object.values(ctx.manifest.files).reduce((n, f) => n + f.size, 0);
+      // unpacked releases, backups of configs and DB: three times the bundle is a conservative floor
+      const need = bytes * 3 + 64 * 1024 * 1024;
+      const s = await statfs(ctx.root);
+      const free = s.bavail * s.bsize;
+      if (free < need) return problem(`only ${mb(free)} MiB free under ${ctx.root}, the install needs about ${mb(need)} MiB`, 'free some space, or pass --ignore-preflight disk if you know it fits');
+    },
+  },
+  {
+    name: 'database',
+    ignorable: false,
+    async run(ctx) {
+      if (!ctx.manifest.migrations.length && !ctx.values.db) return;
+      await checkReachable(ctx.db());
+    },
+  },
+  {
+    name: 'drift',
+    ignorable: false,
+    async run(ctx) {
+      if (ctx.manifest.migrations.length) await runnerOf(ctx).checkDrift();
+    },
+  },
+  {
+    name: 'hook',
+    ignorable: true,
+    async run(ctx) {
+      const hook = ctx.manifest.hooks.preflight;
+      if (!hook) return;
+      try {
+        await promisify(execFile)(path.join(ctx.bundleDir, hook), [], { env: { ...process.env, UPHOP_ROOT: ctx.root, UPHOP_FROM: ctx.fromVersion, UPHOP_TO: ctx.manifest.to }, timeout: 120_000 });
+      } catch (e) {
+        const out = ((e as { stderr?: string; stdout?: string }).stderr || (e as { stdout?: string }).stdout || messageOf(e)).trim().split('\n').slice(-3).join(' ');
+        return problem(`the bundle's preflight hook ${hook} refused: ${ctx.scrub(out)}`, 'fix what it reports, or pass --ignore-preflight hook');
+      }
+    },
+  },
+];
+
+export const PREFLIGHT_NAMES = CHECKS.map((c) => c.name);
+
+const mb = (n: number) => Math.floor(n / 1024 / 1024);
+
+export async function preflight(ctx: InstallContext): Promise<string> {
+  const ignored = new Set(ctx.opts.ignorePreflight ?? []);
+  const failed: { problem: Problem; error?: Error }[] = [];
+  const passed: string[] = [];
+  for (const check of CHECKS) {
+    if (check.ignorable && ignored.has(check.name)) {
+      ctx.emit({ type: 'log', level: 'warn', message: `preflight check "${check.name}" skipped (--ignore-preflight)` });
+      continue;
+    }
+    try {
+      const p = await check.run(ctx);
+      if (p) failed.push({ problem: { field: check.name, ...p } });
+      else passed.push(check.name);
+    } catch (e) {
+      if (!isUphopError(e)) throw e;
+      failed.push({ problem: { field: check.name, message: e.message, hint: e.hint }, error: e });
+    }
+  }
+  if (failed.length === 1) {
+    const { problem: p, error } = failed[0];
+    // one failure keeps its own code (DB_UNREACHABLE, MIGRATION_DRIFT, ...) for scripts
+    throw error ?? refusal(`PREFLIGHT_${p.field!.toUpperCase()}`, `Preflight check "${p.field}" failed: ${p.message}; nothing was changed.`, p.hint);
+  }
+  if (failed.length) throw refusal('PREFLIGHT_FAILED', `${failed.length} preflight checks failed; nothing was changed.`, 'Fix each problem listed above.', { problems: failed.map((f) => f.problem) });
+  return `passed: ${passed.join(', ')}`;
+}

@@ -1,0 +1,36 @@
+/** `uphop resume`: finish an interrupted install from its journal. */
+import path from 'node:path';
+import { refusal, usageError } from '../errors.js';
+import { silent, type Emit } from '../events.js';
+import { findInterrupted } from './interrupted.js';
+import { Journal } from './journal.js';
+import { layout } from './layout.js';
+import { acquireLock } from './lock.js';
+import { reopen } from './reopen.js';
+import { finish, rolledBackError, runInstallSteps } from './run.js';
+import type { InstallResult } from './index.js';
+import { recordSteps } from './index.js';
+import type { StepReport } from './run.js';
+
+export async function resumeInstall(req: { root: string; emit?: Emit; notify?: string }): Promise<InstallResult> {
+  const t0 = Date.now();
+  const L = layout(path.resolve(req.root));
+  const steps: StepReport[] = [];
+  const emit = recordSteps(req.emit ?? silent, steps);
+  const pending = await findInterrupted(L);
+  if (!pending) throw usageError('NOTHING_TO_RESUME', `No interrupted install under ${L.root}.`, 'uphop status shows the state of the manager.');
+  if (pending.undoing) throw refusal('ROLLBACK_IN_PROGRESS', `A rollback of ${pending.id} began and did not finish.`, `Finish it with "uphop rollback${L.root === '/' ? '' : ` --root ${L.root}`}".`);
+  const { ctx, notifier } = await reopen(L, pending.id, pending, emit, req.notify);
+  try {
+    await acquireLock(L.lock, pending.id, emit);
+    emit({ type: 'log', level: 'info', message: `resuming ${pending.id} after "${pending.begun.at(-1)}"` });
+    const journal = await Journal.open(pending.file);
+    const r = await runInstallSteps(ctx, journal, pending.ended);
+    await finish(ctx, r, new Date(t0), notifier);
+    if (r.outcome === 'rolled-back') throw rolledBackError(ctx, r);
+    const m = ctx.manifest;
+    return { outcome: 'installed', bundle: pending.id, product: m.product, from: ctx.fromVersion, to: m.to, ms: Date.now() - t0, steps, configs: ctx.configs, message: `${m.product} ${ctx.fromVersion} -> ${m.to} installed and healthy (resumed).` };
+  } finally {
+    await ctx.close();
+  }
+}

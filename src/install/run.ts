@@ -1,0 +1,55 @@
+/**
+ * The part install, resume and rollback share: hold the lock, run (or undo) the
+ * journaled steps, then write the outcome to history and release the lock.
+ */
+import { failure, type UphopError } from '../errors.js';
+import type { InstallContext } from './context.js';
+import { applySteps, undoSteps, type EngineResult } from './engine.js';
+import { Journal } from './journal.js';
+import { releaseLock } from './lock.js';
+import type { Notifier } from './notify.js';
+import { readState, writeState, type HopRecord } from './state.js';
+import { INSTALL_STEPS } from './steps/index.js';
+
+export interface StepReport { step: string; status: string; ms?: number; detail?: string }
+
+export async function finish(ctx: InstallContext, r: EngineResult, started: Date, notifier: Notifier): Promise<void> {
+  const record: HopRecord = {
+    bundle: ctx.id,
+    from: ctx.fromVersion,
+    to: ctx.manifest.to,
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    result: r.outcome === 'done' ? 'succeeded' : 'rolled-back',
+    ms: Date.now() - started.getTime(),
+    ...(r.error ? { error: r.error.message } : {}),
+  };
+  const state = await readState(ctx.L.state);
+  if (state) await writeState(ctx.L.state, { ...state, history: [...state.history, record] });
+  await releaseLock(ctx.L.lock);
+  await ctx.close();
+  if (r.outcome === 'done') notifier.send('succeeded', `${ctx.manifest.product} is now ${ctx.manifest.to}`);
+  else notifier.send('rolled-back', `failed at "${r.failedStep}" (${r.error?.message}); back on ${ctx.fromVersion}`, { step: r.failedStep });
+  await notifier.flush();
+}
+
+export function rolledBackError(ctx: InstallContext, r: EngineResult): UphopError {
+  const back = ctx.fromVersion === 'none' ? 'the manager is back to nothing installed' : `${ctx.manifest.product} ${ctx.fromVersion} is running again and healthy`;
+  return failure(r.error?.code ?? 'INSTALL_FAILED', `The install failed at step "${r.failedStep}": ${r.error?.message.replace(/\.$/, '')}; it was rolled back and ${back}.`, r.error?.hint ?? 'Fix the cause and run the install again.');
+}
+
+export async function runInstallSteps(ctx: InstallContext, journal: Journal, ended: Set<string>): Promise<EngineResult> {
+  try {
+    return await applySteps(INSTALL_STEPS, ctx, journal, ended);
+  } finally {
+    await journal.close();
+  }
+}
+
+export async function undoInstallSteps(ctx: InstallContext, journal: Journal, begun: string[], undone: Set<string>): Promise<void> {
+  try {
+    await undoSteps(INSTALL_STEPS.filter((s) => begun.includes(s.name) && !undone.has(s.name)), ctx, journal);
+  } finally {
+    await journal.close();
+  }
+}

@@ -1,0 +1,47 @@
+/** Stop the old services, start the new ones, check health: with the undo of each. */
+import { runHealthChecks } from '../../drivers/health.js';
+import { fmtList } from './util.js';
+import type { InstallContext } from '../context.js';
+import type { InstallStep } from '../step.js';
+import { healthChecks, serviceSpecs, type Side } from '../units.js';
+
+const stopTimeout = (ctx: InstallContext) => ({ timeoutMs: ctx.opts.stopTimeoutMs ?? 15_000 });
+
+export async function stopAll(ctx: InstallContext, side: Side): Promise<string[]> {
+  const specs = serviceSpecs(ctx, side).reverse();
+  for (const s of specs) await ctx.services.stop(s, stopTimeout(ctx));
+  return specs.map((s) => s.name);
+}
+
+export async function startAll(ctx: InstallContext, side: Side): Promise<string[]> {
+  const specs = serviceSpecs(ctx, side);
+  for (const s of specs) await ctx.services.start(s);
+  return specs.map((s) => s.name);
+}
+
+export async function checkHealth(ctx: InstallContext, side: Side): Promise<string> {
+  const checks = healthChecks(ctx, side);
+  const results = await runHealthChecks(checks, { emit: ctx.emit });
+  return fmtList(results.map((r) => `${r.name} ${r.observation}`));
+}
+
+export const stopServices: InstallStep = {
+  name: 'stop services',
+  apply: async (ctx) => fmtList(await stopAll(ctx, 'old')),
+  // the old version comes back only after every later step was undone, so its services start last
+  undo: async (ctx) => {
+    const started = await startAll(ctx, 'old');
+    if (started.length) return `${fmtList(started)}; ${await checkHealth(ctx, 'old')}`;
+  },
+};
+
+export const startServices: InstallStep = {
+  name: 'start services',
+  apply: async (ctx) => fmtList(await startAll(ctx, 'new')),
+  undo: async (ctx) => fmtList(await stopAll(ctx, 'new')),
+};
+
+export const healthCheck: InstallStep = {
+  name: 'health checks',
+  apply: (ctx) => checkHealth(ctx, 'new'),
+};

@@ -1,0 +1,1 @@
+export const fmtList = (items: string[]) => (items.length ? items.join(', ') : 'none');

@@ -1,0 +1,59 @@
+/**
+ * Site values: given with --values on a fresh install, kept (0600) in
+ * etc/<product>/values.yaml, read from there afterwards. Secrets never reach logs:
+ * `redact` is applied to anything derived from values before it is emitted.
+ */
+import { copyFile, mkdir, readFile, chmod } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { messageOf, usageError } from '../errors.js';
+
+export type Values = Record<string, unknown>;
+
+export async function readValuesFile(file: string): Promise<Values> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw usageError('VALUES_UNREADABLE', `Cannot read the values file ${file}: ${messageOf(e)}.`, 'Pass --values FILE with the site values (see docs/values.md).');
+  }
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(text);
+  } catch (e) {
+    throw usageError('VALUES_INVALID', `${file} is not valid YAML: ${messageOf(e).split('\n')[0]}.`, 'Fix the YAML syntax.');
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw usageError('VALUES_INVALID', `${file} must hold a YAML mapping of site values.`, 'See docs/values.md for the keys.');
+  return parsed as Values;
+}
+
+/** keep a copy of the given values file as the manager's own (only owner may read: it holds secrets) */
+export async function keepValues(from: string, dest: string): Promise<void> {
+  if (path.resolve(from) === path.resolve(dest)) return;
+  await mkdir(path.dirname(dest), { recursive: true });
+  await copyFile(from, dest);
+  await chmod(dest, 0o600);
+}
+
+const SECRET = /pass(word)?|secret|token|key|credential/i;
+
+/** a deep copy with every secret-looking value replaced */
+export function redact<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(redact) as T;
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET.test(k) && x !== '' && x != null ? '***' : redact(x)])) as T;
+  }
+  return v;
+}
+
+/** replaces every occurrence of a secret value inside free text (DB error messages echo them) */
+export function scrub(text: string, values: Values): string {
+  const secrets: string[] = [];
+  const walk = (v: unknown, key = '') => {
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+    else if (typeof v === 'string' && v.length >= 4 && SECRET.test(key)) secrets.push(v);
+  };
+  walk(values);
+  return secrets.reduce((t, s) => t.split(s).join('***'), text);
+}

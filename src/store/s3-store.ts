@@ -1,0 +1,151 @@
+/**
+ * s3://bucket/prefix on any S3-compatible endpoint. Checksums are computed only
+ * when an operation requires them: the SDK's default aws-chunked trailers are
+ * not understood by many S3-compatible servers (s3rver, older MinIO, Ceph).
+ */
+import {
+  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import { checkKey } from './keys.js';
+import { objectMissing } from './errors.js';
+import { isNotFound, s3Error } from './s3-errors.js';
+import type { GetOptions, ObjectInfo, PutBody, PutOptions, Store, StoreOptions } from './types.js';
+
+export interface S3Location {
+  bucket: string;
+  prefix: string;
+}
+
+export class S3Store implements Store {
+  private readonly client: S3Client;
+  private readonly endpoint?: string;
+  private probed?: Promise<void>;
+
+  constructor(readonly url: string, private readonly loc: S3Location, opts: StoreOptions = {}) {
+    const env = opts.env ?? process.env;
+    // uphop supports Node 20 on purpose (air-gapped hosts); the SDK's upgrade nag would garble CLI output
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    this.endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+    const envCreds = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
+      : undefined;
+    this.client = new S3Client({
+      endpoint: this.endpoint,
+      // S3-compatible servers rarely have a region; AWS proper resolves it from the profile
+      region: opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (this.endpoint ? 'us-east-1' : undefined),
+      // custom endpoints (MinIO, Ceph, s3rver) are addressed path-style unless told otherwise
+      forcePathStyle: opts.pathStyle ?? (env.AWS_S3_FORCE_PATH_STYLE ? env.AWS_S3_FORCE_PATH_STYLE === 'true' : !!this.endpoint),
+      credentials: opts.credentials ?? envCreds,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  private full(key: string) {
+    checkKey(key);
+    return this.loc.prefix ? `${this.loc.prefix}/${key}` : key;
+  }
+
+  private fail(e: unknown, key?: string) {
+    return s3Error(e, { url: this.url, bucket: this.loc.bucket, key, endpoint: this.endpoint });
+  }
+
+  /**
+   * HEAD answers carry no error body, so a 404 cannot tell "no such key" from
+   * "no such bucket" and a 403 cannot tell bad credentials from a missing grant.
+   * One tiny ranged GET on first use (of the catalog, which usually exists) gets
+   * an error body that tells them apart. GET rather than LIST: object-only grants
+   * are common, and s3rver cannot paginate listings.
+   */
+  private probe(): Promise<void> {
+    this.probed ??= this.client
+      .send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full('catalog.json'), Range: 'bytes=0-0' }))
+      .then((r) => { (r.Body as Readable | undefined)?.destroy(); }, (e) => {
+        const name = (e as { name?: string }).name;
+        if (isNotFound(e) || name === 'InvalidRange') return;
+        const err = this.fail(e);
+        // a grant without s3:ListBucket answers 403 for a missing key: let the real call decide
+        if (err.code === 'STORE_FORBIDDEN') return;
+        throw err;
+      });
+    return this.probed!;
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    await this.probe();
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+      return { key, size: r.ContentLength ?? 0, etag: r.ETag ?? '', modified: r.LastModified };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw this.fail(e, key);
+    }
+  }
+
+  async get(key: string, opts: GetOptions = {}): Promise<Readable> {
+    await this.probe();
+    const range = opts.range ? `bytes=${opts.range.start}-${opts.range.end ?? ''}` : undefined;
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Range: range, IfMatch: opts.ifMatch }));
+      return r.Body as Readable;
+    } catch (e) {
+      if (isNotFound(e)) {
+        throw objectMissing(this.url, key);
+      }
+      throw this.fail(e, key);
+    }
+  }
+
+  async put(key: string, body: PutBody, opts: PutOptions = {}): Promise<{ etag: string }> {
+    await this.probe();
+    const params = { Bucket: this.loc.bucket, Key: this.full(key), ContentType: opts.contentType, IfMatch: opts.ifMatch, IfNoneMatch: opts.ifNoneMatch };
+    try {
+      if (typeof body === 'string' || Buffer.isBuffer(body)) {
+        const r = await this.client.send(new PutObjectCommand({ ...params, Body: body }));
+        opts.onProgress?.(Buffer.byteLength(body));
+        return { etag: r.ETag ?? '' };
+      }
+      // multipart, streamed: at most queueSize * partSize bytes are buffered
+      const up = new Upload({ client: this.client, params: { ...params, Body: body }, partSize: 8 * 1024 * 1024, queueSize: 4 });
+      up.on('httpUploadProgress', (p) => p.loaded !== undefined && opts.onProgress?.(p.loaded));
+      const r = await up.done();
+      return { etag: r.ETag ?? '' };
+    } catch (e) {
+      throw this.fail(e, key);
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    await this.probe();
+    const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
+    const out: ObjectInfo[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: base + prefix, ContinuationToken: token }));
+        for (const o of r.Contents ?? []) {
+          if (o.Key) out.push({ key: o.Key.slice(base.length), size: o.Size ?? 0, etag: o.ETag ?? '', modified: o.LastModified });
+        }
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    } catch (e) {
+      throw this.fail(e);
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.probe();
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+    } catch (e) {
+      throw this.fail(e, key);
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}

@@ -28,9 +28,15 @@ const freePort = () => new Promise((resolve) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
 
-async function get(port, p) {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`);
-  return res.json();
+// a pooled keep-alive socket to the service of the previous version is closed by
+// its restart: retry once on a fresh connection
+async function get(port, p, tries = 3) {
+  try {
+    return await (await fetch(`http://127.0.0.1:${port}${p}`)).json();
+  } catch (e) {
+    if (tries <= 1) throw e;
+    return get(port, p, tries - 1);
+  }
 }
 
 say('pack the Beacon Manager components (3.4.2, 4.0.1, 4.1.1, 4.2.0)');

@@ -28,7 +28,7 @@ export async function parseArgs(argv: string[], commands: CommandDef[], version 
     .version(version)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
-      throw err ?? usageError('USAGE', msg, 'Run uphop <command> --help for the options.');
+      throw err ?? usageError('USAGE', tidy(msg), 'Run uphop <command> --help for the options.');
     });
   for (const def of commands) {
     y.command(def.command, def.describe, def.builder, () => {
@@ -40,4 +40,14 @@ export async function parseArgs(argv: string[], commands: CommandDef[], version 
   })) as Record<string, unknown>;
   if (!chosen) return { options, output };
   return { command: chosen, options };
+}
+
+/** yargs names an unknown --some-flag twice (some-flag, someFlag): keep the spelling the user typed */
+function tidy(msg: string): string {
+  const m = /^(Unknown arguments?): (.*)$/.exec(msg);
+  if (!m) return msg;
+  const names = m[2].split(', ');
+  const dashed = new Set(names.filter((n) => n.includes('-')).map((n) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())));
+  const kept = names.filter((n) => !dashed.has(n));
+  return `${kept.length > 1 ? 'Unknown arguments' : 'Unknown argument'}: ${kept.join(', ')}`;
 }

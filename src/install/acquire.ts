@@ -3,11 +3,11 @@
  * .tar.gz (verified while extracting) or from an extracted folder (copied, then
  * the copy verified). The kept copy is what resume and rollback run from later.
  */
-import { cp, mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { usageError, messageOf } from '../errors.js';
-import type { Emit } from '../events.js';
+import { usageError, messageOf, isUphopError, UphopError } from '../errors.js';
+import type { Emit, UphopEvent } from '../events.js';
 import { extractBundle } from '../bundle/extract.js';
 import { verifyDirectory } from '../bundle/verify-dir.js';
 import { bundleId, type Manifest } from '../bundle/manifest.js';
@@ -21,6 +21,10 @@ export interface Acquired {
   signer?: string;
   /** a temp copy to delete afterwards (dry run) */
   temp?: string;
+  /** forget a copy this call kept: an install refused before it began must leave the manager as it was */
+  discard?: () => Promise<void>;
+  /** the install began: drop what discard would have restored */
+  keep?: () => Promise<void>;
 }
 
 interface Opts { trust?: string; allowUnsigned?: boolean; emit: Emit; dryRun?: boolean }
@@ -36,40 +40,78 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
       const v = await verifyDirectory(source, trust);
       return { manifest: v.manifest, dir: source, id: bundleId(v.manifest), signer: v.signer, temp: base };
     }
-    const incoming = await mkdtemp(path.join(await ensure(base), '.incoming-'));
+    const made = await mkdir(base, { recursive: true });
+    const incoming = await mkdtemp(path.join(base, '.incoming-'));
     try {
       await cp(source, incoming, { recursive: true, verbatimSymlinks: true });
-      const v = await verifyDirectory(incoming, trust);
-      return { ...(await settle(incoming, v.manifest, L)), signer: v.signer };
+      // the user gave `source`: messages name it, not our private copy
+      const v = await verifyDirectory(incoming, { ...trust, emit: relabelEvents(opts.emit, incoming, source) }).catch((e) => {
+        throw relabel(e, incoming, source);
+      });
+      return { ...(await settle(incoming, v.manifest, L, made)), signer: v.signer };
     } finally {
       await rm(incoming, { recursive: true, force: true });
+      await removeIfEmpty(base, made);
     }
   }
-  const staging = await mkdtemp(path.join(await ensure(base), '.incoming-'));
+  const made = opts.dryRun ? undefined : await mkdir(base, { recursive: true });
+  const staging = await mkdtemp(path.join(base, '.incoming-'));
   try {
     const x = await extractBundle(source, staging, trust);
     if (opts.dryRun) return { manifest: x.manifest, dir: x.dir, id: bundleId(x.manifest), signer: x.signer, temp: base };
-    return { ...(await settle(x.dir, x.manifest, L)), signer: x.signer };
+    return { ...(await settle(x.dir, x.manifest, L, made)), signer: x.signer };
   } finally {
-    if (!opts.dryRun) await rm(staging, { recursive: true, force: true });
+    if (!opts.dryRun) {
+      await rm(staging, { recursive: true, force: true });
+      await removeIfEmpty(base, made);
+    }
   }
 }
 
-async function ensure(dir: string) {
-  await mkdir(dir, { recursive: true });
-  return dir;
+/** remove the folders from `dir` up to `top` (the first one mkdir created) while they are empty */
+async function removeIfEmpty(dir: string, top: string | undefined) {
+  if (!top) return;
+  for (let d = dir; d.startsWith(top); d = path.dirname(d)) {
+    if (!(await rmdir(d).then(() => true, () => false))) return;
+  }
 }
 
+function relabel(e: unknown, from: string, to: string): unknown {
+  if (!isUphopError(e)) return e;
+  const swap = (t?: string) => t?.split(from).join(to);
+  return new UphopError(e.code, swap(e.message)!, { hint: swap(e.hint), exitCode: e.exitCode, detail: swap(e.detail), problems: e.problems.map((p) => ({ ...p, message: swap(p.message)! })) });
+}
+
+const relabelEvents = (emit: Emit, from: string, to: string): Emit => (e: UphopEvent) =>
+  emit(e.type === 'log' && typeof e.message === 'string' ? { ...e, message: e.message.split(from).join(to) } : e);
+
 /** move the verified copy to bundles/<id>; an identical one kept earlier (resume, re-run) stays */
-async function settle(dir: string, manifest: Manifest, L: Layout): Promise<Acquired> {
+async function settle(dir: string, manifest: Manifest, L: Layout, made: string | undefined): Promise<Acquired> {
   const id = bundleId(manifest);
   const dest = L.bundle(id);
   if (await exists(dest)) {
     const kept = await readFile(path.join(dest, 'bundle.json')).catch(() => undefined);
     const fresh = await readFile(path.join(dir, 'bundle.json'));
     if (kept && kept.equals(fresh)) return { manifest, dir: dest, id };
-    await rm(dest, { recursive: true, force: true });
+    // a different build under the same name: replaced only once the install begins (see index.ts)
+    const aside = `${dest}.previous-${process.pid}`;
+    await rename(dest, aside);
+    await rename(dir, dest);
+    return {
+      manifest, dir: dest, id,
+      discard: async () => {
+        await rm(dest, { recursive: true, force: true });
+        await rename(aside, dest);
+      },
+      keep: () => rm(aside, { recursive: true, force: true }),
+    };
   }
   await rename(dir, dest);
-  return { manifest, dir: dest, id };
+  return {
+    manifest, dir: dest, id,
+    discard: async () => {
+      await rm(dest, { recursive: true, force: true });
+      await removeIfEmpty(L.bundlesDir, made);
+    },
+  };
 }

@@ -13,7 +13,7 @@ import { createContext, type ConfigOutcome, type InstallContext, type InstallOpt
 import { findInterrupted } from './interrupted.js';
 import { Journal } from './journal.js';
 import { layout, type Layout } from './layout.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, lockHeld, lockOwnerAlive, readLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { preflight } from './preflight.js';
 import { dryRunPlan, type DryRunPlan } from './dry-run.js';
@@ -44,14 +44,24 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
   const L = layout(root);
   const steps: StepReport[] = [];
   const emit = recordSteps(req.emit ?? silent, steps);
+  // before the bundle is even unpacked: a running install's kept copy must not be touched
+  await refuseIfLocked(L);
   const got = await acquireBundle(req.bundle, L, { trust: req.trust, allowUnsigned: req.allowUnsigned, emit, dryRun: req.dryRun });
+  let began = false;
+  const begin = async () => {
+    began = true;
+    await got.keep?.();
+  };
   try {
     const m = got.manifest;
     const pending = await findInterrupted(L);
     if (pending && pending.id !== got.id) {
       throw refusal('INSTALL_INTERRUPTED', `An install of ${pending.id} was interrupted at step "${pending.begun.at(-1)}".`, `Finish it with "uphop resume${rootFlag(root)}" or undo it with "uphop rollback${rootFlag(root)}" first.`);
     }
-    if (pending && !req.dryRun) return await resumeInstall({ root, emit: req.emit, notify: req.notify });
+    if (pending && !req.dryRun) {
+      await begin();
+      return await resumeInstall({ root, emit: req.emit, notify: req.notify });
+    }
     const prev = await readState(L.state);
     const verdict = checkVersions(m, prev, root);
     const base = { bundle: got.id, product: m.product, from: prev?.version ?? 'none', to: m.to, steps, configs: [] as ConfigOutcome[] };
@@ -63,6 +73,7 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
       await timedStep(ctx, 'preflight', () => preflight(ctx));
       if (req.dryRun) return { ...base, outcome: 'dry-run', ms: Date.now() - t0, plan: await dryRunPlan(ctx), message: `dry run: nothing was changed.` };
       await acquireLock(L.lock, got.id, emit);
+      await begin();
       const journal = await Journal.open(L.journal(got.id));
       await journal.write({ step: 'install', status: 'begin', options: journalOptions(req, root), prev: prev ?? null });
       notifier.send('started', `installing ${m.product} ${base.from} -> ${m.to}`);
@@ -76,7 +87,13 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
     }
   } finally {
     if (got.temp) await rm(got.temp, { recursive: true, force: true });
+    if (!began) await got.discard?.();
   }
+}
+
+async function refuseIfLocked(L: Layout) {
+  const held = await readLock(L.lock);
+  if (held && (await lockOwnerAlive(held))) throw lockHeld(L.lock, held);
 }
 
 const rootFlag = (root: string) => (root === '/' ? '' : ` --root ${root}`);

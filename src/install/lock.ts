@@ -32,6 +32,9 @@ export async function lockOwnerAlive(info: LockInfo): Promise<boolean> {
   return info.host === hostname() && info.pid !== process.pid && (await isSameProcess(info.pid, info.startTime));
 }
 
+export const lockHeld = (file: string, held: LockInfo) =>
+  refusal('LOCK_HELD', `Another uphop (pid ${held.pid}, installing ${held.bundle} since ${held.since}) holds ${file}.`, 'Wait for it to finish; uphop status shows its progress.');
+
 export async function acquireLock(file: string, bundle: string, emit: Emit): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const mine: LockInfo = { pid: process.pid, startTime: await startTimeOf(process.pid), host: hostname(), bundle, since: new Date().toISOString() };
@@ -44,9 +47,7 @@ export async function acquireLock(file: string, bundle: string, emit: Emit): Pro
   }
   const held = await readLock(file);
   if (held && held.pid === process.pid && held.host === mine.host) return; // re-entrant (resume in the same process)
-  if (held && (await lockOwnerAlive(held))) {
-    throw refusal('LOCK_HELD', `Another uphop (pid ${held.pid}, installing ${held.bundle} since ${held.since}) holds ${file}.`, 'Wait for it to finish; uphop status shows its progress.');
-  }
+  if (held && (await lockOwnerAlive(held))) throw lockHeld(file, held);
   if (held && held.host !== mine.host) {
     throw refusal('LOCK_HELD', `${file} is held by pid ${held.pid} on host ${held.host}, which this host cannot check.`, `If no install runs on ${held.host}, delete ${file} and retry.`);
   }

@@ -11,11 +11,13 @@ import { refusal, isUphopError, messageOf, type Problem } from '../errors.js';
 import { checkReachable } from '../drivers/db/connect.js';
 import type { InstallContext } from './context.js';
 import { runnerOf } from './steps/migrate.js';
-import { lockOwnerAlive, readLock } from './lock.js';
+import { lockHeld, lockOwnerAlive, readLock } from './lock.js';
 
 interface Check {
   name: string;
   ignorable: boolean;
+  /** a check that cannot run when this one failed (its error would hide the real cause) */
+  after?: string;
   run(ctx: InstallContext): Promise<Problem | undefined | void>;
 }
 
@@ -36,7 +38,7 @@ const CHECKS: Check[] = [
     ignorable: false,
     async run(ctx) {
       const held = await readLock(ctx.L.lock);
-      if (held && (await lockOwnerAlive(held))) return problem(`another uphop (pid ${held.pid}, installing ${held.bundle}) holds ${ctx.L.lock}`, 'wait for it to finish; uphop status shows its progress');
+      if (held && (await lockOwnerAlive(held))) throw lockHeld(ctx.L.lock, held);
     },
   },
   {
@@ -62,6 +64,7 @@ const CHECKS: Check[] = [
   {
     name: 'drift',
     ignorable: false,
+    after: 'database',
     async run(ctx) {
       if (ctx.manifest.migrations.length) await runnerOf(ctx).checkDrift();
     },
@@ -95,6 +98,7 @@ export async function preflight(ctx: InstallContext): Promise<string> {
       ctx.emit({ type: 'log', level: 'warn', message: `preflight check "${check.name}" skipped (--ignore-preflight)` });
       continue;
     }
+    if (check.after && failed.some((f) => f.problem.field === check.after)) continue;
     try {
       const p = await check.run(ctx);
       if (p) failed.push({ problem: { field: check.name, ...p } });

@@ -251,7 +251,7 @@ export class MigrationRunner {
     const report = await findDrift(await readApplied(ctx), this.migrations, (m) => this.checksum(m));
     if (report.notInBundle.length && !this.toldNotInBundle) {
       this.toldNotInBundle = true;
-      this.emit({ type: 'log', level: 'info', message: `${report.notInBundle.length} applied migration(s) of earlier versions are not in this bundle; their files cannot be checked for drift` });
+      this.emit({ type: 'drift-unchecked', count: report.notInBundle.length, message: `${report.notInBundle.length} applied migration(s) of earlier versions are not in this bundle; their files cannot be checked for drift` });
     }
     return report;
   }

@@ -22,6 +22,7 @@ const bad: [string, string[], RegExp][] = [
   ['no command', [], /Name a command/],
   ['unknown command', ['instal', 'b'], /Unknown argument|Did you mean/],
   ['unknown flag', ['verify', 'b', '--trusted', 'k'], /Unknown argument/],
+  ['unknown dashed flag named once', ['verify', 'b', '--allow-unsignd'], /^Unknown argument: allow-unsignd$/],
   ['missing positional', ['inspect'], /Not enough non-option arguments/],
   ['keygen without --out', ['keygen'], /Missing required argument: out/],
   ['bad preflight name', ['install', 'b', '--ignore-preflight', 'version'], /Invalid values/],

@@ -127,3 +127,28 @@ describe('tarball package driver', () => {
     await expect(drv.stage({ product: 'beacon', name: '../etc', version: '1', type: 'tarball', file: bad })).rejects.toMatchObject({ code: 'BAD_NAME' });
   });
 });
+
+describe('a release staged from another package of the same version', () => {
+  it('is unpacked again when the package sha256 differs, kept when it matches', async () => {
+    const sub = path.join(tmp.dir, 'restage');
+    const d = createPackageDriver('tarball', { root: sub });
+    const pack = async (text: string) => {
+      const src = path.join(tmp.dir, `restage-${text}`);
+      await fs.mkdir(src, { recursive: true });
+      await fs.writeFile(path.join(src, 'VERSION'), text);
+      const file = path.join(tmp.dir, `restage-${text}.tgz`);
+      await tar.c({ gzip: true, file, cwd: src, portable: true }, ['VERSION']);
+      return file;
+    };
+    const ref = { product: 'beacon', name: 'worker', version: '5.0.0', type: 'tarball' as const };
+    const first = await pack('first build');
+    const second = await pack('second build');
+    const version = () => readFileSync(path.join(sub, 'opt/beacon/worker/releases/5.0.0/VERSION'), 'utf8');
+    await d.stage({ ...ref, file: first, sha256: 'a'.repeat(64) });
+    expect(version()).toBe('first build');
+    await d.stage({ ...ref, file: second, sha256: 'a'.repeat(64) }); // same package: a no-op
+    expect(version()).toBe('first build');
+    await d.stage({ ...ref, file: second, sha256: 'b'.repeat(64) }); // a rebuild with the same number
+    expect(version()).toBe('second build');
+  });
+});

@@ -15,6 +15,7 @@ export interface Parsed {
 
 export async function parseArgs(argv: string[], commands: CommandDef[], version = '0.0.0'): Promise<Parsed> {
   let chosen: CommandDef | undefined;
+  let arrays = new Set<string>();
   let output = '';
   const y = yargs(argv)
     .scriptName('uphop')
@@ -31,7 +32,12 @@ export async function parseArgs(argv: string[], commands: CommandDef[], version 
       throw err ?? usageError('USAGE', tidy(msg), 'Run uphop <command> --help for the options.');
     });
   for (const def of commands) {
-    y.command(def.command, def.describe, def.builder, () => {
+    y.command(def.command, def.describe, (yy) => {
+      const built = def.builder(yy);
+      // getOptions is public in yargs 18 but missing from @types/yargs 17
+      arrays = new Set((built as unknown as { getOptions(): { array: string[] } }).getOptions().array);
+      return built;
+    }, () => {
       chosen = def;
     });
   }
@@ -39,6 +45,7 @@ export async function parseArgs(argv: string[], commands: CommandDef[], version 
     output = out;
   })) as Record<string, unknown>;
   if (!chosen) return { options, output };
+  refuseRepeated(options, arrays);
   return { command: chosen, options };
 }
 
@@ -50,4 +57,13 @@ function tidy(msg: string): string {
   const dashed = new Set(names.filter((n) => n.includes('-')).map((n) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())));
   const kept = names.filter((n) => !dashed.has(n));
   return `${kept.length > 1 ? 'Unknown arguments' : 'Unknown argument'}: ${kept.join(', ')}`;
+}
+
+/** `--values a --values b` would reach the command as an array: say which one to keep instead */
+function refuseRepeated(options: Record<string, unknown>, arrays: Set<string>) {
+  for (const [key, value] of Object.entries(options)) {
+    // yargs keeps each option under its dashed and its camelCase name: check the dashed one
+    if (key === '_' || /[A-Z]/.test(key) || !Array.isArray(value) || arrays.has(key)) continue;
+    throw usageError('USAGE', `--${key} was given ${value.length} times.`, `Give --${key} once.`);
+  }
 }

@@ -37,7 +37,7 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
   const trust = { trust: opts.trust, allowUnsigned: opts.allowUnsigned, emit: opts.emit };
   if (st.isDirectory()) {
     if (opts.dryRun) {
-      const v = await verifyDirectory(source, trust);
+      const v = await verifyDirectory(source, trust).catch(dropTemp(base));
       return { manifest: v.manifest, dir: source, id: bundleId(v.manifest), signer: v.signer, temp: base };
     }
     const made = await mkdir(base, { recursive: true });
@@ -57,7 +57,8 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
   const made = opts.dryRun ? undefined : await mkdir(base, { recursive: true });
   const staging = await mkdtemp(path.join(base, '.incoming-'));
   try {
-    const x = await extractBundle(source, staging, trust);
+    const extracting = extractBundle(source, staging, trust);
+    const x = await (opts.dryRun ? extracting.catch(dropTemp(base)) : extracting);
     if (opts.dryRun) return { manifest: x.manifest, dir: x.dir, id: bundleId(x.manifest), signer: x.signer, temp: base };
     return { ...(await settle(x.dir, x.manifest, L, made)), signer: x.signer };
   } finally {
@@ -67,6 +68,12 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
     }
   }
 }
+
+/** a dry run's temp folder goes with a refused bundle too */
+const dropTemp = (dir: string) => async (e: unknown): Promise<never> => {
+  await rm(dir, { recursive: true, force: true });
+  throw e;
+};
 
 /** remove the folders from `dir` up to `top` (the first one mkdir created) while they are empty */
 async function removeIfEmpty(dir: string, top: string | undefined) {

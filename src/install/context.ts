@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type { Emit } from '../events.js';
 import type { Manifest } from '../bundle/manifest.js';
-import { openDatabase, type DbValues } from '../drivers/db/connect.js';
+import { openDatabase, sqliteFile, type DbValues } from '../drivers/db/connect.js';
 import { createServiceDriver, type ServiceDriver, type ServiceDriverKind } from '../drivers/services/index.js';
 import type { Layout } from './layout.js';
 import type { InstalledState } from './state.js';
@@ -50,6 +50,8 @@ export interface InstallContext {
   vars: Record<string, unknown>;
   services: ServiceDriver;
   db(): Knex;
+  /** false while the SQLite file does not exist: opening it would create it, which a refusal or a dry run must not */
+  hasDatabase(): boolean;
   close(): Promise<void>;
   scrub(text: string): string;
   /** fault injection for crash tests (UPHOP_CRASH_AT=<step>) */
@@ -81,6 +83,15 @@ export function createContext(a: {
     db() {
       knex ??= openDatabase((a.values.db ?? {}) as DbValues, { root, nativeBinding: nativeBinding() });
       return knex;
+    },
+    hasDatabase() {
+      const db = (a.values.db ?? {}) as DbValues;
+      if ((db.client ?? 'sqlite') !== 'sqlite' || knex) return true;
+      try {
+        return existsSync(sqliteFile(db, root));
+      } catch {
+        return true; // a bad filename: opening it says what is wrong
+      }
     },
     async close() {
       await knex?.destroy();

@@ -21,7 +21,8 @@ export interface DryRunPlan {
 
 export async function dryRunPlan(ctx: InstallContext): Promise<DryRunPlan> {
   const m = ctx.manifest;
-  const pending = m.migrations.length ? await runnerOf(ctx).pending() : [];
+  // no database file yet (a fresh SQLite install): every migration is pending
+  const pending = !m.migrations.length ? [] : ctx.hasDatabase() ? await runnerOf(ctx).pending() : m.migrations;
   const configs: DryRunPlan['configs'] = [];
   for (const c of await renderConfigs(ctx)) {
     const file = underRoot(ctx, c.dest);

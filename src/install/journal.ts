@@ -25,7 +25,8 @@ export class Journal {
 
   static async open(file: string): Promise<Journal> {
     await mkdir(path.dirname(file), { recursive: true });
-    return new Journal(file, await open(file, 'a'));
+    // owner only: the recorded options name the --notify URL, which may carry a webhook token
+    return new Journal(file, await open(file, 'a', 0o600));
   }
 
   async write(rec: Omit<JournalRecord, 'ts'>): Promise<void> {

@@ -17,36 +17,46 @@ export interface Notifier {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createNotifier(url: string | undefined, base: { bundle: string; from: string; to: string }, emit: Emit, opts: { attempts?: number; delayMs?: number } = {}): Notifier {
-  const inflight = new Set<Promise<void>>();
-  const attempts = opts.attempts ?? 4;
+  // one at a time, in order: a channel must read "succeeded" after the steps, not before
+  let queue: Promise<void> = Promise.resolve();
+  let pending = 0;
+  // once an event could not be delivered, the next ones get one try each: a dead endpoint must not hold the install
+  let down = false;
   const post = async (body: Record<string, unknown>) => {
     let last = '';
+    const attempts = down ? 1 : (opts.attempts ?? 4);
     for (let i = 0; i < attempts; i++) {
       if (i) await sleep((opts.delayMs ?? 500) * 2 ** (i - 1));
       try {
         const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
-        if (res.ok) return;
+        if (res.ok) {
+          down = false;
+          return;
+        }
         last = `HTTP ${res.status}`;
       } catch (e) {
         last = (e as Error).message;
       }
     }
+    down = true;
     emit({ type: 'log', level: 'warn', message: `could not notify ${new URL(url!).host} of "${String(body.event)}" (${last}); the install goes on` });
   };
   const send = (event: Milestone, message: string, extra: Record<string, unknown> = {}) => {
     if (!url) return;
     const body = { event, ...base, ...extra, message, ts: new Date().toISOString(), text: `uphop ${base.bundle}: ${message}` };
-    const p = post(body).finally(() => inflight.delete(p));
-    inflight.add(p);
+    pending++;
+    queue = queue.then(() => post(body)).finally(() => void pending--);
   };
   return {
     send,
     emit: (e: UphopEvent) => {
       emit(e);
-      if (e.type === 'step' && (e.status === 'end' || e.status === 'fail')) send('step', `${String(e.step)} ${e.status === 'end' ? 'done' : 'failed'}`, { step: e.step, status: e.status, ms: e.ms });
+      if (e.type === 'step' && e.status === 'end') send('step', `${String(e.step)} done`, { step: e.step, status: e.status, ms: e.ms });
+      // a failure is its own milestone: a channel filtering on `event` must not need to read every step
+      if (e.type === 'step' && e.status === 'fail') send('failed', `${String(e.step)} failed: ${String(e.detail ?? '')}`, { step: e.step, ms: e.ms });
     },
     async flush() {
-      await Promise.race([Promise.allSettled([...inflight]), sleep(20_000)]);
+      if (pending) await Promise.race([queue, sleep(20_000)]);
     },
   };
 }

@@ -57,7 +57,7 @@ const CHECKS: Check[] = [
     name: 'database',
     ignorable: false,
     async run(ctx) {
-      if (!ctx.manifest.migrations.length && !ctx.values.db) return;
+      if ((!ctx.manifest.migrations.length && !ctx.values.db) || !ctx.hasDatabase()) return;
       await checkReachable(ctx.db());
     },
   },
@@ -66,7 +66,7 @@ const CHECKS: Check[] = [
     ignorable: false,
     after: 'database',
     async run(ctx) {
-      if (ctx.manifest.migrations.length) await runnerOf(ctx).checkDrift();
+      if (ctx.manifest.migrations.length && ctx.hasDatabase()) await runnerOf(ctx).checkDrift();
     },
   },
   {

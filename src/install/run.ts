@@ -41,6 +41,9 @@ export function rolledBackError(ctx: InstallContext, r: EngineResult): UphopErro
 export async function runInstallSteps(ctx: InstallContext, journal: Journal, ended: Set<string>): Promise<EngineResult> {
   try {
     return await applySteps(INSTALL_STEPS, ctx, journal, ended);
+  } catch (e) {
+    await releaseInterrupted(ctx);
+    throw e;
   } finally {
     await journal.close();
   }
@@ -49,7 +52,19 @@ export async function runInstallSteps(ctx: InstallContext, journal: Journal, end
 export async function undoInstallSteps(ctx: InstallContext, journal: Journal, begun: string[], undone: Set<string>): Promise<void> {
   try {
     await undoSteps(INSTALL_STEPS.filter((s) => begun.includes(s.name) && !undone.has(s.name)), ctx, journal);
+  } catch (e) {
+    await releaseInterrupted(ctx);
+    throw e;
   } finally {
     await journal.close();
   }
+}
+
+/**
+ * Stopped on purpose (--no-rollback) or by a failed undo: the journal now says
+ * "interrupted" and blocks other installs, so the lock is released rather than left
+ * for resume/rollback to take over as if the installer had crashed.
+ */
+async function releaseInterrupted(ctx: InstallContext) {
+  await releaseLock(ctx.L.lock).catch(() => undefined);
 }

@@ -25,6 +25,7 @@ const bad: [string, string[], RegExp][] = [
   ['unknown dashed flag named once', ['verify', 'b', '--allow-unsignd'], /^Unknown argument: allow-unsignd$/],
   ['missing positional', ['inspect'], /Not enough non-option arguments/],
   ['keygen without --out', ['keygen'], /Missing required argument: out/],
+  ['a flag given twice', ['install', 'b', '--values', 'a.yaml', '--values', 'b.yaml'], /--values was given 2 times/],
   ['bad preflight name', ['install', 'b', '--ignore-preflight', 'version'], /Invalid values/],
 ];
 

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 /**
  * bench:fetch — on one 1 GiB object in s3rver (loopback), time uphop's fetch
- * engine (parallel ranged GETs, positioned writes, sha256 while downloading,
- * resumable sidecar) against a plain streamed GetObject to a file, and measure
+ * engine (one ranged stream, or parallel ranges when the first part is slow;
+ * positioned writes; sha256 of each chunk as it arrives; resumable sidecar)
+ * against a plain streamed GetObject to a file, and measure
  * the fetch's peak RSS. Each download runs in its own child process so its
  * memory is its own; the server runs here. Targets: plain/fetch >= 0.9 and
  * fetch peak RSS < 150 MB. Needs `npm run build` (imports dist/). Everything
  * lives in one temp folder, deleted at the end.
  *
  *   node scripts/bench-fetch.mjs [--size-mib 1024] [--rounds 2]
+ *
+ * Tuning knobs for experiments: BENCH_CONCURRENCY (1 = one stream), BENCH_PART_MIB,
+ * BENCH_FAST_MIBS (first-part MiB/s at or above which no parallel ranges are tried).
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -55,13 +59,18 @@ if (process.argv[2] === '--child') {
     const { openStore } = await import(path.join(DIST, 'open.js'));
     const { download } = await import(path.join(DIST, 'download.js'));
     const store = openStore(`s3://${BUCKET}`, { endpoint, pathStyle: true, region: 'us-east-1', credentials: CREDS, env: {} });
-    const tune = { concurrency: Number(process.env.BENCH_CONCURRENCY) || undefined, partSize: Number(process.env.BENCH_PART_MIB) * MiB || undefined };
+    const tune = {
+      concurrency: Number(process.env.BENCH_CONCURRENCY) || undefined,
+      partSize: Number(process.env.BENCH_PART_MIB) * MiB || undefined,
+      fastLink: process.env.BENCH_FAST_MIBS === undefined ? undefined : Number(process.env.BENCH_FAST_MIBS) * MiB,
+    };
     await download({ store, key: KEY, dest, expected: { sha256, size: Number(size) }, ...tune });
     store.close();
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const bytes = (await stat(dest)).size;
-  process.stdout.write(JSON.stringify({ ms, bytes, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  const ru = process.resourceUsage();
+  process.stdout.write(JSON.stringify({ ms, bytes, maxRssMB: ru.maxRSS / 1024, cpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000, sysMs: ru.systemCPUTime / 1000, minflt: ru.minorPageFault }) + '\n');
   process.exit(0);
 }
 
@@ -96,7 +105,7 @@ try {
     await rm(dest, { force: true });
     const r = JSON.parse(stdout.trim().split('\n').at(-1));
     if (r.bytes !== sizeMiB * MiB) throw new Error(`${mode} wrote ${r.bytes} bytes`);
-    console.log(`  ${mode.padEnd(12)} ${(r.ms / 1000).toFixed(2)} s  ${(r.bytes / MiB / (r.ms / 1000)).toFixed(0)} MiB/s  peak RSS ${r.maxRssMB.toFixed(0)} MB`);
+    console.log(`  ${mode.padEnd(12)} ${(r.ms / 1000).toFixed(2)} s  ${(r.bytes / MiB / (r.ms / 1000)).toFixed(0)} MiB/s  peak RSS ${r.maxRssMB.toFixed(0)} MB  cpu ${(r.cpuMs / 1000).toFixed(2)} s`);
     return r;
   };
   const plain = [];

@@ -7,7 +7,7 @@
  * driver, free ports): fresh install 3.4.2, seed items, then every hop to 4.2.0.
  *
  * Targets (per hop): downtime <= 1.1 x (stop + migrate + start) and < 2 s.
- * Needs `npm run build`. Everything lives in one temp folder, deleted at the end.
+ * Needs `npm run build` (or UPHOP_DIST=<a built dist folder>). Everything lives in one temp folder, deleted at the end.
  *
  *   node scripts/bench-install.mjs [--scale 1] [--rounds 2]     (5000 x scale items)
  */
@@ -19,10 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { createSandbox, longestOutage, probeHealth, startProber } from './lib/bench-manager.mjs';
-import { median, ms, numArg, ratio, run, summary, table, target } from './lib/bench-report.mjs';
+import { cleanupOnInterrupt, median, ms, numArg, ratio, run, summary, table, target } from './lib/bench-report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
+const DIST = process.env.UPHOP_DIST ? path.resolve(process.env.UPHOP_DIST) : path.join(ROOT, 'dist'); // another build of uphop to measure
+const CLI = path.join(DIST, 'cli/main.js');
 const HOPS = [['3.4.2-to-4.0.1', '4.0.1'], ['4.0.1-to-4.1.1', '4.1.1'], ['4.1.1-to-4.2.0', '4.2.0']];
 const WORK_STEPS = ['stage packages', 'install packages', 'migrate schema (pre)', 'migrate schema', 'migrate schema (post)', 'start services'];
 const TARGET_RATIO = 1.1;
@@ -39,6 +40,12 @@ if (!existsSync(CLI)) {
 const work = await mkdtemp(path.join(os.tmpdir(), 'uphop-bench-install-'));
 const sandboxes = [];
 const results = [];
+// the services run detached: an interrupted run must still stop them
+const cleanup = async () => {
+  for (const sb of sandboxes.splice(0)) await sb.cleanup().catch(() => {});
+  await rm(work, { recursive: true, force: true });
+};
+cleanupOnInterrupt(cleanup);
 const startups = [];
 try {
   await must(run(process.execPath, [path.join(ROOT, 'scripts/pack-components.mjs')], { cwd: ROOT }), 'pack the components');
@@ -49,14 +56,12 @@ try {
     sandboxes.push(sb);
     await must(run(process.execPath, [CLI, 'install', bundle('none-to-3.4.2'), '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned']), 'fresh install 3.4.2');
     seed(sb.dbFile, rows);
-    for (let i = 0; i < 3; i++) startups.push((await must(run(process.execPath, [CLI, '--version']), 'start the CLI')).ms);
     for (const [hop, to] of HOPS) results.push({ round, hop, ...(await measureHop(sb, bundle(hop), to)) });
     await sb.cleanup();
     sandboxes.pop();
   }
 } finally {
-  for (const sb of sandboxes) await sb.cleanup().catch(() => {});
-  await rm(work, { recursive: true, force: true });
+  await cleanup();
 }
 report();
 
@@ -80,6 +85,8 @@ function seed(dbFile, n) {
 async function measureHop(sb, bundleFile, to) {
   const pre = await probeHealth(sb.restPort);
   if (pre.status !== 200) throw new Error(`the REST service is not healthy before the hop to ${to} (status ${pre.status})`);
+  // the CLI's bare start-up under the same load, to tell it apart from the installer's own work
+  startups.push((await must(run(process.execPath, [CLI, '--version']), 'start the CLI')).ms);
   const prober = startProber(sb.restPort, 20);
   await sleep(200); // a baseline of good probes
   const events = [];
@@ -138,7 +145,8 @@ function report() {
       const m = (k) => ms(median(of.map((x) => x.rel[k])));
       return [hop, m('firstFail'), m('stopEnd'), m('migrateEnd'), m('startEnd'), m('firstOk'), m('healthEnd')];
     })));
-  const others = [...new Set(results.flatMap((x) => [...x.steps.keys()]))].filter((s) => !WORK_STEPS.includes(s));
+  const shown = [...WORK_STEPS, 'stop services', 'write configs'];
+  const others = [...new Set(results.flatMap((x) => [...x.steps.keys()]))].filter((s) => !shown.includes(s));
   console.log('\nthe other steps (median ms over every hop and round): ' +
     others.map((s) => `${s} ${Math.round(median(results.map((x) => x.steps.get(s) ?? 0)))}`).join(', '));
   console.log('');

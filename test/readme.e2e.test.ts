@@ -26,7 +26,7 @@ describe('README examples', () => {
     chmodSync(path.join(bin, 'uphop'), 0o755);
     const out = execFileSync('bash', ['-euo', 'pipefail', '-c', block as string], {
       cwd: project,
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SOURCE_DATE_EPOCH: '1700000000' },
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SOURCE_DATE_EPOCH: '1700000000', UPHOP_HOME: path.join(work, 'home') },
       encoding: 'utf8',
       stdio: 'pipe',
     });

@@ -51,11 +51,14 @@ export const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+const liveChildren = new Set();
+
 /** runs a command to completion; resolves {code, stdout, stderr, ms}; `onStderrLine` sees each line as it arrives */
 export function run(cmd, args, { env, cwd, onStderrLine } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(cmd, args, { env: env ?? process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    liveChildren.add(child);
     let stdout = '';
     let stderr = '';
     let partial = '';
@@ -69,8 +72,25 @@ export function run(cmd, args, { env, cwd, onStderrLine } = {}) {
     });
     child.on('error', reject);
     child.on('close', (code) => {
+      liveChildren.delete(child);
       if (partial && onStderrLine) onStderrLine(partial);
       resolve({ code, stdout, stderr, ms: performance.now() - t0 });
     });
   });
+}
+
+/**
+ * runs `cleanup` (temp folders, sandbox services) also when the run is interrupted
+ * (Ctrl-C, kill) or its output pipe closes early (`| head`), then exits 130
+ */
+export function cleanupOnInterrupt(cleanup) {
+  let running;
+  const bail = () => {
+    // a child still running (an installer about to start services) must not outlive the cleanup
+    for (const c of liveChildren) c.kill('SIGKILL');
+    running ??= Promise.resolve().then(cleanup).catch(() => {}).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', bail);
+  process.once('SIGTERM', bail);
+  for (const s of [process.stdout, process.stderr]) s.on('error', (e) => { if (e.code === 'EPIPE') bail(); else throw e; });
 }

@@ -10,12 +10,12 @@ import { promisify } from 'node:util';
 import { refusal, isUphopError, messageOf, type Problem } from '../errors.js';
 import { checkReachable } from '../drivers/db/connect.js';
 import type { InstallContext } from './context.js';
+import { ADVISORY_CHECKS } from './advisory.js';
 import { runnerOf } from './steps/migrate.js';
 import { lockHeld, lockOwnerAlive, readLock } from './lock.js';
 
 interface Check {
   name: string;
-  ignorable: boolean;
   /** a check that cannot run when this one failed (its error would hide the real cause) */
   after?: string;
   run(ctx: InstallContext): Promise<Problem | undefined | void>;
@@ -26,7 +26,6 @@ const problem = (message: string, hint: string): Problem => ({ message, hint });
 const CHECKS: Check[] = [
   {
     name: 'platform',
-    ignorable: false,
     async run(ctx) {
       const p = ctx.manifest.platform;
       if (p.os !== process.platform || p.arch !== process.arch) return problem(`the bundle was built for ${p.os}/${p.arch}, this manager is ${process.platform}/${process.arch}`, 'use the bundle built for this platform');
@@ -35,7 +34,6 @@ const CHECKS: Check[] = [
   },
   {
     name: 'lock',
-    ignorable: false,
     async run(ctx) {
       const held = await readLock(ctx.L.lock);
       if (held && (await lockOwnerAlive(held))) throw lockHeld(ctx.L.lock, held);
@@ -43,7 +41,6 @@ const CHECKS: Check[] = [
   },
   {
     name: 'disk',
-    ignorable: true,
     async run(ctx) {
       const bytes = Object.values(ctx.manifest.files).reduce((n, f) => n + f.size, 0);
       // unpacked releases, backups of configs and DB: three times the bundle is a conservative floor
@@ -55,7 +52,6 @@ const CHECKS: Check[] = [
   },
   {
     name: 'database',
-    ignorable: false,
     async run(ctx) {
       if ((!ctx.manifest.migrations.length && !ctx.values.db) || !ctx.hasDatabase()) return;
       await checkReachable(ctx.db());
@@ -63,7 +59,6 @@ const CHECKS: Check[] = [
   },
   {
     name: 'drift',
-    ignorable: false,
     after: 'database',
     async run(ctx) {
       if (ctx.manifest.migrations.length && ctx.hasDatabase()) await runnerOf(ctx).checkDrift();
@@ -71,7 +66,6 @@ const CHECKS: Check[] = [
   },
   {
     name: 'hook',
-    ignorable: true,
     async run(ctx) {
       const hook = ctx.manifest.hooks.preflight;
       if (!hook) return;
@@ -85,7 +79,6 @@ const CHECKS: Check[] = [
   },
 ];
 
-export const PREFLIGHT_NAMES = CHECKS.map((c) => c.name);
 
 const mb = (n: number) => Math.floor(n / 1024 / 1024);
 
@@ -94,7 +87,7 @@ export async function preflight(ctx: InstallContext): Promise<string> {
   const failed: { problem: Problem; error?: Error }[] = [];
   const passed: string[] = [];
   for (const check of CHECKS) {
-    if (check.ignorable && ignored.has(check.name)) {
+    if ((ADVISORY_CHECKS as readonly string[]).includes(check.name) && ignored.has(check.name)) {
       ctx.emit({ type: 'log', level: 'warn', message: `preflight check "${check.name}" skipped (--ignore-preflight)` });
       continue;
     }

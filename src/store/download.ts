@@ -1,8 +1,8 @@
 /**
  * One object to one file, resumable and verified: <dest>.partial is filled by
- * parallel ranged reads, its sidecar records progress, the sha256 is computed
- * while downloading, and only a file matching the expected sha256 is renamed to
- * <dest>. A mismatch (the object was replaced in the store) deletes the partial
+ * ranged reads (ranged.ts: one stream, more on a slow link), its sidecar records
+ * progress, the sha256 is computed as the bytes arrive, and only a file matching
+ * the expected sha256 is renamed to <dest>. A mismatch (the object was replaced in the store) deletes the partial
  * data and is refused: a bad file is never left looking like a finished download.
  */
 import { open, rename, stat } from 'node:fs/promises';
@@ -11,9 +11,10 @@ import { messageOf, refusal } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { hashFile } from '../bundle/hash.js';
 import { objectMissing } from './errors.js';
-import { FollowHash } from './follow-hash.js';
+import { PrefixHash } from './prefix-hash.js';
 import { dropPartial, loadPartial, partialPaths, sameObject, savePartial, type PartialState } from './partial.js';
-import { fetchRanges, frontier, partCount } from './ranged.js';
+import { frontier, partCount } from './ranged.js';
+import { fetchRanges } from './schedule.js';
 import type { Store } from './types.js';
 
 export interface DownloadOptions {
@@ -23,8 +24,10 @@ export interface DownloadOptions {
   expected: { sha256: string; size: number };
   /** default 16 MiB */
   partSize?: number;
-  /** parallel ranged requests, default 4 */
+  /** most ranged requests in flight, default 4; 1 = always a single stream */
   concurrency?: number;
+  /** bytes/s of the first stream at or above which no parallel ranges are added, default 100 MiB/s */
+  fastLink?: number;
   /** retries of one part after a transient failure, default 3 */
   retries?: number;
   emit?: Emit;
@@ -42,6 +45,8 @@ export interface DownloadResult {
 }
 
 export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+/** a single TCP stream this fast is not held back by latency: more streams would only add CPU */
+export const DEFAULT_FAST_LINK = 100 * 1024 * 1024;
 const SAVE_EVERY_MS = 1000;
 const PROGRESS_EVERY_MS = 200;
 
@@ -73,20 +78,18 @@ export async function download(o: DownloadOptions): Promise<DownloadResult> {
   const save = () => (saving = saving.then(() => savePartial(o.dest, { ...state, done: [...state.done] })).catch((e) => {
     emit({ type: 'log', level: 'warn', message: `${task}: cannot record download progress (${messageOf(e)})` });
   }));
-  let hasher: FollowHash | undefined;
   try {
     await fh.truncate(size);
     await savePartial(o.dest, state); // the object version this partial belongs to, before any byte
-    hasher = new FollowHash(fh, size, () => frontier(state));
-    const hashing = hasher.run();
-    hashing.catch(() => {});
+    const hasher = new PrefixHash(fh, size, () => frontier(state));
     try {
       await fetchRanges({
         store: o.store, key: o.key, etag: info.etag, fh, layout: state,
-        concurrency: o.concurrency ?? 4, retries: o.retries ?? 3,
+        concurrency: o.concurrency ?? 4, retries: o.retries ?? 3, fastLink: o.fastLink ?? DEFAULT_FAST_LINK,
+        onData: (pos, chunk) => hasher.received(pos, chunk),
         onWrite: (n) => {
           fetched += n;
-          hasher!.notify();
+          hasher.written();
           const now = Date.now();
           if (now - lastSave >= SAVE_EVERY_MS) { lastSave = now; void save(); }
           if (now - lastProgress >= PROGRESS_EVERY_MS) {
@@ -99,7 +102,7 @@ export async function download(o: DownloadOptions): Promise<DownloadResult> {
       await save(); // keep what arrived: the next run resumes from here
       throw e;
     }
-    const digest = await hashing;
+    const digest = await hasher.digest();
     emit({ type: 'progress', task, done: size, total: size, unit: 'bytes' });
     if (digest !== sha256) {
       await fh.close().catch(() => {});
@@ -108,7 +111,6 @@ export async function download(o: DownloadOptions): Promise<DownloadResult> {
       throw replaced(o, `its sha256 is ${digest}, the catalog says ${sha256}`);
     }
   } finally {
-    hasher?.stop(); // no-op once it finished; ends its wait when the download failed
     await fh.close().catch(() => {});
     await saving.catch(() => {});
   }

@@ -20,7 +20,7 @@ import { download, type DownloadStatus } from './download.js';
 import { checkFileName } from './keys.js';
 import { openStore } from './open.js';
 import { uphopHome } from './seen.js';
-import type { StoreOptions } from './types.js';
+import type { Store, StoreOptions } from './types.js';
 
 export interface FetchOptions {
   from: string;
@@ -72,23 +72,39 @@ export async function fetchBundles(opts: FetchOptions, emit: Emit = silent): Pro
     const { product, hops } = selectProduct(catalog.hops, opts.product);
     const chain = planPath(hops, opts.from, opts.to);
     const out = path.resolve(opts.out);
-    await mkdir(out, { recursive: true });
-    const bundles: FetchedBundle[] = [];
-    for (const hop of chain) {
-      const dest = path.join(out, checkFileName(hop.file));
-      const t0 = Date.now();
-      const got = await download({
-        store, key: hop.file, dest, expected: { sha256: hop.sha256, size: hop.size },
-        partSize: opts.partSize, concurrency: opts.concurrency, retries: opts.retries, emit,
-      });
-      const signer = await checkBundle(dest, hop, { trust, allowUnsigned: opts.allowUnsigned }, emit);
-      bundles.push({ file: hop.file, path: dest, from: hop.from, to: hop.to, size: got.size, sha256: got.sha256, status: got.status, fetched: got.fetched, signer });
-      emit({ type: 'step', step: `fetch ${hop.file}`, status: got.status === 'present' ? 'skip' : 'end', ms: Date.now() - t0, detail: got.status });
-    }
+    const bundles = await downloadChain(store, chain, { ...opts, out, trust }, emit);
     return { store: store.url, product, from: opts.from, to: opts.to, out, catalogVersion: catalog.version, bundles };
   } finally {
     store.close();
   }
+}
+
+export interface ChainOptions {
+  out: string;
+  /** publisher's public key: each bundle's signature must verify with it */
+  trust?: KeyObject;
+  allowUnsigned?: boolean;
+  partSize?: number;
+  concurrency?: number;
+  retries?: number;
+}
+
+/** download the hops of a planned chain into `out`, in order, each checked against the catalog and its signature */
+export async function downloadChain(store: Store, chain: CatalogHop[], o: ChainOptions, emit: Emit = silent): Promise<FetchedBundle[]> {
+  await mkdir(o.out, { recursive: true });
+  const bundles: FetchedBundle[] = [];
+  for (const hop of chain) {
+    const dest = path.join(o.out, checkFileName(hop.file));
+    const t0 = Date.now();
+    const got = await download({
+      store, key: hop.file, dest, expected: { sha256: hop.sha256, size: hop.size },
+      partSize: o.partSize, concurrency: o.concurrency, retries: o.retries, emit,
+    });
+    const signer = await checkBundle(dest, hop, { trust: o.trust, allowUnsigned: o.allowUnsigned }, emit);
+    bundles.push({ file: hop.file, path: dest, from: hop.from, to: hop.to, size: got.size, sha256: got.sha256, status: got.status, fetched: got.fetched, signer });
+    emit({ type: 'step', step: `fetch ${hop.file}`, status: got.status === 'present' ? 'skip' : 'end', ms: Date.now() - t0, detail: got.status });
+  }
+  return bundles;
 }
 
 /** the file matches the catalog; its manifest must name the same hop and carry a trusted signature */

@@ -14,6 +14,7 @@ import { bundleFileName } from '../bundle/manifest.js';
 import { readManifest } from '../bundle/read.js';
 import { hashFile } from '../bundle/hash.js';
 import { fingerprint, loadPrivateKey, verifyBytes } from '../bundle/sign.js';
+import { DEFAULT_EXPIRES_DAYS } from './defaults.js';
 import { checkFileName } from './keys.js';
 import { entryKey, syncCatalog } from './catalog-sync.js';
 import { openStore } from './open.js';
@@ -45,7 +46,7 @@ export interface PublishResult {
   catalog: { version: number; hops: number; expires: string; signed: boolean; written: boolean };
 }
 
-export const DEFAULT_EXPIRES_DAYS = 30;
+export { DEFAULT_EXPIRES_DAYS } from './defaults.js';
 
 export async function publish(opts: PublishOptions, emit: Emit = silent): Promise<PublishResult> {
   const key = opts.signKey ? await loadPrivateKey(opts.signKey) : undefined;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CommandDef } from '../command.js';
-import { buildBundles, type BuiltBundle } from '../../build/index.js';
+import type { BuiltBundle } from '../../build/index.js';
 import { usageError } from '../../errors.js';
 import { fmtBytes } from '../format.js';
 
@@ -23,6 +23,8 @@ export const buildCommand: CommandDef<Opts, { bundles: BuiltBundle[] }> = {
     if (o.all && o.hops?.length) throw usageError('USAGE', 'Pass hop folders or --all, not both.', 'Drop one of them.');
     if (!Number.isInteger(o.level) || o.level < 1 || o.level > 9) throw usageError('USAGE', `--level must be a whole number from 1 to 9, not ${o.level}.`, 'The default, 6, suits most builds.');
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
+    // loaded on use: the CLI starts fast whatever command runs
+    const { buildBundles } = await import('../../build/index.js');
     const bundles = await buildBundles({
       hops: (o.hops ?? []).map((h) => path.resolve(ctx.cwd, h)),
       all: o.all,

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { CommandDef } from '../command.js';
-import { fetchBundles, type FetchResult } from '../../store/fetch.js';
+import type { FetchResult } from '../../store/fetch.js';
 import { fmtBytes } from '../format.js';
-import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './publish.js';
+import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
 
 interface Opts extends StoreCliOpts { from: string; to: string; store: string; out: string; product?: string; trust?: string; allowUnsigned: boolean; home?: string; parallel: number }
 
@@ -25,6 +25,7 @@ export const fetchCommand: CommandDef<Opts, FetchResult> = {
     ),
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
+    const { fetchBundles } = await import('../../store/fetch.js');
     const result = await fetchBundles({
       from: o.from, to: o.to, store: o.store, out: abs(o.out)!, product: o.product, trust: abs(o.trust),
       allowUnsigned: o.allowUnsigned, home: abs(o.home), concurrency: Math.max(1, Math.floor(o.parallel)), storeOptions: storeOptionsOf(o, ctx),

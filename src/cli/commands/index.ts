@@ -2,12 +2,16 @@
 import type { CommandDef } from '../command.js';
 import { buildCommand } from './build.js';
 import { verifyCommand } from './verify.js';
-import { inspectCommand } from './inspect.js';
+import { inspectAnyCommand } from './inspect-store.js';
 import { keygenCommand } from './keygen.js';
+import { publishCommand } from './publish.js';
+import { planCommand } from './plan.js';
+import { fetchCommand } from './fetch.js';
 import { installCommand } from './install.js';
+import { upgradeCommand } from './upgrade.js';
 import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from './manage.js';
 
 export const COMMANDS: CommandDef[] = [
-  buildCommand, verifyCommand, inspectCommand, keygenCommand,
-  installCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand,
+  buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
+  installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand,
 ];

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandDef } from '../command.js';
-import { install, type InstallResult } from '../../install/index.js';
-import { PREFLIGHT_NAMES } from '../../install/preflight.js';
+import type { InstallResult } from '../../install/index.js';
+import { ADVISORY_CHECKS } from '../../install/advisory.js';
 import { parseDuration } from '../../spec/duration.js';
 import { usageError } from '../../errors.js';
 import { fmtMs } from '../format.js';
@@ -27,11 +27,12 @@ export const installCommand: CommandDef<Opts, InstallResult> = {
       .option('allow-unsigned', { type: 'boolean', default: false, describe: 'accept a bundle without a checked signature' })
       .option('rollback', { type: 'boolean', default: true, describe: 'roll back automatically on failure (--no-rollback leaves it for resume/rollback)' })
       .option('notify', { type: 'string', describe: 'URL to POST JSON events to (Slack-compatible text)' })
-      .option('ignore-preflight', { type: 'string', array: true, choices: PREFLIGHT_NAMES, describe: 'skip an advisory preflight check (disk, hook)' })
+      .option('ignore-preflight', { type: 'string', array: true, choices: ADVISORY_CHECKS, describe: 'skip an advisory preflight check' })
       .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service may take to stop before it is killed' }),
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     if (o.notify && !/^https?:\/\//.test(o.notify)) throw usageError('USAGE', `--notify needs an http(s) URL, not "${o.notify}".`, 'Example: --notify https://hooks.slack.com/services/...');
+    const { install } = await import('../../install/index.js');
     const result = await install({
       bundle: abs(o.bundle)!, root: abs(o.root)!, values: abs(o.values), dryRun: o.dryRun, trust: abs(o.trust), allowUnsigned: o.allowUnsigned,
       noRollback: !o.rollback, notify: o.notify, ignorePreflight: o.ignorePreflight, stopTimeoutMs: parseDuration(o.stopTimeout), emit: ctx.emit,

@@ -1,9 +1,8 @@
 /** status, history, resume, rollback: the commands that read or repair a manager. */
 import path from 'node:path';
 import type { CommandDef } from '../command.js';
-import { status, history, type StatusReport } from '../../install/status.js';
-import { resumeInstall } from '../../install/resume.js';
-import { rollback, type RollbackResult } from '../../install/rollback.js';
+import type { StatusReport } from '../../install/status.js';
+import type { RollbackResult } from '../../install/rollback.js';
 import type { InstallResult } from '../../install/index.js';
 import type { HopRecord } from '../../install/state.js';
 import { rootOption, installText } from './install.js';
@@ -17,7 +16,7 @@ export const statusCommand: CommandDef<RootOpts, StatusReport> = {
   command: 'status',
   describe: 'Say which state the manager is in and what to run next',
   builder: rootOption,
-  run: async (o, ctx) => ({ result: await status({ root: rootOf(o, ctx.cwd) }) }),
+  run: async (o, ctx) => ({ result: await (await import('../../install/status.js')).status({ root: rootOf(o, ctx.cwd) }) }),
   human: (s) =>
     [
       s.state === 'not-installed' ? `nothing installed under ${s.root}` : `${s.product} ${s.version} under ${s.root}: ${s.state}`,
@@ -33,7 +32,7 @@ export const historyCommand: CommandDef<RootOpts, { root: string; hops: HopRecor
   command: 'history',
   describe: 'List the hops applied to this manager',
   builder: rootOption,
-  run: async (o, ctx) => ({ result: await history({ root: rootOf(o, ctx.cwd) }) }),
+  run: async (o, ctx) => ({ result: await (await import('../../install/status.js')).history({ root: rootOf(o, ctx.cwd) }) }),
   human: (h) =>
     h.hops.length
       ? table([['started', 'from', 'to', 'result', 'took'], ...h.hops.map((x) => [x.started, x.from, x.to, x.result, x.ms === undefined ? '' : fmtMs(x.ms)])])
@@ -47,7 +46,7 @@ export const resumeCommand: CommandDef<RootOpts, InstallResult> = {
   command: 'resume',
   describe: 'Finish an interrupted install from its journal',
   builder: withNotify,
-  run: async (o, ctx) => ({ result: await resumeInstall({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
+  run: async (o, ctx) => ({ result: await (await import('../../install/resume.js')).resumeInstall({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
   human: installText,
 };
 
@@ -56,6 +55,6 @@ export const rollbackCommand: CommandDef<RootOpts, RollbackResult> = {
   command: 'rollback',
   describe: 'Return to the previous version: undo an interrupted install, or the last hop',
   builder: withNotify,
-  run: async (o, ctx) => ({ result: await rollback({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
+  run: async (o, ctx) => ({ result: await (await import('../../install/rollback.js')).rollback({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
   human: (r) => `${r.message} (${fmtMs(r.ms)})`,
 };

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { CommandDef } from '../command.js';
-import { plan, type PlanResult } from '../../plan/plan.js';
+import type { PlanResult } from '../../plan/plan.js';
 import { fmtBytes } from '../format.js';
-import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './publish.js';
+import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
 
 interface Opts extends StoreCliOpts { from?: string; to: string; store?: string; bundles?: string; root?: string; product?: string; trust?: string; home?: string }
 
@@ -24,6 +24,7 @@ export const planCommand: CommandDef<Opts, PlanResult> = {
     ),
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
+    const { plan } = await import('../../plan/plan.js');
     const result = await plan({
       from: o.from, to: o.to, store: o.store, bundles: abs(o.bundles), root: abs(o.root), product: o.product,
       trust: abs(o.trust), home: abs(o.home), storeOptions: storeOptionsOf(o, ctx),

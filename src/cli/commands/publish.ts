@@ -1,22 +1,10 @@
 import path from 'node:path';
-import type { Argv } from 'yargs';
-import type { CommandContext, CommandDef } from '../command.js';
+import type { CommandDef } from '../command.js';
 import { usageError } from '../../errors.js';
-import { DEFAULT_EXPIRES_DAYS, publish, type PublishResult } from '../../store/publish.js';
-import type { StoreOptions } from '../../store/types.js';
+import type { PublishResult } from '../../store/publish.js';
+import { DEFAULT_EXPIRES_DAYS } from '../../store/defaults.js';
 import { fmtBytes } from '../format.js';
-
-/** the S3 connection options every store command takes (plan and fetch reuse these) */
-export interface StoreCliOpts { endpoint?: string; region?: string; pathStyle?: boolean }
-
-export const withStoreOptions = (y: Argv) =>
-  y
-    .option('endpoint', { type: 'string', describe: 'S3-compatible endpoint URL (default: AWS_ENDPOINT_URL or AWS)' })
-    .option('region', { type: 'string', describe: 'S3 region (default: AWS_REGION, or us-east-1 with --endpoint)' })
-    .option('path-style', { type: 'boolean', describe: 'address buckets as path, not host (default on with --endpoint)' });
-
-export const storeOptionsOf = (o: StoreCliOpts, ctx: CommandContext): StoreOptions =>
-  ({ endpoint: o.endpoint, region: o.region, pathStyle: o.pathStyle, env: ctx.env, cwd: ctx.cwd });
+import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
 
 interface Opts extends StoreCliOpts { bundles?: string[]; store: string; signKey?: string; replace: boolean; expiresDays: number }
 
@@ -37,6 +25,8 @@ export const publishCommand: CommandDef<Opts, PublishResult> = {
     if (!Number.isInteger(o.expiresDays) || o.expiresDays < 1) throw usageError('USAGE', `--expires-days must be a whole number of days, not ${o.expiresDays}.`, `The default is ${DEFAULT_EXPIRES_DAYS}.`);
     const bundles = (o.bundles ?? []).map((b) => path.resolve(ctx.cwd, b));
     if (!bundles.length && !o.signKey) throw usageError('USAGE', 'Name bundle files to publish, or --sign-key to re-sign the catalog.', 'uphop publish out/*.tar.gz --store URL --sign-key KEY');
+    // loaded on use: the S3 SDK is heavy and most commands never need it
+    const { publish } = await import('../../store/publish.js');
     const result = await publish({
       bundles, store: o.store, storeOptions: storeOptionsOf(o, ctx),
       signKey: o.signKey && path.resolve(ctx.cwd, o.signKey), replace: o.replace, expiresDays: o.expiresDays,

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { CommandDef } from '../command.js';
-import { verifyBundle } from '../../bundle/verify.js';
 
 interface Opts { bundle: string; trust?: string; allowUnsigned: boolean }
 interface Result { ok: true; bundle: string; product: string; from: string; to: string; signed: boolean; signer?: string; files: number; bytes: number }
@@ -16,6 +15,7 @@ export const verifyCommand: CommandDef<Opts, Result> = {
       .option('allow-unsigned', { type: 'boolean', default: false, describe: 'accept a bundle without a trusted signature (integrity only)' }),
   async run(o, ctx) {
     const file = path.resolve(ctx.cwd, o.bundle);
+    const { verifyBundle } = await import('../../bundle/verify.js');
     const r = await verifyBundle(file, { trust: o.trust && path.resolve(ctx.cwd, o.trust), allowUnsigned: o.allowUnsigned, emit: ctx.emit });
     return {
       result: { ok: true, bundle: file, product: r.manifest.product, from: r.manifest.from, to: r.manifest.to, signed: r.signed, signer: r.signer, files: r.files, bytes: r.bytes },

@@ -4,7 +4,7 @@
  * package whose service crashes. Built with the real CLI, like a release engineer.
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -33,7 +33,10 @@ export async function variant(): Promise<Variant> {
       edit(spec);
       await writeFile(file, YAML.stringify(spec));
     },
-    write: (rel, text) => writeFile(path.join(dir, rel), text),
+    async write(rel, text) {
+      await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+      await writeFile(path.join(dir, rel), text);
+    },
     build(hop) {
       execFileSync(process.execPath, [CLI, 'build', path.join(dir, 'bundles', hop), '--out', out], { env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' }, stdio: 'pipe' });
       return path.join(out, `beacon-${hop}.tar.gz`);

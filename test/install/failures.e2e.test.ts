@@ -115,3 +115,29 @@ describe('a hop whose new version is unhealthy', () => {
     await expectBackOn401(sb, before);
   });
 });
+
+describe('a fresh install straight to 4.2.0 (every version\'s migrations in one bundle)', () => {
+  it('applies them in version order: a later `pre` needs an earlier version\'s tables', async () => {
+    const vv = await variant();
+    const sb = await sandbox('sqlite');
+    try {
+      const YAML = (await import('yaml')).default;
+      const spec = YAML.parse(await (await import('node:fs/promises')).readFile('bundles/none-to-3.4.2/bundle.yaml', 'utf8'));
+      spec.to = '4.2.0';
+      for (const c of spec.components) {
+        c.version = '4.2.0';
+        c.package = c.package.replace('3.4.2', '4.2.0');
+      }
+      spec.services.health[0].body = '"version":"4.2.0"';
+      spec.agents.package = spec.agents.package.replace('3.4.2', '4.2.0');
+      await vv.write('bundles/none-to-4.2.0/bundle.yaml', YAML.stringify(spec));
+      const r = await cli(['install', vv.build('none-to-4.2.0'), '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await health(sb.restPort)).toMatchObject({ status: 200, body: { version: '4.2.0' } });
+      expect((await sb.db()('uphop_migrations').select('name')).length).toBe(7);
+    } finally {
+      await sb.cleanup();
+      await vv.cleanup();
+    }
+  });
+});

@@ -12,13 +12,14 @@ import type { InstallContext } from '../context.js';
 import { restoreDatabase } from '../db-backup.js';
 import type { InstallStep } from '../step.js';
 import { fmtList } from './util.js';
+import { hopMigrations } from '../phases.js';
 
 const runners = new WeakMap<InstallContext, MigrationRunner>();
 
 export function runnerOf(ctx: InstallContext): MigrationRunner {
   let r = runners.get(ctx);
   if (!r) {
-    const migrations = ctx.manifest.migrations.map((m) => ({ version: m.version, name: m.name, phase: m.phase, file: path.join(ctx.bundleDir, m.file) }));
+    const migrations = hopMigrations(ctx.manifest).map((m) => ({ version: m.version, name: m.name, phase: m.phase, file: path.join(ctx.bundleDir, m.file) }));
     r = new MigrationRunner({ knex: ctx.db(), migrations, emit: ctx.emit });
     runners.set(ctx, r);
   }
@@ -29,7 +30,7 @@ export function runnerOf(ctx: InstallContext): MigrationRunner {
 export const forgetRunner = (ctx: InstallContext) => runners.delete(ctx);
 
 function migrateStep(phase: MigrationPhase, name: string): InstallStep {
-  const ofPhase = (ctx: InstallContext) => ctx.manifest.migrations.filter((m) => m.phase === phase).map((m) => m.name);
+  const ofPhase = (ctx: InstallContext) => hopMigrations(ctx.manifest).filter((m) => m.phase === phase).map((m) => m.name);
   return {
     name,
     async apply(ctx) {

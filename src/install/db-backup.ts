@@ -76,10 +76,20 @@ export async function restoreDatabase(ctx: InstallContext): Promise<void> {
     await copyFile(file, target);
   } else if (client === 'pg') {
     const s = server(ctx);
+    // objects created after the dump are not in it: empty the schema first so the result is exactly the backup
+    const schema = s.schema ?? 'public';
+    await ctx.db().raw('drop schema if exists ?? cascade', [schema]);
+    if (!s.schema) await ctx.db().raw('create schema public');
     await ctx.close();
-    await tool('pg_restore', ['--clean', '--if-exists', '--single-transaction', '-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres', '-d', s.database ?? 'postgres', file], { PGPASSWORD: s.password ?? '' }, ctx);
+    await tool('pg_restore', ['--single-transaction', '-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres', '-d', s.database ?? 'postgres', file], { PGPASSWORD: s.password ?? '' }, ctx);
   } else {
     const s = server(ctx);
+    // one connection: foreign_key_checks is per session
+    await ctx.db().transaction(async (trx) => {
+      const [tables] = await trx.raw('select table_name t from information_schema.tables where table_schema = database()');
+      await trx.raw('set foreign_key_checks = 0');
+      for (const { t } of tables as { t: string }[]) await trx.raw('drop table if exists ??', [t]);
+    });
     await ctx.close();
     const child = spawn('mysql', ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root', s.database ?? ''], { env: { ...process.env, MYSQL_PWD: s.password ?? '' }, stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';

@@ -141,3 +141,33 @@ describe('a fresh install straight to 4.2.0 (every version\'s migrations in one 
     }
   });
 });
+
+for (const { kind, ok } of kinds) {
+  describe.skipIf(!(await ok()))(`a migration that cannot be reverted (${kind})`, () => {
+    it('is undone by restoring the database backup taken before the hop', async () => {
+      const sb = await managerAt401(kind);
+      const vv = await variant();
+      try {
+        const before = await dataDigest(sb);
+        await vv.write('schema-migrations/4.1.1/003-one-way.mjs', `
+export async function up({ context: knex }) {
+  await knex.schema.createTable('one_way', (t) => t.increments('id'));
+}
+`);
+        await vv.editSpec(HOP, (s) => {
+          s.services.health[0].body = '"version":"9.9.9"';
+          s.services.health[0].timeout = '2s';
+        });
+        const r = await cli(['install', vv.build(HOP), '--root', sb.root, '--allow-unsigned']);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/restoring the database backup/);
+        await expectBackOn401(sb, before);
+        expect(await sb.db().schema.hasTable('one_way')).toBe(false);
+        expect(await sb.db().schema.hasColumn('items', 'slug')).toBe(false);
+      } finally {
+        await sb.cleanup();
+        await vv.cleanup();
+      }
+    });
+  });
+}

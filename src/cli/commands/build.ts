@@ -18,10 +18,11 @@ export const buildCommand: CommandDef<Opts, { bundles: BuiltBundle[] }> = {
       .option('artifacts', { type: 'string', describe: 'folder of component packages (${artifacts}; default <project>/artifacts)' })
       .option('out', { type: 'string', default: 'out', describe: 'folder to write bundles to' })
       .option('sign-key', { type: 'string', describe: 'ed25519 private key (uphop keygen) to sign bundle.json' })
-      .option('level', { type: 'number', default: 6, describe: 'deflate level for compressible files (1-9)' }),
+      // 5, not gzip's 6: 1% larger, about 15% less CPU, so a build stays within tar -czf's time on a busy CI host
+      .option('level', { type: 'number', default: 5, describe: 'deflate level for compressible files (1-9)' }),
   async run(o, ctx) {
     if (o.all && o.hops?.length) throw usageError('USAGE', 'Pass hop folders or --all, not both.', 'Drop one of them.');
-    if (!Number.isInteger(o.level) || o.level < 1 || o.level > 9) throw usageError('USAGE', `--level must be a whole number from 1 to 9, not ${o.level}.`, 'The default, 6, suits most builds.');
+    if (!Number.isInteger(o.level) || o.level < 1 || o.level > 9) throw usageError('USAGE', `--level must be a whole number from 1 to 9, not ${o.level}.`, 'The default, 5, suits most builds.');
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     // loaded on use: the CLI starts fast whatever command runs
     const { buildBundles } = await import('../../build/index.js');

@@ -7,6 +7,18 @@ import { parseDuration } from '../../spec/duration.js';
 import { usageError } from '../../errors.js';
 import { fmtMs } from '../format.js';
 
+/** the flags of applying bundles, shared by install and upgrade */
+export const withApplyOptions = (y: Argv) =>
+  y
+    .option('rollback', { type: 'boolean', default: true, describe: 'roll back automatically on failure (--no-rollback leaves it for resume/rollback)' })
+    .option('notify', { type: 'string', describe: 'URL to POST JSON events to (Slack-compatible text)' })
+    .option('ignore-preflight', { type: 'string', array: true, choices: ADVISORY_CHECKS, describe: 'skip an advisory preflight check' })
+    .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service may take to stop before it is killed' });
+
+export function checkNotifyUrl(url: string | undefined) {
+  if (url && !/^https?:\/\//.test(url)) throw usageError('USAGE', `--notify needs an http(s) URL, not "${url}".`, 'Example: --notify https://hooks.slack.com/services/...');
+}
+
 export const rootOption = (y: Argv) => y.option('root', { type: 'string', default: '/', describe: 'the manager root (everything lives under it)' });
 
 interface Opts {
@@ -19,19 +31,15 @@ export const installCommand: CommandDef<Opts, InstallResult> = {
   command: 'install <bundle>',
   describe: 'Apply a bundle in place: verify, preflight, migrate, restart, check health; roll back on failure',
   builder: (y) =>
-    rootOption(y)
+    withApplyOptions(rootOption(y)
       .positional('bundle', { type: 'string', demandOption: true, describe: 'bundle .tar.gz or its extracted folder' })
       .option('values', { type: 'string', describe: 'site values (YAML); required on a fresh install, kept in etc/<product>/values.yaml' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print every step, file, migration and config; change nothing' })
       .option('trust', { type: 'string', describe: "the publisher's public key the bundle must be signed with" })
-      .option('allow-unsigned', { type: 'boolean', default: false, describe: 'accept a bundle without a checked signature' })
-      .option('rollback', { type: 'boolean', default: true, describe: 'roll back automatically on failure (--no-rollback leaves it for resume/rollback)' })
-      .option('notify', { type: 'string', describe: 'URL to POST JSON events to (Slack-compatible text)' })
-      .option('ignore-preflight', { type: 'string', array: true, choices: ADVISORY_CHECKS, describe: 'skip an advisory preflight check' })
-      .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service may take to stop before it is killed' }),
+      .option('allow-unsigned', { type: 'boolean', default: false, describe: 'accept a bundle without a checked signature' })),
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
-    if (o.notify && !/^https?:\/\//.test(o.notify)) throw usageError('USAGE', `--notify needs an http(s) URL, not "${o.notify}".`, 'Example: --notify https://hooks.slack.com/services/...');
+    checkNotifyUrl(o.notify);
     const { install } = await import('../../install/index.js');
     const result = await install({
       bundle: abs(o.bundle)!, root: abs(o.root)!, values: abs(o.values), dryRun: o.dryRun, trust: abs(o.trust), allowUnsigned: o.allowUnsigned,

@@ -1,11 +1,9 @@
 import path from 'node:path';
 import type { CommandDef } from '../command.js';
-import { usageError } from '../../errors.js';
-import { ADVISORY_CHECKS } from '../../install/advisory.js';
 import { parseDuration } from '../../spec/duration.js';
 import type { UpgradeResult } from '../../upgrade/index.js';
 import { fmtBytes, fmtMs, table } from '../format.js';
-import { rootOption } from './install.js';
+import { checkNotifyUrl, rootOption, withApplyOptions } from './install.js';
 import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
 
 interface Opts extends StoreCliOpts {
@@ -19,25 +17,21 @@ export const upgradeCommand: CommandDef<Opts, UpgradeResult> = {
   describe: 'On a manager: plan the hops to a version from a store, download them, and install each in order',
   builder: (y) =>
     withStoreOptions(
-      rootOption(y)
+      withApplyOptions(rootOption(y)
         .option('to', { type: 'string', demandOption: true, describe: 'target version, or "latest"' })
         .option('store', { type: 'string', demandOption: true, describe: 'file:///dir, a folder, or s3://bucket/prefix' })
         .option('trust', { type: 'string', describe: 'publisher public key: checks the catalog and every bundle' })
         .option('allow-unsigned', { type: 'boolean', default: false, describe: 'accept an unsigned catalog or bundle (sha256 is still checked)' })
         .option('values', { type: 'string', describe: 'site values (YAML); needed when nothing is installed yet' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'show the hops, their sizes and what is already downloaded; change nothing' })
-        .option('rollback', { type: 'boolean', default: true, describe: 'roll a failing hop back (--no-rollback leaves it for resume/rollback)' })
-        .option('notify', { type: 'string', describe: 'URL to POST JSON events to (Slack-compatible text)' })
         .option('cache', { type: 'string', describe: 'download folder (default <root>/var/lib/uphop/downloads; kept when given)' })
         .option('product', { type: 'string', describe: 'product name when the catalog covers several' })
         .option('home', { type: 'string', describe: 'folder remembering catalog versions (default <root>/var/lib/uphop)' })
-        .option('parallel', { type: 'number', describe: 'ranged requests in flight per file (default: adaptive)' })
-        .option('ignore-preflight', { type: 'string', array: true, choices: ADVISORY_CHECKS, describe: 'skip an advisory preflight check' })
-        .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service may take to stop before it is killed' }),
+        .option('parallel', { type: 'number', describe: 'ranged requests in flight per file (default: adaptive)' })),
     ),
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
-    if (o.notify && !/^https?:\/\//.test(o.notify)) throw usageError('USAGE', `--notify needs an http(s) URL, not "${o.notify}".`, 'Example: --notify https://hooks.slack.com/services/...');
+    checkNotifyUrl(o.notify);
     const { upgrade } = await import('../../upgrade/index.js');
     const result = await upgrade({
       to: o.to, store: o.store, root: abs(o.root)!, trust: abs(o.trust), allowUnsigned: o.allowUnsigned, values: abs(o.values), dryRun: o.dryRun,

@@ -4,7 +4,7 @@
 // then take a sandbox manager from a fresh 3.4.2 through the three hops to 4.2.0
 // with the REST service answering between hops. `--keep` leaves the manager running.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,17 @@ const work = mkdtempSync(path.join(tmpdir(), 'uphop-demo-'));
 const root = path.join(work, 'manager');
 const out = path.join(work, 'bundles');
 const say = (text) => console.log(`\n\x1b[1m== ${text}\x1b[0m`);
+
+/** stop the sandbox's services (pidfiles under var/run): also when the demo fails halfway */
+function stopSandbox() {
+  const run = path.join(root, 'var/run/beacon');
+  if (!existsSync(run)) return;
+  for (const f of readdirSync(run)) {
+    const pid = Number(readFileSync(path.join(run, f), 'utf8').split('\n')[0]);
+    try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
+  }
+}
+process.on('exit', () => { if (!keep) stopSandbox(); });
 
 function uphop(...args) {
   const r = spawnSync(process.execPath, [path.join(repo, 'dist/cli/main.js'), ...args], { stdio: 'inherit', env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });
@@ -81,12 +92,7 @@ uphop('history', '--root', root);
 if (keep) {
   console.log(`\nThe manager keeps running under ${root} (REST on 127.0.0.1:${restPort}).`);
 } else {
-  // stop the sandbox's services (their pidfiles are under var/run) and remove it
-  const run = path.join(root, 'var/run/beacon');
-  for (const f of readdirSync(run)) {
-    const pid = Number(readFileSync(path.join(run, f), 'utf8').split('\n')[0]);
-    try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
-  }
+  stopSandbox();
   rmSync(work, { recursive: true, force: true });
   console.log('\ndemo done: sandbox stopped and removed (run with --keep to explore it).');
 }

@@ -25,7 +25,10 @@ async function managerAt401(kind: DbKind): Promise<Sandbox> {
   const sb = await sandbox(kind);
   for (const hop of ['none-to-3.4.2', '3.4.2-to-4.0.1']) {
     const r = await cli(['install', bundle(hop), '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned']);
-    if (r.code !== 0) throw new Error(r.stderr);
+    if (r.code !== 0) {
+      await sb.cleanup(); // a failed setup must not leave services running
+      throw new Error(r.stderr);
+    }
   }
   const rows = Array.from({ length: 1000 }, (_, i) => ({ name: `row ${i}` }));
   for (let i = 0; i < rows.length; i += 200) await sb.db()('items').insert(rows.slice(i, i + 200));

@@ -1,9 +1,6 @@
 /** --dry-run: every step with what it would do, computed without changing anything. */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { exists } from '../drivers/fsutil.js';
 import type { InstallContext } from './context.js';
-import { renderConfigs, underRoot } from './steps/configs.js';
+import { configAction, renderConfigs } from './steps/configs.js';
 import { runnerOf } from './steps/migrate.js';
 import { INSTALL_STEPS } from './steps/index.js';
 import { healthChecks, serviceSpecs } from './units.js';
@@ -25,11 +22,8 @@ export async function dryRunPlan(ctx: InstallContext): Promise<DryRunPlan> {
   const pending = !m.migrations.length ? [] : ctx.hasDatabase() ? await runnerOf(ctx).pending() : m.migrations;
   const configs: DryRunPlan['configs'] = [];
   for (const c of await renderConfigs(ctx)) {
-    const file = underRoot(ctx, c.dest);
-    if (!(await exists(file))) { configs.push({ dest: c.dest, action: 'write' }); continue; }
-    const current = createHash('sha256').update(await readFile(file)).digest('hex');
-    const action = current === c.hash ? 'unchanged' : current !== ctx.prev?.configs[c.dest] ? 'keep-site-edit (new one as .new)' : 'write';
-    configs.push({ dest: c.dest, action });
+    const action = await configAction(ctx, c);
+    configs.push({ dest: c.dest, action: action === 'keep-site-edit' ? 'keep-site-edit (new one as .new)' : action });
   }
   return {
     steps: ['verify', 'preflight', 'lock', ...INSTALL_STEPS.map((s) => s.name), 'unlock', 'notify'],

@@ -32,16 +32,23 @@ export async function renderConfigs(ctx: InstallContext): Promise<{ dest: string
   );
 }
 
+/** what writing a rendered config would do: the one rule the install and --dry-run share */
+export async function configAction(ctx: InstallContext, c: { dest: string; hash: string }): Promise<'write' | 'unchanged' | 'keep-site-edit'> {
+  const file = underRoot(ctx, c.dest);
+  if (!(await exists(file))) return 'write';
+  const current = sha256(await readFile(file));
+  if (current === c.hash) return 'unchanged';
+  // a file that differs from what uphop last wrote was edited on the manager
+  return current !== ctx.prev?.configs[c.dest] ? 'keep-site-edit' : 'write';
+}
+
 async function writeOne(ctx: InstallContext, c: { dest: string; text: string; mode: number; hash: string }): Promise<ConfigOutcome> {
   const file = underRoot(ctx, c.dest);
-  if (await exists(file)) {
-    const current = sha256(await readFile(file));
-    if (current === c.hash) return { dest: c.dest, action: 'unchanged' };
-    const lastWritten = ctx.prev?.configs[c.dest];
-    if (current !== lastWritten) {
-      await writeFileAtomic(`${file}.new`, c.text, c.mode);
-      return { dest: c.dest, action: 'kept-site-edit', newFile: `${c.dest}.new` };
-    }
+  const action = await configAction(ctx, c);
+  if (action === 'unchanged') return { dest: c.dest, action: 'unchanged' };
+  if (action === 'keep-site-edit') {
+    await writeFileAtomic(`${file}.new`, c.text, c.mode);
+    return { dest: c.dest, action: 'kept-site-edit', newFile: `${c.dest}.new` };
   }
   await writeFileAtomic(file, c.text, c.mode);
   return { dest: c.dest, action: 'written' };

@@ -2,6 +2,7 @@
 import type { InstallContext } from './context.js';
 import { configAction, renderConfigs } from './steps/configs.js';
 import { runnerOf } from './steps/migrate.js';
+import { hopMigrations } from './phases.js';
 import { INSTALL_STEPS } from './steps/index.js';
 import { healthChecks, serviceSpecs } from './units.js';
 
@@ -19,7 +20,7 @@ export interface DryRunPlan {
 export async function dryRunPlan(ctx: InstallContext): Promise<DryRunPlan> {
   const m = ctx.manifest;
   // no database file yet (a fresh SQLite install): every migration is pending
-  const pending = !m.migrations.length ? [] : ctx.hasDatabase() ? await runnerOf(ctx).pending() : m.migrations;
+  const pending = !m.migrations.length ? [] : ctx.hasDatabase() ? await runnerOf(ctx).pending() : hopMigrations(m);
   const configs: DryRunPlan['configs'] = [];
   for (const c of await renderConfigs(ctx)) {
     const action = await configAction(ctx, c);

@@ -13,7 +13,9 @@ import { pipeline } from 'node:stream/promises';
 import { refusal } from '../errors.js';
 import { checkKey } from './keys.js';
 import { objectChanged, objectMissing } from './errors.js';
-import type { GetOptions, ObjectInfo, PutBody, PutOptions, Store } from './types.js';
+import type { ChunkSink, GetOptions, ObjectInfo, PutBody, PutOptions, Store } from './types.js';
+
+const READ_BUFFER = 1024 * 1024;
 
 const isTemp = (name: string) => name.startsWith('.') && name.includes('.tmp-');
 
@@ -41,6 +43,26 @@ export class FileStore implements Store {
     if (opts.ifMatch && opts.ifMatch !== info.etag) throw objectChanged(this.url, key);
     const { start = 0, end } = opts.range ?? {};
     return createReadStream(this.pathOf(key), { start, end, highWaterMark: 256 * 1024 });
+  }
+
+  async read(key: string, opts: GetOptions, sink: ChunkSink): Promise<void> {
+    const info = await this.head(key);
+    if (!info) throw objectMissing(this.url, key);
+    if (opts.ifMatch && opts.ifMatch !== info.etag) throw objectChanged(this.url, key);
+    const { start = 0, end = info.size - 1 } = opts.range ?? {};
+    const last = Math.min(end, info.size - 1);
+    const fh = await fs.open(this.pathOf(key), 'r');
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(READ_BUFFER, Math.max(1, last - start + 1)));
+      for (let pos = start; pos <= last; ) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, last - pos + 1), pos);
+        if (bytesRead === 0) break; // the file shrank: the caller sees a short range
+        await sink(buf.subarray(0, bytesRead));
+        pos += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
   }
 
   async put(key: string, body: PutBody, opts: PutOptions = {}): Promise<{ etag: string }> {

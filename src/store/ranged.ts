@@ -6,9 +6,7 @@
  * Each piece is handed to onData as it arrives and counted (onWrite) once on disk.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { UphopError, failure, messageOf } from '../errors.js';
-import { RangeWriter } from './chunks.js';
 import type { Store } from './types.js';
 
 export interface PartLayout {
@@ -57,13 +55,6 @@ export interface Run {
   cancelled: () => boolean;
 }
 
-/**
- * what the body may run ahead of the disk: writes gather whatever arrived while the previous one ran into one
- * writev, and the body pauses only when this much waits (pausing the socket after every small batch, as an
- * earlier version did, cost more CPU than the sha256)
- */
-const AHEAD = 1024 * 1024;
-
 /** fetch parts i..run.last with one ranged request, retrying from what reached the disk */
 export async function fetchRun(o: RangedOptions, i: number, run: Run): Promise<void> {
   const { layout } = o;
@@ -74,32 +65,30 @@ export async function fetchRun(o: RangedOptions, i: number, run: Run): Promise<v
     while (i < run.last && complete(layout, i)) i++;
     if (complete(layout, i)) return;
     const startPart = i;
-    let writer: RangeWriter | undefined;
+    const start = i * layout.partSize + layout.done[i];
+    let pos = start;
     try {
-      const start = i * layout.partSize + layout.done[i];
-      const body = await o.store.get(o.key, { range: { start, end: end - 1 }, ifMatch: o.etag });
-      writer = new RangeWriter(o.fh.fd, start, end, AHEAD, (at, len) => {
-        credit(layout, at, len);
-        o.onWrite(len);
+      // the chunk lives in the store's reused buffer: hashed, then written, before the next read
+      await o.store.read(o.key, { range: { start, end: end - 1 }, ifMatch: o.etag }, async (chunk) => {
+        if (run.cancelled()) throw new Error('cancelled');
+        if (!t0) t0 = Date.now();
+        // a server must not write into another run's parts; such bytes are neither hashed nor written
+        if (pos + chunk.length > end) throw new Error('the server sent more bytes than the range asked for');
+        o.onData(pos, chunk);
+        const { bytesWritten } = await o.fh.write(chunk, 0, chunk.length, pos);
+        if (bytesWritten !== chunk.length) throw new Error(`short write at ${pos} (disk full?)`);
+        credit(layout, pos, chunk.length);
+        pos += chunk.length;
+        received += chunk.length;
+        o.onWrite(chunk.length);
         if (run.measured && received >= layout.partSize) {
           run.measured((received * 1000) / Math.max(1, Date.now() - t0));
           run.measured = undefined;
         }
       });
-      let pos = start;
-      body.on('data', (chunk: Buffer) => {
-        if (run.cancelled()) return body.destroy();
-        if (!t0) t0 = Date.now();
-        received += chunk.length;
-        // bytes past the range are refused by the writer; they are not hashed either
-        if (pos + chunk.length <= end) o.onData(pos, chunk);
-        pos += chunk.length;
-      });
-      await pipeline(body, writer);
       if (!complete(layout, run.last)) throw new Error(`the server ended the range at ${pos} early`);
       return;
     } catch (e) {
-      await writer?.idle(); // what reached the disk counts for the next attempt
       // refusals (object changed) and usage errors (credentials) will not get better by retrying
       if (e instanceof UphopError && e.exitCode !== 1) throw e;
       if (run.cancelled()) return;

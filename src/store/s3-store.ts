@@ -7,11 +7,13 @@ import {
   DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
 import { checkKey } from './keys.js';
 import { objectMissing } from './errors.js';
+import { rawGet, UnsupportedFraming, type RawResponse } from './http-get.js';
 import { isNotFound, s3Error } from './s3-errors.js';
-import type { GetOptions, ObjectInfo, PutBody, PutOptions, Store, StoreOptions } from './types.js';
+import type { ChunkSink, GetOptions, ObjectInfo, PutBody, PutOptions, Store, StoreOptions } from './types.js';
 
 export interface S3Location {
   bucket: string;
@@ -96,6 +98,56 @@ export class S3Store implements Store {
       }
       throw this.fail(e, key);
     }
+  }
+
+  /**
+   * A presigned GET spoken by rawGet: the SDK still resolves the endpoint and
+   * credentials and signs, only the body bypasses its stream (see http-get.ts).
+   * Range and If-Match travel as plain headers, which a presigned URL allows.
+   */
+  async read(key: string, opts: GetOptions, sink: ChunkSink): Promise<void> {
+    await this.probe();
+    let url: string;
+    try {
+      url = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }), { expiresIn: 900 });
+    } catch (e) {
+      throw this.fail(e, key);
+    }
+    const headers: Record<string, string> = {};
+    if (opts.range) headers.Range = `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
+    if (opts.ifMatch) headers['If-Match'] = opts.ifMatch;
+    let sinkError: unknown;
+    const guarded: ChunkSink = (chunk) => {
+      const noted = (e: unknown) => { sinkError = e; throw e; };
+      try {
+        return sink(chunk)?.catch(noted);
+      } catch (e) {
+        return noted(e);
+      }
+    };
+    let res: RawResponse;
+    try {
+      res = await rawGet(new URL(url), guarded, { headers });
+    } catch (e) {
+      if (e === sinkError) throw e;
+      // framing rawGet does not speak: take the SDK's stream (nothing reached the sink yet)
+      if (e instanceof UnsupportedFraming) {
+        for await (const chunk of await this.get(key, opts)) await sink(chunk as Buffer);
+        return;
+      }
+      // connection-level failures (they carry a code) read like the SDK's; a body cut short stays as it is
+      if ((e as { code?: string }).code) throw this.fail(e, key);
+      throw e;
+    }
+    if (res.status >= 300) throw this.answerError(res, key);
+  }
+
+  /** an S3 error document (<Error><Code>…) as the SDK would have raised it */
+  private answerError(res: RawResponse, key: string) {
+    const code = /<Code>([^<]*)<\/Code>/.exec(res.body ?? '')?.[1];
+    const message = /<Message>([^<]*)<\/Message>/.exec(res.body ?? '')?.[1] ?? `HTTP ${res.status}`;
+    const err = Object.assign(new Error(message), { name: code ?? `HTTP ${res.status}`, $metadata: { httpStatusCode: res.status } });
+    return isNotFound(err) ? objectMissing(this.url, key) : this.fail(err, key);
   }
 
   async put(key: string, body: PutBody, opts: PutOptions = {}): Promise<{ etag: string }> {

@@ -38,10 +38,23 @@ export interface PutOptions {
 
 export type PutBody = Readable | Buffer | string;
 
+/**
+ * Takes the bytes of an object in order. The buffer is reused for the next chunk:
+ * the sink is done with it when it returns, or when its promise settles (the read
+ * waits for that). A sink that throws or rejects ends the read with its error.
+ */
+export type ChunkSink = (chunk: Buffer) => void | Promise<void>;
+
 export interface Store {
   /** the URL it was opened with, normalised (no trailing slash) */
   readonly url: string;
   get(key: string, opts?: GetOptions): Promise<Readable>;
+  /**
+   * The same bytes as get, for large downloads: read into one reused buffer
+   * (no allocation per network read) and handed to the sink; resolves once the
+   * sink has taken the last byte. Errors are the same as get's.
+   */
+  read(key: string, opts: GetOptions, sink: ChunkSink): Promise<void>;
   /** undefined when there is no such object */
   head(key: string): Promise<ObjectInfo | undefined>;
   put(key: string, body: PutBody, opts?: PutOptions): Promise<{ etag: string }>;

@@ -25,6 +25,8 @@ export interface InstallOptions {
   ignorePreflight?: string[];
   /** how long to wait for a service to stop before SIGKILL */
   stopTimeoutMs?: number;
+  /** roll the bundle's agent package out to the fleet after a successful install (default true) */
+  agents?: boolean;
 }
 
 export interface ConfigOutcome {

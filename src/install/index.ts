@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { refusal, usageError } from '../errors.js';
+import { messageOf, refusal, usageError, type UphopError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { validateValues } from '../spec/values.js';
 import { acquireBundle } from './acquire.js';
@@ -22,6 +22,7 @@ import { readState, type InstalledState } from './state.js';
 import { readValuesFile, type Values } from './values.js';
 import { checkVersions } from './versions.js';
 import { resumeInstall } from './resume.js';
+import type { AgentsResult } from '../agents/index.js';
 
 export interface InstallResult {
   outcome: 'installed' | 'nothing-to-do' | 'dry-run';
@@ -34,6 +35,8 @@ export interface InstallResult {
   steps: StepReport[];
   configs: ConfigOutcome[];
   plan?: DryRunPlan;
+  /** the agent rollout that followed a successful install */
+  agents?: AgentsResult;
 }
 
 export type InstallRequest = InstallOptions & { bundle: string; emit?: Emit };
@@ -81,7 +84,8 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
       const r = await runInstallSteps(ctx, journal, new Set());
       await finish(ctx, r, started, notifier);
       if (r.outcome === 'rolled-back') throw rolledBackError(ctx, r);
-      return { ...base, outcome: 'installed', ms: Date.now() - t0, configs: ctx.configs, message: `${m.product} ${base.from} -> ${m.to} installed and healthy.` };
+      const agents = m.agents && req.agents !== false ? await rolloutAfterInstall(root, emit, notifier) : undefined;
+      return { ...base, outcome: 'installed', ms: Date.now() - t0, configs: ctx.configs, agents, message: `${m.product} ${base.from} -> ${m.to} installed and healthy.` };
     } finally {
       await ctx.close();
     }
@@ -89,6 +93,31 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
     if (got.temp) await rm(got.temp, { recursive: true, force: true });
     if (!began) await got.discard?.();
   }
+}
+
+/**
+ * After unlock, as DESIGN.md orders it. The manager stays installed whatever
+ * happens here: a rollout that cannot start or stops early is reported (and the
+ * CLI exits 1), and `uphop agents rollout` continues it.
+ */
+async function rolloutAfterInstall(root: string, emit: Emit, notifier: ReturnType<typeof createNotifier>): Promise<AgentsResult> {
+  const { rolloutAgents } = await import('../agents/index.js');
+  const t = Date.now();
+  emit({ type: 'step', step: 'agent rollout', status: 'begin' });
+  let r: AgentsResult;
+  try {
+    r = await rolloutAgents({ root, emit });
+  } catch (e) {
+    const err = e as UphopError;
+    r = { outcome: 'stopped', product: '', target: null, bundle: null, message: `The agent rollout could not start: ${messageOf(e)}${err.hint ? ` ${err.hint}` : ''}` };
+  }
+  emit({ type: 'step', step: 'agent rollout', status: r.outcome === 'stopped' ? 'fail' : 'end', ms: Date.now() - t, detail: r.message });
+  // a channel hears of agents only when some were contacted
+  if (r.outcome === 'done' || r.outcome === 'stopped') {
+    notifier.send(r.outcome === 'stopped' ? 'agents-stopped' : 'agents', r.message);
+    await notifier.flush();
+  }
+  return r;
 }
 
 async function refuseIfLocked(L: Layout) {

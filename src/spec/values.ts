@@ -47,7 +47,26 @@ export function validateValues(values: unknown, file: string): Problem[] {
       }
     }
   }
+  if (values.agents !== undefined) checkAgents(values.agents, add);
   return problems;
+}
+
+function checkAgents(agents: unknown, add: (path: FieldPath, message: string, hint: string) => void): void {
+  if (!isMapping(agents)) return add(['agents'], 'agents must be a mapping', 'write agents: { token: ... }');
+  if (agents.token !== undefined && (typeof agents.token !== 'string' || !agents.token)) add(['agents', 'token'], 'agents.token must be a non-empty string', 'write the token the agents were started with');
+  if (agents.table !== undefined && (typeof agents.table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(agents.table))) {
+    add(['agents', 'table'], 'agents.table must be a table name', 'write e.g. agents');
+  }
+  const serve = agents.serve;
+  if (serve === undefined) return;
+  if (!isMapping(serve)) return add(['agents', 'serve'], 'agents.serve must be a mapping', 'write serve: { host: 0.0.0.0, port: 8099, public_url: http://manager:8099 }');
+  if (serve.host !== undefined && typeof serve.host !== 'string') add(['agents', 'serve', 'host'], 'agents.serve.host must be a host name or address', 'write e.g. 0.0.0.0');
+  if (serve.port !== undefined && !(Number.isInteger(serve.port) && (serve.port as number) >= 0 && (serve.port as number) < 65536)) {
+    add(['agents', 'serve', 'port'], 'agents.serve.port must be a port number', 'write e.g. 8099 (0 = any free port)');
+  }
+  if (serve.public_url !== undefined && !(typeof serve.public_url === 'string' && /^https?:\/\/[^/]/.test(serve.public_url))) {
+    add(['agents', 'serve', 'public_url'], 'agents.serve.public_url must be an http(s) URL', 'write the address agents reach the manager at, e.g. http://manager.example:8099');
+  }
 }
 
 /** the built-in template variables every template sees, on the target and in the sample render */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import semver from 'semver';
 import { isUphopError, refusal, usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
+import type { AgentsResult } from '../agents/index.js';
 import { loadPublicKey } from '../bundle/sign.js';
 import { install } from '../install/index.js';
 import { findInterrupted } from '../install/interrupted.js';
@@ -65,9 +66,9 @@ export async function upgrade(input: UpgradeOptions): Promise<UpgradeResult> {
     }
     const fetched = await downloadChain(store, chain, { out: cache, trust, allowUnsigned: o.allowUnsigned, partSize: o.partSize, concurrency: o.concurrency, retries: o.retries }, emit);
     fetched.forEach((f, i) => (outcomes[i].fetched = f.fetched));
-    await installChain(o, product, to, outcomes, fetched.map((f) => f.path), emit);
+    const agents = await installChain(o, product, to, outcomes, fetched.map((f) => f.path), emit);
     return {
-      ...base, outcome: 'upgraded', hops: outcomes, bytes: outcomes.reduce((n, h) => n + (h.fetched ?? 0), 0), ms: Date.now() - t0,
+      ...base, outcome: 'upgraded', agents, hops: outcomes, bytes: outcomes.reduce((n, h) => n + (h.fetched ?? 0), 0), ms: Date.now() - t0,
       message: `${product} ${from} -> ${to} upgraded in ${chain.length} hop${chain.length > 1 ? 's' : ''}, installed and healthy.`,
     };
   } finally {
@@ -86,7 +87,8 @@ async function outcomeOf(h: CatalogHop, cache: string): Promise<HopOutcome> {
   return { from: h.from, to: h.to, file: h.file, size: h.size, sha256: h.sha256, cached: c.state, cachedBytes: c.bytes, install: 'not-run' };
 }
 
-async function installChain(o: UpgradeOptions, product: string, to: string, hops: HopOutcome[], files: string[], emit: Emit): Promise<void> {
+async function installChain(o: UpgradeOptions, product: string, to: string, hops: HopOutcome[], files: string[], emit: Emit): Promise<AgentsResult | undefined> {
+  let agents: AgentsResult | undefined;
   for (let i = 0; i < hops.length; i++) {
     const hop = hops[i];
     const step = `hop ${i + 1}/${hops.length} ${hop.from} -> ${hop.to}`;
@@ -96,7 +98,9 @@ async function installChain(o: UpgradeOptions, product: string, to: string, hops
       const r = await install({
         bundle: files[i], root: o.root, values: i === 0 ? o.values : undefined, trust: o.trust, allowUnsigned: o.allowUnsigned,
         noRollback: o.noRollback, notify: o.notify, ignorePreflight: o.ignorePreflight, stopTimeoutMs: o.stopTimeoutMs, emit,
+        agents: i === hops.length - 1 && o.agents !== false,
       });
+      agents = r.agents;
       hop.install = r.outcome === 'nothing-to-do' ? 'nothing-to-do' : 'installed';
       hop.ms = Date.now() - t;
       // the default cache is the manager's own: an installed hop's archive is dead weight (install kept it extracted)
@@ -113,4 +117,5 @@ async function installChain(o: UpgradeOptions, product: string, to: string, hops
       throw stopError({ opts: o, product, to, hops, at: i, cause: e, version, interrupted: await findInterrupted(L) });
     }
   }
+  return agents;
 }

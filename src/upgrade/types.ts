@@ -1,4 +1,5 @@
 /** What `uphop upgrade` takes and returns: plain data, so --json prints it as it is. */
+import type { AgentsResult } from '../agents/index.js';
 import type { Emit } from '../events.js';
 import type { StoreOptions } from '../store/types.js';
 
@@ -19,6 +20,8 @@ export interface UpgradeOptions {
   notify?: string;
   ignorePreflight?: string[];
   stopTimeoutMs?: number;
+  /** roll the agents out after the last hop (intermediate hops never do: agents go straight to the final version) */
+  agents?: boolean;
   /** download folder; default <root>/var/lib/uphop/downloads (installed bundles are removed from it) */
   cache?: string;
   product?: string;
@@ -64,4 +67,6 @@ export interface UpgradeResult {
   bytes: number;
   ms: number;
   message: string;
+  /** the agent rollout after the last hop */
+  agents?: AgentsResult;
 }

@@ -9,7 +9,11 @@ const ok: [string, string[], string, Record<string, unknown>][] = [
   ['build --all signed', ['build', '--all', '--sign-key', 'k', '--out', 'dist'], 'build', { all: true, signKey: 'k', out: 'dist' }],
   ['verify --trust', ['verify', 'b.tar.gz', '--trust', 'pub'], 'verify', { bundle: 'b.tar.gz', trust: 'pub', allowUnsigned: false }],
   ['inspect --json', ['inspect', 'b.tar.gz', '--json'], 'inspect', { bundle: 'b.tar.gz', json: true }],
-  ['install defaults', ['install', 'b.tar.gz'], 'install', { root: '/', dryRun: false, rollback: true, allowUnsigned: false, stopTimeout: '15s' }],
+  ['install defaults', ['install', 'b.tar.gz'], 'install', { root: '/', dryRun: false, rollback: true, allowUnsigned: false, stopTimeout: '15s', agents: true }],
+  ['install --no-agents', ['install', 'b.tar.gz', '--no-agents'], 'install', { agents: false }],
+  ['upgrade --no-agents', ['upgrade', '--to', '4.2.0', '--store', 'file:///s', '--no-agents'], 'upgrade', { agents: false, to: '4.2.0' }],
+  ['agents (list by default)', ['agents', '--root', '/m'], 'agents', { action: 'list', root: '/m', dryRun: false }],
+  ['agents rollout --dry-run', ['agents', 'rollout', '--dry-run'], 'agents', { action: 'rollout', dryRun: true, root: '/' }],
   ['install --no-rollback', ['install', 'b', '--no-rollback', '--root', '/r', '--values', 'v.yaml'], 'install', { rollback: false, root: '/r', values: 'v.yaml' }],
   ['install --ignore-preflight', ['install', 'b', '--ignore-preflight', 'disk', '--ignore-preflight', 'hook'], 'install', { ignorePreflight: ['disk', 'hook'] }],
   ['status --root', ['status', '--root', '/m'], 'status', { root: '/m' }],
@@ -27,6 +31,7 @@ const bad: [string, string[], RegExp][] = [
   ['keygen without --out', ['keygen'], /Missing required argument: out/],
   ['a flag given twice', ['install', 'b', '--values', 'a.yaml', '--values', 'b.yaml'], /--values was given 2 times/],
   ['bad preflight name', ['install', 'b', '--ignore-preflight', 'version'], /Invalid values/],
+  ['unknown agents action', ['agents', 'upgrade'], /Invalid values/],
 ];
 
 describe('parseArgs', () => {

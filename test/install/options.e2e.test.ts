@@ -128,7 +128,9 @@ describe('install options on a 4.0.1 manager', () => {
     const res = JSON.parse(r.stdout);
     expect(res).toMatchObject({ outcome: 'installed', bundle: 'beacon-4.0.1-to-4.1.1', product: 'beacon', from: '4.0.1', to: '4.1.1', message: 'beacon 4.0.1 -> 4.1.1 installed and healthy.' });
     expect(typeof res.ms).toBe('number');
-    expect(res.steps.map((s: any) => s.step)).toEqual(['preflight', ...INSTALL_STEPS.map((s) => s.name)]);
+    // the bundle carries an agent package: the rollout step runs last (no agents registered here: nothing to do)
+    expect(res.steps.map((s: any) => s.step)).toEqual(['preflight', ...INSTALL_STEPS.map((s) => s.name), 'agent rollout']);
+    expect(res.agents).toMatchObject({ outcome: 'nothing-to-do', target: '4.1.1' });
     expect(res.steps.every((s: any) => s.status === 'end')).toBe(true);
     expect(res.configs).toEqual([{ dest: 'etc/beacon/rest-service.yaml', action: 'written' }, { dest: 'etc/beacon/worker.yaml', action: 'written' }]);
     // stderr is JSON lines, one event each

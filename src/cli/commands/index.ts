@@ -10,8 +10,9 @@ import { fetchCommand } from './fetch.js';
 import { installCommand } from './install.js';
 import { upgradeCommand } from './upgrade.js';
 import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from './manage.js';
+import { agentsCommand } from './agents.js';
 
 export const COMMANDS: CommandDef[] = [
   buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
-  installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand,
+  installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand,
 ];

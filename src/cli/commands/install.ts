@@ -6,6 +6,7 @@ import { ADVISORY_CHECKS } from '../../install/advisory.js';
 import { parseDuration } from '../../spec/duration.js';
 import { usageError } from '../../errors.js';
 import { fmtMs } from '../format.js';
+import { rolloutText } from './agents.js';
 
 /** the flags of applying bundles, shared by install and upgrade */
 export const withApplyOptions = (y: Argv) =>
@@ -13,7 +14,8 @@ export const withApplyOptions = (y: Argv) =>
     .option('rollback', { type: 'boolean', default: true, describe: 'roll back automatically on failure (--no-rollback leaves it for resume/rollback)' })
     .option('notify', { type: 'string', describe: 'URL to POST JSON events to (Slack-compatible text)' })
     .option('ignore-preflight', { type: 'string', array: true, choices: ADVISORY_CHECKS, describe: 'skip an advisory preflight check' })
-    .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service may take to stop before it is killed' });
+    .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service may take to stop before it is killed' })
+    .option('agents', { type: 'boolean', default: true, describe: "roll the bundle's agent package out to the fleet once the manager is healthy (--no-agents: later, with uphop agents rollout)" });
 
 export function checkNotifyUrl(url: string | undefined) {
   if (url && !/^https?:\/\//.test(url)) throw usageError('USAGE', `--notify needs an http(s) URL, not "${url}".`, 'Example: --notify https://hooks.slack.com/services/...');
@@ -23,7 +25,7 @@ export const rootOption = (y: Argv) => y.option('root', { type: 'string', defaul
 
 interface Opts {
   bundle: string; root: string; values?: string; dryRun: boolean; trust?: string; allowUnsigned: boolean; rollback: boolean;
-  notify?: string; ignorePreflight?: string[]; stopTimeout: string;
+  notify?: string; ignorePreflight?: string[]; stopTimeout: string; agents: boolean;
 }
 
 export const installCommand: CommandDef<Opts, InstallResult> = {
@@ -44,14 +46,16 @@ export const installCommand: CommandDef<Opts, InstallResult> = {
     const result = await install({
       bundle: abs(o.bundle)!, root: abs(o.root)!, values: abs(o.values), dryRun: o.dryRun, trust: abs(o.trust), allowUnsigned: o.allowUnsigned,
       noRollback: !o.rollback, notify: o.notify, ignorePreflight: o.ignorePreflight, stopTimeoutMs: parseDuration(o.stopTimeout), emit: ctx.emit,
+      agents: o.agents,
     });
-    return { result };
+    // the manager is installed either way; a stopped agent rollout is the part that failed
+    return { result, exitCode: result.agents?.outcome === 'stopped' ? 1 : 0 };
   },
   human: (r) => installText(r),
 };
 
 export function installText(r: InstallResult): string {
-  if (r.outcome !== 'dry-run' || !r.plan) return `${r.message} (${fmtMs(r.ms)})${configNotes(r)}`;
+  if (r.outcome !== 'dry-run' || !r.plan) return `${r.message} (${fmtMs(r.ms)})${configNotes(r)}${r.agents ? `\n${rolloutText(r.agents)}` : ''}`;
   const p = r.plan;
   return [
     `dry run of ${r.bundle}: ${r.from} -> ${r.to}`,

@@ -4,5 +4,6 @@ import { verifyCommand } from './verify.js';
 import { inspectCommand } from './inspect.js';
 import { installCommand } from './install.js';
 import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from './manage.js';
+import { agentsCommand } from './agents.js';
 
-export const INSTALLER_COMMANDS: CommandDef[] = [installCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, verifyCommand, inspectCommand];
+export const INSTALLER_COMMANDS: CommandDef[] = [installCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand, verifyCommand, inspectCommand];

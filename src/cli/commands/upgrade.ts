@@ -3,12 +3,13 @@ import type { CommandDef } from '../command.js';
 import { parseDuration } from '../../spec/duration.js';
 import type { UpgradeResult } from '../../upgrade/index.js';
 import { fmtBytes, fmtMs, table } from '../format.js';
+import { rolloutText } from './agents.js';
 import { checkNotifyUrl, rootOption, withApplyOptions } from './install.js';
 import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
 
 interface Opts extends StoreCliOpts {
   to: string; store: string; root: string; trust?: string; allowUnsigned: boolean; values?: string; dryRun: boolean; rollback: boolean;
-  notify?: string; cache?: string; product?: string; home?: string; parallel?: number; ignorePreflight?: string[]; stopTimeout: string;
+  notify?: string; cache?: string; product?: string; home?: string; parallel?: number; ignorePreflight?: string[]; stopTimeout: string; agents: boolean;
 }
 
 export const upgradeCommand: CommandDef<Opts, UpgradeResult> = {
@@ -37,9 +38,9 @@ export const upgradeCommand: CommandDef<Opts, UpgradeResult> = {
       to: o.to, store: o.store, root: abs(o.root)!, trust: abs(o.trust), allowUnsigned: o.allowUnsigned, values: abs(o.values), dryRun: o.dryRun,
       noRollback: !o.rollback, notify: o.notify, cache: abs(o.cache), product: o.product, home: abs(o.home), storeOptions: storeOptionsOf(o, ctx),
       concurrency: o.parallel === undefined ? undefined : Math.max(1, Math.floor(o.parallel)), ignorePreflight: o.ignorePreflight,
-      stopTimeoutMs: parseDuration(o.stopTimeout), emit: ctx.emit,
+      stopTimeoutMs: parseDuration(o.stopTimeout), emit: ctx.emit, agents: o.agents,
     });
-    return { result };
+    return { result, exitCode: result.agents?.outcome === 'stopped' ? 1 : 0 };
   },
   human: (r) => {
     if (r.outcome === 'nothing-to-do') return r.message;
@@ -48,6 +49,7 @@ export const upgradeCommand: CommandDef<Opts, UpgradeResult> = {
     const head = r.outcome === 'dry-run'
       ? `${r.product} ${r.from} -> ${r.to}: ${r.hops.length} hop(s) from ${r.store}; ${fmtBytes(r.bytes)} to download into ${r.cache}`
       : `${r.product} ${r.from} -> ${r.to} from ${r.store} (${fmtBytes(r.bytes)} downloaded)`;
-    return [head, table([['', 'hop', 'bundle', 'size', r.outcome === 'dry-run' ? 'in cache' : 'install'], ...rows]), `${r.message} (${fmtMs(r.ms)})`].join('\n');
+    const agents = r.agents ? [rolloutText(r.agents)] : [];
+    return [head, table([['', 'hop', 'bundle', 'size', r.outcome === 'dry-run' ? 'in cache' : 'install'], ...rows]), `${r.message} (${fmtMs(r.ms)})`, ...agents].join('\n');
   },
 };

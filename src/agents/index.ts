@@ -1,0 +1,169 @@
+/**
+ * `uphop agents rollout`: upgrade the agents the manager's DB lists to the agent
+ * version of the installed bundle. Runs only against a healthy, unlocked
+ * manager (right after an install, or again later to resume); the package is
+ * served from the kept bundle copy over HTTP and each agent checks its sha256
+ * from the signed manifest. Outcomes go to the DB and to a progress file.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { failure, messageOf, refusal, usageError } from '../errors.js';
+import { silent, type Emit } from '../events.js';
+import { parseManifest } from '../bundle/validate.js';
+import type { Manifest } from '../bundle/manifest.js';
+import { openDatabase, type DbValues } from '../drivers/db/connect.js';
+import { nativeBinding } from '../install/context.js';
+import { readSiteValues } from '../install/index.js';
+import { findInterrupted } from '../install/interrupted.js';
+import { layout, type Layout } from '../install/layout.js';
+import { lockHeld, lockOwnerAlive, readLock } from '../install/lock.js';
+import { readState } from '../install/state.js';
+import { runRollout } from './engine.js';
+import { HttpTransport } from './http-transport.js';
+import { servePackage } from './package-server.js';
+import { planWaves, resolvePolicy } from './policy.js';
+import { progressFile, readProgress, saveProgress, type RolloutProgress } from './progress.js';
+import { listAgents, recordOutcome } from './registry.js';
+import type { AgentOutcome, AgentRecord, AgentTransport, Rollout } from './types.js';
+
+export interface AgentsRequest {
+  root: string;
+  dryRun?: boolean;
+  emit?: Emit;
+  signal?: AbortSignal;
+  /** first retry delay (tests shorten it) */
+  backoffMs?: number;
+}
+
+export interface AgentsResult {
+  outcome: 'done' | 'stopped' | 'nothing-to-do' | 'no-agents' | 'dry-run';
+  product: string;
+  /** the agent version of the installed bundle */
+  target: string | null;
+  bundle: string | null;
+  rollout?: Rollout;
+  /** --dry-run: the waves that would run, agent ids */
+  waves?: { kind: string; agents: string[] }[];
+  message: string;
+}
+
+/** what values.yaml `agents:` may hold (docs/values.md) */
+interface AgentValues {
+  token?: string;
+  table?: string;
+  serve?: { host?: string; port?: number; public_url?: string };
+}
+
+export interface Fleet {
+  L: Layout;
+  product: string;
+  version: string;
+  bundle: string;
+  manifest: Manifest;
+  values: AgentValues;
+  knex: Knex;
+  table: string;
+  agents: AgentRecord[];
+  progress?: RolloutProgress;
+}
+
+/** the installed manager, its bundle's agent section and the fleet as the DB (and progress file) know it */
+export async function openFleet(root: string): Promise<Fleet | { product: string; bundle: string | null; none: true }> {
+  const L = layout(path.resolve(root));
+  const state = await readState(L.state);
+  if (!state) throw usageError('NOT_INSTALLED', `Nothing is installed under ${L.root}.`, 'Install the manager first (uphop install BUNDLE --root DIR --values FILE).');
+  const pending = await findInterrupted(L);
+  const held = await readLock(L.lock);
+  if (pending || (held && (await lockOwnerAlive(held)))) {
+    if (held && !pending) throw lockHeld(L.lock, held);
+    throw refusal('INSTALL_INTERRUPTED', `An install of ${pending!.id} was interrupted, so the manager is not known to be healthy.`, 'Finish it with "uphop resume" or undo it with "uphop rollback", then roll out the agents.');
+  }
+  const hop = [...state.history].reverse().find((h) => h.result === 'succeeded' && h.to === state.version);
+  if (!hop) throw failure('AGENTS_NO_BUNDLE', `No successful install of ${state.version} is recorded under ${L.root}.`, 'Install the version whose agents you want to roll out.');
+  const manifest = parseManifest(await readFile(path.join(L.bundle(hop.bundle), 'bundle.json')).catch(() => {
+    throw failure('AGENTS_NO_BUNDLE', `The bundle ${hop.bundle} is no longer kept under ${L.bundlesDir}.`, 'Install it again (the same bundle is a no-op for the manager) or copy its agent package by hand.');
+  }), hop.bundle);
+  if (!manifest.agents) return { product: state.product, bundle: hop.bundle, none: true };
+  const values = await readSiteValues(L.values(state.product));
+  const agentValues = (values.agents ?? {}) as AgentValues;
+  const table = agentValues.table ?? 'agents';
+  const knex = openDatabase((values.db ?? {}) as DbValues, { root: L.root, nativeBinding: nativeBinding() });
+  try {
+    const progress = await readProgress(progressFile(L.root, manifest.agents.version));
+    // an agent the progress file saw upgraded counts as upgraded even if the DB update after it was lost
+    const agents = (await listAgents(knex, table)).map((a) =>
+      progress?.outcomes[a.id]?.status === 'upgraded' && progress.outcomes[a.id].address === a.address ? { ...a, version: manifest.agents!.version } : a);
+    return { L, product: state.product, version: state.version, bundle: hop.bundle, manifest, values: agentValues, knex, table, agents, progress };
+  } catch (e) {
+    await knex.destroy();
+    throw e;
+  }
+}
+
+export async function rolloutAgents(req: AgentsRequest): Promise<AgentsResult> {
+  const emit = req.emit ?? silent;
+  const fleet = await openFleet(req.root);
+  if ('none' in fleet) return { outcome: 'no-agents', product: fleet.product, target: null, bundle: fleet.bundle, message: `${fleet.bundle} carries no agent package: nothing to roll out.` };
+  const { L, manifest, knex, table } = fleet;
+  const agents = manifest.agents!;
+  const target = agents.version;
+  const base = { product: fleet.product, target, bundle: fleet.bundle };
+  try {
+    const todo = fleet.agents.filter((a) => a.version !== target);
+    if (!todo.length) return { ...base, outcome: 'nothing-to-do', message: `All ${fleet.agents.length} agent(s) run ${target}: nothing to do.` };
+    const policy = resolvePolicy(agents.rollout, todo.length);
+    if (req.dryRun) {
+      const waves = planWaves(todo, policy).map((w) => ({ kind: w.kind, agents: w.agents.map((a) => a.id) }));
+      return { ...base, outcome: 'dry-run', waves, message: `dry run: ${todo.length} agent(s) would be upgraded to ${target} in ${waves.length} wave(s); nothing was changed.` };
+    }
+    if (!fleet.values.token) throw usageError('AGENTS_NO_TOKEN', `The site values (${L.values(fleet.product)}) have no agents.token to authenticate to the agents.`, 'Add agents: { token: ... } with the token the agents were started with.');
+    const entry = manifest.files[agents.file];
+    const server = await servePackage({ file: path.join(L.bundle(fleet.bundle), agents.file), host: fleet.values.serve?.host, port: fleet.values.serve?.port, publicUrl: fleet.values.serve?.public_url });
+    const transport: AgentTransport = new HttpTransport({ target, token: fleet.values.token, package: { url: server.url, sha256: entry.sha256 } });
+    const progress: RolloutProgress = fleet.progress ?? { target, bundle: fleet.bundle, started: new Date().toISOString(), updated: '', outcomes: {} };
+    const file = progressFile(L.root, target);
+    const onOutcome = async (o: AgentOutcome) => {
+      progress.outcomes[o.id] = o;
+      await saveProgress(file, progress);
+      // the progress file already holds it: a DB hiccup must not stop the fleet
+      await recordOutcome(knex, table, o).catch((e) => emit({ type: 'log', level: 'warn', message: `cannot record agent ${o.id} in the DB: ${messageOf(e)}` }));
+    };
+    let rollout: Rollout;
+    try {
+      rollout = await runRollout({ agents: fleet.agents, target, policy, transport, emit, signal: req.signal, backoffMs: req.backoffMs, onOutcome });
+    } finally {
+      await transport.close?.();
+      await server.close();
+    }
+    const counts = `${rollout.upgraded} upgraded, ${rollout.skipped} already on ${target}, ${rollout.failed} failed`;
+    if (rollout.stopped) {
+      return { ...base, outcome: 'stopped', rollout, message: `The agent rollout to ${target} stopped: ${rollout.stopped} (${counts}, ${rollout.pending} not tried).` };
+    }
+    return { ...base, outcome: 'done', rollout, message: `Agents upgraded to ${target}: ${counts}.` };
+  } finally {
+    await knex.destroy();
+  }
+}
+
+export interface AgentsList {
+  root: string;
+  product: string;
+  target: string | null;
+  agents: (AgentRecord & { last?: Pick<AgentOutcome, 'status' | 'error' | 'attempts'> })[];
+}
+
+/** `uphop agents`: the fleet as the DB lists it, with the last rollout outcome of each agent */
+export async function listFleet(req: { root: string }): Promise<AgentsList> {
+  const fleet = await openFleet(req.root);
+  if ('none' in fleet) return { root: path.resolve(req.root), product: fleet.product, target: null, agents: [] };
+  try {
+    const last = (id: string) => {
+      const o = fleet.progress?.outcomes[id];
+      return o && { status: o.status, error: o.error, attempts: o.attempts };
+    };
+    return { root: fleet.L.root, product: fleet.product, target: fleet.manifest.agents!.version, agents: fleet.agents.map((a) => ({ ...a, last: last(a.id) })) };
+  } finally {
+    await fleet.knex.destroy();
+  }
+}

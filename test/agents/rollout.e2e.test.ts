@@ -1,0 +1,102 @@
+/**
+ * Agent rollout end to end with the built CLI: a sandbox manager on 3.4.2, five
+ * real Beacon agents registered in its DB, one of them (the canary) started with
+ * another token. The install of 3.4.2 -> 4.0.1 succeeds for the manager and stops
+ * the rollout at the canary (exit 1); a dry run shows the waves left; once that
+ * agent is fixed, `uphop agents rollout` finishes the fleet, and a rerun has
+ * nothing to do.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
+import { bundle, cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
+
+const agentVersion = async (a: RunningAgent) => (await (await fetch(`${a.address}/health`)).json() as { version: string }).version;
+
+describe('agent rollout after an install', () => {
+  let sb: Sandbox;
+  let token: string;
+  const fleet: RunningAgent[] = [];
+  const output: string[] = [];
+  const run = async (args: string[]) => {
+    const r = await cli([...args, '--root', sb.root]);
+    output.push(r.stdout, r.stderr);
+    return r;
+  };
+
+  beforeAll(async () => {
+    sb = await sandbox('sqlite');
+    token = sb.values.agents.token;
+    const r = await run(['install', bundle('none-to-3.4.2'), '--values', sb.valuesFile, '--allow-unsigned']);
+    expect(r.code, r.stderr).toBe(0);
+    fleet.push(await startAgent({ version: '3.4.2', token: 'not-the-managers-token', id: 'a0' }));
+    for (const id of ['a1', 'a2', 'a3', 'a4']) fleet.push(await startAgent({ version: '3.4.2', token, id }));
+    await sb.db()('agents').insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
+  });
+  afterAll(async () => {
+    await stopAllAgents();
+    await sb?.cleanup();
+  });
+
+  it('installs the manager, then stops the rollout at the failed canary (exit 1)', async () => {
+    const r = await run(['install', bundle('3.4.2-to-4.0.1'), '--allow-unsigned']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('installed and healthy');
+    expect(r.stdout).toContain('The agent rollout to 4.0.1 stopped: the canary failed');
+    expect(r.stdout).toMatch(/a0 \(http:\/\/127\.0\.0\.1:\d+\) failed after 1 attempt\(s\): agent a0 at .* rejected the token/);
+    expect(r.stdout).toContain('run "uphop agents rollout" again');
+    expect((await health(sb.restPort)).body.version).toBe('4.0.1');
+    for (const a of fleet) expect(await agentVersion(a)).toBe('3.4.2');
+    expect(await sb.db()('agents').where({ id: 'a0' }).first()).toMatchObject({ state: 'failed', version: '3.4.2' });
+  });
+
+  it('a dry run lists the waves that would resume it: the canary first, then one batch', async () => {
+    const r = await run(['agents', 'rollout', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('5 agent(s) would be upgraded to 4.0.1 in 2 wave(s)');
+    expect(r.stdout).toContain('wave 1 (canary): a0');
+    expect(r.stdout).toContain('wave 2 (batch): a1, a2, a3, a4');
+    expect(await agentVersion(fleet[0])).toBe('3.4.2');
+  });
+
+  it('lists the fleet with the last error', async () => {
+    const r = await run(['agents']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('agent version of the installed bundle: 4.0.1');
+    expect(r.stdout).toMatch(/a0 +http:\/\/127\.0\.0\.1:\d+ +3\.4\.2 +failed +agent a0 at .* rejected the token/);
+  });
+
+  it('finishes the fleet once the canary is fixed, and a rerun has nothing to do', async () => {
+    await fleet[0].stop();
+    fleet[0] = await startAgent({ version: '3.4.2', token, id: 'a0' });
+    await sb.db()('agents').where({ id: 'a0' }).update({ address: fleet[0].address });
+    const r = await run(['agents', 'rollout', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ outcome: 'done', target: '4.0.1', rollout: { total: 5, upgraded: 5, failed: 0, pending: 0, waves: 2 } });
+    for (const a of fleet) expect(await agentVersion(a)).toBe('4.0.1');
+    const rows = await sb.db()('agents').orderBy('id');
+    expect(rows.map((x) => [x.id, x.version, x.state])).toEqual(fleet.map((a) => [a.id, '4.0.1', 'ok']));
+    const progress = await stat(path.join(sb.root, 'var/lib/uphop/agents/4.0.1.json'));
+    expect(progress.mode & 0o777).toBe(0o600);
+
+    const again = await run(['agents', 'rollout']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('All 5 agent(s) run 4.0.1: nothing to do.');
+  });
+
+  it('--no-agents installs the next hop for the manager only', async () => {
+    const r = await run(['install', bundle('4.0.1-to-4.1.1'), '--allow-unsigned', '--no-agents']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/agent/i);
+    expect((await health(sb.restPort)).body.version).toBe('4.1.1');
+    for (const a of fleet) expect(await agentVersion(a)).toBe('4.0.1');
+    const list = await run(['agents', '--json']);
+    expect(JSON.parse(list.stdout)).toMatchObject({ target: '4.1.1', agents: fleet.map((a) => ({ id: a.id, version: '4.0.1' })) });
+  });
+
+  it('never prints the agents token', () => {
+    expect(output.join('\n')).not.toContain(token);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Real Beacon agents for tests, run from the packed artifacts the way a host runs
+ * them: <home>/releases/<v> unpacked, <home>/current pointing at it, agent.js
+ * started from current. An agent re-execs itself on upgrade, so stop() kills the
+ * process named in <home>/agent.pid as well as the one it spawned.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import * as tar from 'tar';
+import { freePort } from './manager.js';
+
+export const agentArtifact = (version: string) => path.resolve('artifacts', `beacon-agent-${version}.tgz`);
+
+/** global setup packs the artifacts; a run with UPHOP_SKIP_BUILD may not have them yet */
+export function ensureAgentArtifacts(versions: string[]): void {
+  if (versions.every((v) => existsSync(agentArtifact(v)))) return;
+  execFileSync(process.execPath, ['scripts/pack-components.mjs', '--components', 'agent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+export interface RunningAgent {
+  id: string;
+  /** base URL, as the manager's agents table holds it */
+  address: string;
+  port: number;
+  home: string;
+  /** the pid of the process started here (after an upgrade, <home>/agent.pid names another) */
+  pid: number;
+  /** the agent's stdout lines so far, re-executed processes included */
+  log: string[];
+  /** resolves when the process started here has exited */
+  exited: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<RunningAgent>();
+let seq = 0;
+
+const kill = (pid: number) => {
+  try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+};
+
+export async function startAgent(o: { version: string; token: string; id?: string; home?: string; supervised?: boolean }): Promise<RunningAgent> {
+  ensureAgentArtifacts([o.version]);
+  const home = o.home ?? (await mkdtemp(path.join(tmpdir(), 'uphop-agent-')));
+  const release = path.join(home, 'releases', o.version);
+  await mkdir(release, { recursive: true });
+  await tar.x({ file: agentArtifact(o.version), cwd: release });
+  await rm(path.join(home, 'current'), { force: true });
+  await symlink(path.join('releases', o.version), path.join(home, 'current'));
+
+  // a fixed port, not 0: the agent re-execs with the same arguments and must come back where it was
+  const port = await freePort();
+  const args = [path.join(home, 'current', 'agent.js'), '--home', home, '--port', String(port), '--host', '127.0.0.1'];
+  if (o.supervised) args.push('--supervised');
+  const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, BEACON_AGENT_TOKEN: o.token }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // the re-executed agent inherits this pipe: it closes only when every agent process is gone
+  const pipeClosed = new Promise<void>((r) => child.stdout!.once('close', () => r()));
+  const log: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+
+  const agent: RunningAgent = {
+    id: o.id ?? `agent-${++seq}`,
+    address: `http://127.0.0.1:${port}`,
+    port,
+    home,
+    pid: child.pid!,
+    log,
+    exited,
+    async stop() {
+      running.delete(agent);
+      const pidFile = await readFile(path.join(home, 'agent.pid'), 'utf8').catch(() => '');
+      const current = Number(pidFile.trim());
+      if (current > 1 && current !== child.pid) kill(current);
+      kill(child.pid!);
+      // bounded: a grandchild that init has not reaped yet must not hang the suite
+      await Promise.race([pipeClosed, new Promise((r) => setTimeout(r, 5000).unref())]);
+      if (!o.home) await rm(home, { recursive: true, force: true });
+    },
+  };
+  running.add(agent);
+
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      log.push(line);
+      try {
+        if (JSON.parse(line).msg === 'listening') resolve();
+      } catch { /* not a log line */ }
+    });
+    child.once('exit', (code) => reject(new Error(`agent ${o.version} exited with ${code} before listening: ${stderr.trim()}`)));
+  }).catch(async (e) => {
+    await agent.stop();
+    throw e;
+  });
+  return agent;
+}
+
+/** for afterEach/afterAll: stops every agent started here that is still running */
+export async function stopAllAgents(): Promise<void> {
+  await Promise.all([...running].map((a) => a.stop()));
+}

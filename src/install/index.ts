@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { messageOf, refusal, usageError, type UphopError } from '../errors.js';
+import { isUphopError, messageOf, refusal, usageError, type UphopError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { validateValues } from '../spec/values.js';
 import { acquireBundle } from './acquire.js';
@@ -66,14 +66,15 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
       return await resumeInstall({ root, emit: req.emit, notify: req.notify });
     }
     const prev = await readState(L.state);
-    const verdict = checkVersions(m, prev, root);
     const base = { bundle: got.id, product: m.product, from: prev?.version ?? 'none', to: m.to, steps, configs: [] as ConfigOutcome[] };
-    if (verdict.action === 'nothing-to-do') return { ...base, outcome: 'nothing-to-do', ms: Date.now() - t0, message: `${verdict.reason}: nothing to do.` };
-    const values = await loadValues(req, L, m.product, prev);
     const notifier = createNotifier(req.notify, { bundle: got.id, from: base.from, to: m.to }, emit);
-    const ctx = createContext({ opts: { ...req, root }, L, emit: notifier.emit, manifest: m, bundleDir: got.dir, id: got.id, prev, values });
+    let ctx: InstallContext | undefined;
     try {
-      await timedStep(ctx, 'preflight', () => preflight(ctx));
+      const verdict = checkVersions(m, prev, root);
+      if (verdict.action === 'nothing-to-do') return { ...base, outcome: 'nothing-to-do', ms: Date.now() - t0, message: `${verdict.reason}: nothing to do.` };
+      const values = await loadValues(req, L, m.product, prev);
+      const c = (ctx = createContext({ opts: { ...req, root }, L, emit: notifier.emit, manifest: m, bundleDir: got.dir, id: got.id, prev, values }));
+      await timedStep(c, 'preflight', () => preflight(c));
       if (req.dryRun) return { ...base, outcome: 'dry-run', ms: Date.now() - t0, plan: await dryRunPlan(ctx), message: `dry run: nothing was changed.` };
       await acquireLock(L.lock, got.id, emit);
       await begin();
@@ -86,8 +87,13 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
       if (r.outcome === 'rolled-back') throw rolledBackError(ctx, r);
       const agents = m.agents && req.agents !== false ? await rolloutAfterInstall(root, emit, notifier) : undefined;
       return { ...base, outcome: 'installed', ms: Date.now() - t0, configs: ctx.configs, agents, message: `${m.product} ${base.from} -> ${m.to} installed and healthy.` };
+    } catch (e) {
+      // refused or bad input before anything changed: a channel watching installs hears why
+      if (!began && isUphopError(e) && e.exitCode !== 1) notifier.send('refused', e.message, { code: e.code });
+      throw e;
     } finally {
-      await ctx.close();
+      await ctx?.close();
+      await notifier.flush(); // delivered before the CLI exits
     }
   } finally {
     if (got.temp) await rm(got.temp, { recursive: true, force: true });

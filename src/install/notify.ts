@@ -5,7 +5,7 @@
  */
 import type { Emit, UphopEvent } from '../events.js';
 
-export type Milestone = 'started' | 'step' | 'failed' | 'rolled-back' | 'succeeded' | 'agents' | 'agents-stopped';
+export type Milestone = 'started' | 'step' | 'failed' | 'rolled-back' | 'succeeded' | 'refused' | 'agents' | 'agents-stopped';
 
 export interface Notifier {
   emit: Emit;

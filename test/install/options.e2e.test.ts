@@ -173,6 +173,16 @@ describe('install options on a 4.0.1 manager', () => {
     expect(await health(sb.restPort)).toMatchObject({ status: 200, body: { version: '4.0.1' } });
   });
 
+  it('--notify on a refusal: "refused" with the reason, delivered before the CLI exits', async () => {
+    hook.bodies.length = 0;
+    const r = await cli(['install', bundle('4.1.1-to-4.2.0'), '--root', sb.root, '--allow-unsigned', '--notify', hook.url]);
+    expect(r.code).toBe(3);
+    expect(hook.bodies.map((b) => b.event)).toEqual(['refused']);
+    expect(hook.bodies[0]).toMatchObject({ bundle: 'beacon-4.1.1-to-4.2.0', from: '4.0.1', to: '4.2.0' });
+    expect(r.stderr).toContain(hook.bodies[0].message);
+    expect(await health(sb.restPort)).toMatchObject({ status: 200, body: { version: '4.0.1' } });
+  });
+
   it('--no-rollback leaves a failing hop interrupted; rollback then returns to 4.0.1', async () => {
     const r = await cli(['install', unhealthy, '--root', sb.root, '--allow-unsigned', '--no-rollback']);
     expect(r.code).toBe(1);

@@ -5,6 +5,7 @@ import { runnerOf } from './steps/migrate.js';
 import { hopMigrations } from './phases.js';
 import { INSTALL_STEPS } from './steps/index.js';
 import { healthChecks, serviceSpecs } from './units.js';
+import { previewWaves, type WavePreview } from '../agents/preview.js';
 
 export interface DryRunPlan {
   steps: string[];
@@ -14,7 +15,8 @@ export interface DryRunPlan {
   stop: string[];
   start: string[];
   health: string[];
-  agents: { version: string; rollout: unknown } | null;
+  /** waves: the fleet as the DB lists it now (undefined before the manager's first install); skip: --no-agents */
+  agents: { version: string; rollout: unknown; waves?: WavePreview[]; skip: boolean } | null;
 }
 
 export async function dryRunPlan(ctx: InstallContext): Promise<DryRunPlan> {
@@ -26,14 +28,17 @@ export async function dryRunPlan(ctx: InstallContext): Promise<DryRunPlan> {
     const action = await configAction(ctx, c);
     configs.push({ dest: c.dest, action: action === 'keep-site-edit' ? 'keep-site-edit (new one as .new)' : action });
   }
+  const rollout = !!m.agents && ctx.opts.agents !== false;
+  const table = ((ctx.values.agents ?? {}) as { table?: string }).table ?? 'agents';
+  const waves = rollout && ctx.hasDatabase() ? await previewWaves(ctx.db(), table, m.agents!) : undefined;
   return {
-    steps: ['verify', 'preflight', 'lock', ...INSTALL_STEPS.map((s) => s.name), 'unlock', 'notify'],
+    steps: ['verify', 'preflight', 'lock', ...INSTALL_STEPS.map((s) => s.name), 'unlock', ...(rollout ? ['agent rollout'] : []), 'notify'],
     components: m.components.map((c) => ({ name: c.name, from: ctx.prev?.components[c.name]?.version, to: c.version, file: c.file })),
     migrations: pending.map((p) => ({ name: p.name, phase: p.phase })),
     configs,
     stop: serviceSpecs(ctx, 'old').reverse().map((s) => s.name),
     start: serviceSpecs(ctx, 'new').map((s) => s.name),
     health: healthChecks(ctx, 'new').map((h) => `${h.name}: ${h.http ?? h.tcp ?? h.command?.join(' ')}`),
-    agents: m.agents ? { version: m.agents.version, rollout: m.agents.rollout } : null,
+    agents: m.agents ? { version: m.agents.version, rollout: m.agents.rollout, waves, skip: !rollout } : null,
   };
 }

@@ -60,6 +60,17 @@ describe('agent rollout after an install', () => {
     expect(await agentVersion(fleet[0])).toBe('3.4.2');
   });
 
+  it("the next hop's install --dry-run shows the agent waves it would run", async () => {
+    const r = await run(['install', bundle('4.0.1-to-4.1.1'), '--allow-unsigned', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('unlock -> agent rollout -> notify');
+    expect(r.stdout).toContain('agents: upgrade to 4.1.1 after the manager is healthy, in 2 wave(s):');
+    expect(r.stdout).toContain('wave 1 (canary): a0');
+    const skip = await run(['install', bundle('4.0.1-to-4.1.1'), '--allow-unsigned', '--dry-run', '--no-agents']);
+    expect(skip.stdout).toContain('agents: not rolled out (--no-agents)');
+    expect(skip.stdout).not.toContain('agent rollout ->');
+  });
+
   it('lists the fleet with the last error', async () => {
     const r = await run(['agents']);
     expect(r.code, r.stderr).toBe(0);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandDef } from '../command.js';
 import type { InstallResult } from '../../install/index.js';
+import type { DryRunPlan } from '../../install/dry-run.js';
 import { ADVISORY_CHECKS } from '../../install/advisory.js';
 import { parseDuration } from '../../spec/duration.js';
 import { usageError } from '../../errors.js';
@@ -65,9 +66,18 @@ export function installText(r: InstallResult): string {
     'configs:', ...p.configs.map((c) => `  ${c.dest}: ${c.action}`),
     `stop: ${p.stop.join(', ') || 'none'}; start: ${p.start.join(', ') || 'none'}`,
     ...p.health.map((h) => `health ${h}`),
-    `agents: ${p.agents ? `upgrade to ${p.agents.version} after the manager is healthy` : 'none'}`,
+    ...agentLines(p.agents),
     r.message,
   ].join('\n');
+}
+
+function agentLines(a: DryRunPlan['agents']): string[] {
+  if (!a) return ['agents: none'];
+  if (a.skip) return [`agents: not rolled out (--no-agents); later: uphop agents rollout`];
+  if (!a.waves) return [`agents: upgrade to ${a.version} after the manager is healthy (no agents registered yet)`];
+  if (!a.waves.length) return [`agents: every registered agent already runs ${a.version}`];
+  return [`agents: upgrade to ${a.version} after the manager is healthy, in ${a.waves.length} wave(s):`,
+    ...a.waves.map((w, i) => `  wave ${i + 1} (${w.kind}): ${w.agents.join(', ')}`)];
 }
 
 const configNotes = (r: InstallResult) => {

@@ -16,6 +16,7 @@ import { openDatabase, type DbValues } from '../drivers/db/connect.js';
 import { nativeBinding } from '../install/context.js';
 import { readSiteValues } from '../install/index.js';
 import { findInterrupted } from '../install/interrupted.js';
+import { recoverKept } from '../install/kept.js';
 import { layout, type Layout } from '../install/layout.js';
 import { lockHeld, lockOwnerAlive, readLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
@@ -81,6 +82,7 @@ export async function openFleet(root: string): Promise<Fleet | { product: string
   }
   const hop = [...state.history].reverse().find((h) => h.result === 'succeeded' && h.to === state.version);
   if (!hop) throw failure('AGENTS_NO_BUNDLE', `No successful install of ${state.version} is recorded under ${L.root}.`, 'Install the version whose agents you want to roll out.');
+  await recoverKept(L, hop.bundle);
   const manifest = parseManifest(await readFile(path.join(L.bundle(hop.bundle), 'bundle.json')).catch(() => {
     throw failure('AGENTS_NO_BUNDLE', `The bundle ${hop.bundle} is no longer kept under ${L.bundlesDir}.`, 'Install it again (the same bundle is a no-op for the manager) or copy its agent package by hand.');
   }), hop.bundle);

@@ -13,6 +13,7 @@ import { verifyDirectory } from '../bundle/verify-dir.js';
 import { bundleId, type Manifest } from '../bundle/manifest.js';
 import { exists } from '../drivers/fsutil.js';
 import type { Layout } from './layout.js';
+import { asideOf, dropKept, recoverKept } from './kept.js';
 
 export interface Acquired {
   manifest: Manifest;
@@ -96,21 +97,23 @@ const relabelEvents = (emit: Emit, from: string, to: string): Emit => (e: UphopE
 async function settle(dir: string, manifest: Manifest, L: Layout, made: string | undefined): Promise<Acquired> {
   const id = bundleId(manifest);
   const dest = L.bundle(id);
+  await recoverKept(L, id);
   if (await exists(dest)) {
     const kept = await readFile(path.join(dest, 'bundle.json')).catch(() => undefined);
     const fresh = await readFile(path.join(dir, 'bundle.json'));
     if (kept && kept.equals(fresh)) return { manifest, dir: dest, id };
     // a different build under the same name: replaced only once the install begins (see index.ts)
-    const aside = `${dest}.previous-${process.pid}`;
+    const aside = asideOf(L, id);
     await rename(dest, aside);
     await rename(dir, dest);
     return {
       manifest, dir: dest, id,
       discard: async () => {
-        await rm(dest, { recursive: true, force: true });
+        await dropKept(L, dest, id);
         await rename(aside, dest);
       },
-      keep: () => rm(aside, { recursive: true, force: true }),
+      // the aside goes in one rename: a kill cannot leave a torn copy that recoverKept would restore
+      keep: () => dropKept(L, aside, id),
     };
   }
   await rename(dir, dest);

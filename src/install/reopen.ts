@@ -7,11 +7,13 @@ import type { Emit } from '../events.js';
 import { createContext, type InstallContext, type InstallOptions } from './context.js';
 import type { JournalSummary } from './journal.js';
 import type { Layout } from './layout.js';
+import { recoverKept } from './kept.js';
 import { createNotifier, type Notifier } from './notify.js';
 import { readSiteValues } from './index.js';
 
 export async function reopen(L: Layout, id: string, j: JournalSummary, emit: Emit, notify?: string): Promise<{ ctx: InstallContext; notifier: Notifier }> {
   const o = (j.options ?? {}) as Partial<InstallOptions>;
+  await recoverKept(L, id);
   const v = await verifyDirectory(L.bundle(id), { trust: o.trust, allowUnsigned: o.allowUnsigned, emit });
   const prev = j.prev ?? undefined;
   // once saved, the manager's own copy is the one to use (the --values file may be gone)

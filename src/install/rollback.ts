@@ -9,6 +9,7 @@ import { silent, type Emit } from '../events.js';
 import { findInterrupted } from './interrupted.js';
 import { Journal, readJournal, summarizeJournal } from './journal.js';
 import { layout, type Layout } from './layout.js';
+import { recoverKept } from './kept.js';
 import { acquireLock } from './lock.js';
 import { reopen } from './reopen.js';
 import { finish, undoInstallSteps, type StepReport } from './run.js';
@@ -49,6 +50,7 @@ export async function rollback(req: { root: string; emit?: Emit; notify?: string
 async function lastCompleted(L: Layout) {
   const last = (await readState(L.state))?.history.filter((h) => h.result === 'succeeded').at(-1);
   const file = last && L.journal(last.bundle);
+  if (last) await recoverKept(L, last.bundle);
   if (!last || !file || !existsSync(file) || !existsSync(L.bundle(last.bundle))) {
     throw usageError('NOTHING_TO_ROLL_BACK', `There is no interrupted install and no kept hop to roll back under ${L.root}.`, 'uphop status and uphop history show the state of the manager.');
   }

@@ -21,12 +21,12 @@ import { layout, type Layout } from '../install/layout.js';
 import { lockHeld, lockOwnerAlive, readLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
 import { runRollout } from './engine.js';
-import { HttpTransport } from './http-transport.js';
 import { servePackage } from './package-server.js';
+import { fleetTransport } from './transports.js';
 import { planWaves, resolvePolicy } from './policy.js';
 import { progressFile, readProgress, saveProgress, type RolloutProgress } from './progress.js';
 import { listAgents, recordOutcome } from './registry.js';
-import type { AgentOutcome, AgentRecord, AgentTransport, Rollout } from './types.js';
+import type { AgentOutcome, AgentRecord, Rollout } from './types.js';
 
 export interface AgentsRequest {
   root: string;
@@ -54,6 +54,8 @@ interface AgentValues {
   token?: string;
   table?: string;
   serve?: { host?: string; port?: number; public_url?: string };
+  /** the broker agents with an amqp:<id> address listen on */
+  amqp?: { url?: string };
 }
 
 export interface Fleet {
@@ -122,7 +124,7 @@ export async function rolloutAgents(req: AgentsRequest): Promise<AgentsResult> {
     if (!fleet.values.token) throw usageError('AGENTS_NO_TOKEN', `The site values (${L.values(fleet.product)}) have no agents.token to authenticate to the agents.`, 'Add agents: { token: ... } with the token the agents were started with.');
     const entry = manifest.files[agents.file];
     const server = await servePackage({ file: path.join(L.bundle(fleet.bundle), agents.file), host: fleet.values.serve?.host, port: fleet.values.serve?.port, publicUrl: fleet.values.serve?.public_url });
-    const transport: AgentTransport = new HttpTransport({ target, token: fleet.values.token, package: { url: server.url, sha256: entry.sha256 } });
+    const transport = fleetTransport({ target, token: fleet.values.token, package: { url: server.url, sha256: entry.sha256 }, amqpUrl: fleet.values.amqp?.url });
     const progress: RolloutProgress = fleet.progress ?? { target, bundle: fleet.bundle, started: new Date().toISOString(), updated: '', outcomes: {} };
     const file = progressFile(L.root, target);
     const onOutcome = async (o: AgentOutcome) => {

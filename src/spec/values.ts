@@ -57,6 +57,10 @@ function checkAgents(agents: unknown, add: (path: FieldPath, message: string, hi
   if (agents.table !== undefined && (typeof agents.table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(agents.table))) {
     add(['agents', 'table'], 'agents.table must be a table name', 'write e.g. agents');
   }
+  const amqp = agents.amqp;
+  if (amqp !== undefined && !(isMapping(amqp) && typeof amqp.url === 'string' && /^amqps?:\/\/[^/]/.test(amqp.url))) {
+    add(['agents', 'amqp'], 'agents.amqp must be a mapping with an amqp(s):// url', 'write amqp: { url: amqp://user:password@broker:5672/vhost }');
+  }
   const serve = agents.serve;
   if (serve === undefined) return;
   if (!isMapping(serve)) return add(['agents', 'serve'], 'agents.serve must be a mapping', 'write serve: { host: 0.0.0.0, port: 8099, public_url: http://manager:8099 }');

@@ -2,7 +2,9 @@
  * Real Beacon agents for tests, run from the packed artifacts the way a host runs
  * them: <home>/releases/<v> unpacked, <home>/current pointing at it, agent.js
  * started from current. An agent re-execs itself on upgrade, so stop() kills the
- * process named in <home>/agent.pid as well as the one it spawned.
+ * process named in <home>/agent.pid as well as the one it spawned. With `amqp` the
+ * agent also takes commands from that broker (`--amqp URL --id <id>`) and its
+ * address is `amqp:<id>`.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,8 +25,11 @@ export function ensureAgentArtifacts(versions: string[]): void {
 
 export interface RunningAgent {
   id: string;
-  /** base URL, as the manager's agents table holds it */
+  /** as the manager's agents table holds it: the HTTP base URL, or amqp:<id> for an agent started with `amqp` */
   address: string;
+  /** the HTTP base URL (GET /health), unless started with `http: false` */
+  httpUrl?: string;
+  /** 0 when it serves no HTTP */
   port: number;
   home: string;
   /** the pid of the process started here (after an upgrade, <home>/agent.pid names another) */
@@ -43,7 +48,13 @@ const kill = (pid: number) => {
   try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
 };
 
-export async function startAgent(o: { version: string; token: string; id?: string; home?: string; supervised?: boolean }): Promise<RunningAgent> {
+export async function startAgent(o: {
+  version: string; token: string; id?: string; home?: string; supervised?: boolean;
+  /** broker URL: the agent also consumes upgrade commands (needs an id unique on that broker) */
+  amqp?: string;
+  /** false: no --port, the agent only speaks AMQP (default true) */
+  http?: boolean;
+}): Promise<RunningAgent> {
   ensureAgentArtifacts([o.version]);
   const home = o.home ?? (await mkdtemp(path.join(tmpdir(), 'uphop-agent-')));
   const release = path.join(home, 'releases', o.version);
@@ -52,9 +63,12 @@ export async function startAgent(o: { version: string; token: string; id?: strin
   await rm(path.join(home, 'current'), { force: true });
   await symlink(path.join('releases', o.version), path.join(home, 'current'));
 
+  const id = o.id ?? `agent-${++seq}`;
   // a fixed port, not 0: the agent re-execs with the same arguments and must come back where it was
-  const port = await freePort();
-  const args = [path.join(home, 'current', 'agent.js'), '--home', home, '--port', String(port), '--host', '127.0.0.1'];
+  const port = o.http === false ? 0 : await freePort();
+  const args = [path.join(home, 'current', 'agent.js'), '--home', home];
+  if (port) args.push('--port', String(port), '--host', '127.0.0.1');
+  if (o.amqp) args.push('--amqp', o.amqp, '--id', id);
   if (o.supervised) args.push('--supervised');
   const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, BEACON_AGENT_TOKEN: o.token }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -65,8 +79,9 @@ export async function startAgent(o: { version: string; token: string; id?: strin
   child.stderr!.on('data', (d) => (stderr += d));
 
   const agent: RunningAgent = {
-    id: o.id ?? `agent-${++seq}`,
-    address: `http://127.0.0.1:${port}`,
+    id,
+    address: o.amqp ? `amqp:${id}` : `http://127.0.0.1:${port}`,
+    httpUrl: port ? `http://127.0.0.1:${port}` : undefined,
     port,
     home,
     pid: child.pid!,

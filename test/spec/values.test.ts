@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateValues } from '../../src/spec/values.js';
 
-const ok = { db: { client: 'sqlite' }, services: { driver: 'process' }, agents: { token: 't', table: 'agents', serve: { host: '0.0.0.0', port: 8099, public_url: 'http://mgr:8099' } } };
+const ok = { db: { client: 'sqlite' }, services: { driver: 'process' }, agents: { token: 't', table: 'agents', amqp: { url: 'amqp://u:p@mq:5672/fleet' }, serve: { host: '0.0.0.0', port: 8099, public_url: 'http://mgr:8099' } } };
 
 describe('validateValues', () => {
   it('accepts the documented keys', () => {
@@ -19,6 +19,8 @@ describe('validateValues', () => {
     [{ agents: { token: 42 } }, 'agents.token'],
     [{ agents: { table: 'agents; drop table x' } }, 'agents.table'],
     [{ agents: { serve: 'here' } }, 'agents.serve'],
+    [{ agents: { amqp: 'amqp://mq' } }, 'agents.amqp'],
+    [{ agents: { amqp: { url: 'http://mq:5672' } } }, 'agents.amqp'],
     [{ agents: { serve: { port: 70000 } } }, 'agents.serve.port'],
     [{ agents: { serve: { port: '80' } } }, 'agents.serve.port'],
     [{ agents: { serve: { host: 1 } } }, 'agents.serve.host'],

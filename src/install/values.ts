@@ -1,7 +1,7 @@
 /**
  * Site values: given with --values on a fresh install, kept (0600) in
  * etc/<product>/values.yaml, read from there afterwards. Secrets never reach logs:
- * `redact` is applied to anything derived from values before it is emitted.
+ * `scrub` is applied to any text that may echo a value before it is emitted.
  */
 import { copyFile, mkdir, readFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,13 +38,18 @@ export async function keepValues(from: string, dest: string): Promise<void> {
 
 const SECRET = /pass(word)?|secret|token|key|credential/i;
 
-/** a deep copy with every secret-looking value replaced */
-export function redact<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(redact) as T;
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET.test(k) && x !== '' && x != null ? '***' : redact(x)])) as T;
+/** amqp://user:pass@host, postgres://user:pass@host: a password hides in a URL under any key */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/@]+@/gi;
+
+/** the password of a URL with credentials, as written and decoded */
+function urlPasswords(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(new RegExp(URL_PASSWORD.source, 'gi'))) {
+    const pw = m[0].slice(m[1].length, -1);
+    out.push(pw);
+    try { out.push(decodeURIComponent(pw)); } catch { /* not %-encoded */ }
   }
-  return v;
+  return out;
 }
 
 /** replaces every occurrence of a secret value inside free text (DB error messages echo them) */
@@ -52,7 +57,10 @@ export function scrub(text: string, values: Values): string {
   const secrets: string[] = [];
   const walk = (v: unknown, key = '') => {
     if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
-    else if (typeof v === 'string' && v.length >= 4 && SECRET.test(key)) secrets.push(v);
+    else if (typeof v === 'string') {
+      if (v.length >= 4 && SECRET.test(key)) secrets.push(v);
+      secrets.push(...urlPasswords(v).filter((p) => p.length >= 4));
+    }
   };
   walk(values);
   return secrets.reduce((t, s) => t.split(s).join('***'), text);

@@ -17,6 +17,8 @@ export interface StatusReport {
   services: { name: string; status: string }[];
   interrupted?: { bundle: string; lastStep?: string; failed?: string; rollingBack: boolean };
   lock?: { pid: number; bundle: string; since: string };
+  /** the registered agents against the installed bundle's agent version */
+  agents?: { target: string; total: number; current: number; failed: number };
   next?: string;
 }
 
@@ -40,7 +42,19 @@ export async function status(req: { root: string }): Promise<StatusReport> {
     };
   }
   if (!state) return { ...base, state: 'not-installed', next: 'install the fresh-install bundle with --values' };
-  return { ...base, state: 'installed' };
+  const agents = await agentSummary(root);
+  const behind = agents ? agents.total - agents.current : 0;
+  return { ...base, state: 'installed', agents, ...(behind ? { next: `uphop agents rollout${rf} (${behind} agent(s) not on ${agents!.target})` } : {}) };
+}
+
+/** undefined when there is no agent package or no agent, or the DB does not answer: status must not fail on it */
+async function agentSummary(root: string): Promise<StatusReport['agents']> {
+  const { listFleet } = await import('../agents/index.js');
+  const fleet = await listFleet({ root }).catch(() => undefined);
+  if (!fleet?.target || !fleet.agents.length) return undefined;
+  const current = fleet.agents.filter((a) => a.version === fleet.target).length;
+  const failed = fleet.agents.filter((a) => a.version !== fleet.target && a.state === 'failed').length;
+  return { target: fleet.target, total: fleet.agents.length, current, failed };
 }
 
 async function serviceStatus(root: string, state: NonNullable<Awaited<ReturnType<typeof readState>>>) {

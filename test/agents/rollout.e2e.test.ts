@@ -76,6 +76,10 @@ describe('agent rollout after an install', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('agent version of the installed bundle: 4.0.1');
     expect(r.stdout).toMatch(/a0 +http:\/\/127\.0\.0\.1:\d+ +3\.4\.2 +failed +agent a0 at .* rejected the token/);
+ 
+    const st = await run(['status']);
+    expect(st.stdout).toContain('agents: 0 of 5 on 4.0.1, 1 failed');
+    expect(st.stdout).toContain(`next: uphop agents rollout --root ${sb.root} (5 agent(s) not on 4.0.1)`);
   });
 
   it('finishes the fleet once the canary is fixed, and a rerun has nothing to do', async () => {

@@ -21,6 +21,7 @@ export const statusCommand: CommandDef<RootOpts, StatusReport> = {
     [
       s.state === 'not-installed' ? `nothing installed under ${s.root}` : `${s.product} ${s.version} under ${s.root}: ${s.state}`,
       ...s.services.map((x) => `  service ${x.name}: ${x.status}`),
+      ...(s.agents ? [`  agents: ${s.agents.current} of ${s.agents.total} on ${s.agents.target}${s.agents.failed ? `, ${s.agents.failed} failed` : ''}`] : []),
       ...(s.interrupted ? [`install of ${s.interrupted.bundle} ${s.interrupted.rollingBack ? 'was rolling back' : 'stopped'} at step "${s.interrupted.lastStep}"${s.interrupted.failed ? `: ${s.interrupted.failed}` : ''}`] : []),
       ...(s.lock ? [`install of ${s.lock.bundle} running (pid ${s.lock.pid}, since ${s.lock.since})`] : []),
       ...(s.next ? [`next: ${s.next}`] : []),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
+import { installHops } from '../install/manager-state.js';
 import { bundle, CLI, cli, sandbox, type Sandbox } from '../helpers/manager.js';
 
 const versionOf = async (a: RunningAgent) => ((await (await fetch(`${a.address}/health`)).json()) as { version: string }).version;
@@ -19,10 +20,7 @@ describe('an interrupted agent rollout', () => {
 
   beforeAll(async () => {
     sb = await sandbox('sqlite');
-    for (const hop of ['none-to-3.4.2', '3.4.2-to-4.0.1']) {
-      const r = await cli(['install', bundle(hop), '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned', '--no-agents']);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
     for (const id of ['a1', 'a2', 'a3', 'a4']) fleet.push(await startAgent({ version: '3.4.2', token: sb.values.agents.token, id }));
     await sb.db()('agents').insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
   });

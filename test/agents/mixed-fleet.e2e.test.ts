@@ -10,6 +10,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
+import { installHops } from '../install/manager-state.js';
 import { bundle, cli, sandbox, type Sandbox } from '../helpers/manager.js';
 import { serviceAvailable } from '../helpers/services.js';
 
@@ -22,10 +23,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('a rollout over HTTP and AMQP
 
   beforeAll(async () => {
     sb = await sandbox('sqlite');
-    for (const hop of ['none-to-3.4.2', '3.4.2-to-4.0.1']) {
-      const r = await cli(['install', bundle(hop), '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned', '--no-agents']);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
     // the broker is a site value: added to the manager's own copy, as an operator would
     const kept = path.join(sb.root, 'etc/beacon/values.yaml');
     const values = YAML.parse(await readFile(kept, 'utf8'));

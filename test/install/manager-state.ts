@@ -88,9 +88,9 @@ export function expectError(r: CliRun, exit: number, code: string, message: RegE
 }
 
 /** a manager installed fresh from the reference bundles up to `hops` */
-export async function installHops(sb: Sandbox, bundles: string[]): Promise<void> {
+export async function installHops(sb: Sandbox, bundles: string[], extra: string[] = []): Promise<void> {
   for (const [i, b] of bundles.entries()) {
-    const r = await cli(['install', b, '--root', sb.root, '--allow-unsigned', ...(i === 0 ? ['--values', sb.valuesFile] : [])]);
+    const r = await cli(['install', b, '--root', sb.root, '--allow-unsigned', ...(i === 0 ? ['--values', sb.valuesFile] : []), ...extra]);
     if (r.code !== 0) throw new Error(`setup install of ${b} failed: ${r.stderr}`);
   }
 }

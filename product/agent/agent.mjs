@@ -1,12 +1,13 @@
 /**
  * Beacon agent, runs on remote hosts:
  *   BEACON_AGENT_TOKEN=... node agent.js --home <dir> [--port <port>] [--host 127.0.0.1]
- *     [--amqp <url> --id <id>] [--supervised]
+ *     [--amqp <url> | --amqp-file <file>] [--id <id>] [--supervised]
  * Writes <home>/agent.pid. GET /health -> { status, version }. POST /upgrade (Authorization: Bearer <token>)
  * { url | path, sha256 } -> verifies, installs releases/<v>, swaps current, answers 202,
  * then re-execs home/current/agent.js with the same arguments (or, --supervised, exits
  * 0 so systemd restarts it from current). With --amqp the same upgrade is also taken
- * as a command from the broker (see amqp.mjs); --port is then optional.
+ * as a command from the broker (see amqp.mjs); --port is then optional. --amqp-file
+ * reads the broker URL from a file, so its password is not in the process list.
  */
 import http from 'node:http';
 import path from 'node:path';
@@ -55,9 +56,10 @@ function reexec(home, supervised, log) {
 async function main() {
   const { values: args } = parseArgs({ options: {
     home: { type: 'string' }, port: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' },
-    amqp: { type: 'string' }, id: { type: 'string' },
+    amqp: { type: 'string' }, 'amqp-file': { type: 'string' }, id: { type: 'string' },
     'token-file': { type: 'string' }, supervised: { type: 'boolean', default: false }, 'log-level': { type: 'string', default: 'info' },
   } });
+  if (args['amqp-file']) args.amqp = (await readFile(args['amqp-file'], 'utf8')).trim();
   if (!args.home || (args.port === undefined && !args.amqp)) throw new Error('usage: agent.js --home <dir> --port <port> and/or --amqp <url> --id <id> (token in BEACON_AGENT_TOKEN or --token-file)');
   if (args.amqp && !AGENT_ID.test(args.id ?? '')) throw new Error('--amqp needs --id <id>: letters, digits, "-" and "_" only (it is a word of the routing keys)');
   const token = args['token-file'] ? (await readFile(args['token-file'], 'utf8')).trim() : process.env.BEACON_AGENT_TOKEN;

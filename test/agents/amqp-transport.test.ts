@@ -35,8 +35,8 @@ const transport = (o: { token?: string; sha256?: string; url?: string } = {}) =>
   transports.push(t);
   return t;
 };
-const amqpAgent = (o: { token?: string; http?: boolean; supervised?: boolean } = {}) =>
-  startAgent({ version: '4.1.1', token: o.token ?? TOKEN, id: newId(), amqp: BROKER, http: o.http, supervised: o.supervised });
+const amqpAgent = (o: { token?: string; http?: boolean; supervised?: boolean; amqpFile?: boolean } = {}) =>
+  startAgent({ version: '4.1.1', token: o.token ?? TOKEN, id: newId(), amqp: BROKER, http: o.http, supervised: o.supervised, amqpFile: o.amqpFile });
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected the upgrade to fail'); }, (e) => e);
 const healthOf = async (a: RunningAgent) => (await fetch(`${a.httpUrl}/health`)).json();
 const pidOf = async (a: RunningAgent) => Number((await readFile(path.join(a.home, 'agent.pid'), 'utf8')).trim());
@@ -101,6 +101,16 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
     } finally {
       await obs.close();
     }
+  });
+
+  it('with --amqp-file the broker password is in no process list, before or after the upgrade', async () => {
+    const agent = await amqpAgent({ amqpFile: true });
+    const cmdline = async () => (await readFile(`/proc/${await pidOf(agent)}/cmdline`, 'utf8')).split('\0');
+    expect(await cmdline()).toContain('--amqp-file');
+    expect((await cmdline()).join(' ')).not.toContain('guest:guest');
+    expect(await transport().upgrade(record(agent), AbortSignal.timeout(30_000))).toBe('4.2.0');
+    expect(await healthOf(agent)).toEqual({ status: 'ok', version: '4.2.0' });
+    expect((await cmdline()).join(' ')).not.toContain('guest:guest');
   });
 
   it('upgrades five AMQP-only agents at once through one transport, and refuses a sixth alone', async () => {

@@ -8,7 +8,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,6 +54,8 @@ export async function startAgent(o: {
   amqp?: string;
   /** false: no --port, the agent only speaks AMQP (default true) */
   http?: boolean;
+  /** pass the broker URL as --amqp-file <home>/amqp-url (0600) rather than on the command line */
+  amqpFile?: boolean;
 }): Promise<RunningAgent> {
   ensureAgentArtifacts([o.version]);
   const home = o.home ?? (await mkdtemp(path.join(tmpdir(), 'uphop-agent-')));
@@ -68,7 +70,10 @@ export async function startAgent(o: {
   const port = o.http === false ? 0 : await freePort();
   const args = [path.join(home, 'current', 'agent.js'), '--home', home];
   if (port) args.push('--port', String(port), '--host', '127.0.0.1');
-  if (o.amqp) args.push('--amqp', o.amqp, '--id', id);
+  if (o.amqp && o.amqpFile) {
+    await writeFile(path.join(home, 'amqp-url'), `${o.amqp}\n`, { mode: 0o600 });
+    args.push('--amqp-file', path.join(home, 'amqp-url'), '--id', id);
+  } else if (o.amqp) args.push('--amqp', o.amqp, '--id', id);
   if (o.supervised) args.push('--supervised');
   const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, BEACON_AGENT_TOKEN: o.token }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { failure, messageOf, refusal, usageError } from '../errors.js';
+import { failure, refusal, usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { parseManifest } from '../bundle/validate.js';
 import type { Manifest } from '../bundle/manifest.js';
@@ -18,14 +18,12 @@ import { readSiteValues } from '../install/index.js';
 import { findInterrupted } from '../install/interrupted.js';
 import { recoverKept } from '../install/kept.js';
 import { layout, type Layout } from '../install/layout.js';
-import { lockHeld, lockOwnerAlive, readLock } from '../install/lock.js';
+import { acquireLock, lockHeld, lockOwnerAlive, readLock, releaseLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
-import { runRollout } from './engine.js';
-import { servePackage } from './package-server.js';
-import { fleetTransport } from './transports.js';
 import { planWaves, resolvePolicy } from './policy.js';
-import { progressFile, readProgress, saveProgress, type RolloutProgress } from './progress.js';
-import { listAgents, recordOutcome } from './registry.js';
+import { progressFile, readProgress, type RolloutProgress } from './progress.js';
+import { listAgents } from './registry.js';
+import { runFleetRollout } from './run.js';
 import type { AgentOutcome, AgentRecord, Rollout } from './types.js';
 
 export interface AgentsRequest {
@@ -109,7 +107,7 @@ export async function rolloutAgents(req: AgentsRequest): Promise<AgentsResult> {
   const emit = req.emit ?? silent;
   const fleet = await openFleet(req.root);
   if ('none' in fleet) return { outcome: 'no-agents', product: fleet.product, target: null, bundle: fleet.bundle, message: `${fleet.bundle} carries no agent package: nothing to roll out.` };
-  const { L, manifest, knex, table } = fleet;
+  const { L, manifest, knex } = fleet;
   const agents = manifest.agents!;
   const target = agents.version;
   const base = { product: fleet.product, target, bundle: fleet.bundle };
@@ -121,30 +119,14 @@ export async function rolloutAgents(req: AgentsRequest): Promise<AgentsResult> {
       const waves = planWaves(todo, policy).map((w) => ({ kind: w.kind, agents: w.agents.map((a) => a.id) }));
       return { ...base, outcome: 'dry-run', waves, message: `dry run: ${todo.length} agent(s) would be upgraded to ${target} in ${waves.length} wave(s); nothing was changed.` };
     }
-    if (!fleet.values.token) throw usageError('AGENTS_NO_TOKEN', `The site values (${L.values(fleet.product)}) have no agents.token to authenticate to the agents.`, 'Add agents: { token: ... } with the token the agents were started with.');
-    const entry = manifest.files[agents.file];
-    const server = await servePackage({ file: path.join(L.bundle(fleet.bundle), agents.file), host: fleet.values.serve?.host, port: fleet.values.serve?.port, publicUrl: fleet.values.serve?.public_url });
-    const transport = fleetTransport({ target, token: fleet.values.token, package: { url: server.url, sha256: entry.sha256 }, amqpUrl: fleet.values.amqp?.url });
-    const progress: RolloutProgress = fleet.progress ?? { target, bundle: fleet.bundle, started: new Date().toISOString(), updated: '', outcomes: {} };
-    const file = progressFile(L.root, target);
-    const onOutcome = async (o: AgentOutcome) => {
-      progress.outcomes[o.id] = o;
-      await saveProgress(file, progress);
-      // the progress file already holds it: a DB hiccup must not stop the fleet
-      await recordOutcome(knex, table, o).catch((e) => emit({ type: 'log', level: 'warn', message: `cannot record agent ${o.id} in the DB: ${messageOf(e)}` }));
-    };
-    let rollout: Rollout;
+    // two rollouts at once would upgrade the same agents twice and fight over the progress file
+    const lock = path.join(L.root, 'var', 'lock', 'uphop-agents.lock');
+    await acquireLock(lock, fleet.bundle, emit, `rolling the agents out to ${target}`);
     try {
-      rollout = await runRollout({ agents: fleet.agents, target, policy, transport, emit, signal: req.signal, backoffMs: req.backoffMs, onOutcome });
+      return await runFleetRollout(fleet, policy, req, emit);
     } finally {
-      await transport.close?.();
-      await server.close();
+      await releaseLock(lock);
     }
-    const counts = `${rollout.upgraded} upgraded, ${rollout.skipped} already on ${target}, ${rollout.failed} failed`;
-    if (rollout.stopped) {
-      return { ...base, outcome: 'stopped', rollout, message: `The agent rollout to ${target} stopped: ${rollout.stopped} (${counts}, ${rollout.pending} not tried).` };
-    }
-    return { ...base, outcome: 'done', rollout, message: `Agents upgraded to ${target}: ${counts}.` };
   } finally {
     await knex.destroy();
   }

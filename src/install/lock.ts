@@ -17,6 +17,8 @@ export interface LockInfo {
   host: string;
   bundle: string;
   since: string;
+  /** what the owner is doing, for the refusal; default "installing <bundle>" */
+  activity?: string;
 }
 
 export async function readLock(file: string): Promise<LockInfo | undefined> {
@@ -33,11 +35,11 @@ export async function lockOwnerAlive(info: LockInfo): Promise<boolean> {
 }
 
 export const lockHeld = (file: string, held: LockInfo) =>
-  refusal('LOCK_HELD', `Another uphop (pid ${held.pid}, installing ${held.bundle} since ${held.since}) holds ${file}.`, 'Wait for it to finish; uphop status shows its progress.');
+  refusal('LOCK_HELD', `Another uphop (pid ${held.pid}, ${held.activity ?? `installing ${held.bundle}`} since ${held.since}) holds ${file}.`, 'Wait for it to finish; uphop status shows its progress.');
 
-export async function acquireLock(file: string, bundle: string, emit: Emit): Promise<void> {
+export async function acquireLock(file: string, bundle: string, emit: Emit, activity?: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const mine: LockInfo = { pid: process.pid, startTime: await startTimeOf(process.pid), host: hostname(), bundle, since: new Date().toISOString() };
+  const mine: LockInfo = { pid: process.pid, startTime: await startTimeOf(process.pid), host: hostname(), bundle, since: new Date().toISOString(), ...(activity ? { activity } : {}) };
   const body = JSON.stringify(mine) + '\n';
   try {
     await writeFile(file, body, { flag: 'wx' });

@@ -1,7 +1,8 @@
 /**
  * A rollout cut short resumes: the built CLI killed with SIGKILL, or stopped with
- * Ctrl-C (SIGINT), while it waits between the canary and the next wave. The rerun
- * skips the agent already upgraded and finishes the others.
+ * Ctrl-C (SIGINT), while it waits between the canary and the next wave; a second
+ * rollout meanwhile is refused. The rerun (after a kill -9: taking over the stale
+ * lock) skips the agent already upgraded and finishes the others.
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -42,13 +43,17 @@ describe('an interrupted agent rollout', () => {
       if (p.outcomes?.a1?.status === 'upgraded') break;
       await sleep(50);
     }
+    // meanwhile a second rollout is refused: the same agents must not be upgraded twice at once
+    const second = await cli(['agents', 'rollout', '--root', sb.root]);
     child.kill(signal);
-    return { code: await exited, out };
+    return { code: await exited, out, second };
   }
 
   it('after kill -9: the rerun skips the upgraded canary and finishes the fleet', async () => {
     const killed = await interruptAfterCanary('4.0.1', 'SIGKILL');
     expect(killed.code).toBe(137);
+    expect(killed.second.code).toBe(3);
+    expect(killed.second.stderr).toMatch(/error \[LOCK_HELD\]: Another uphop \(pid \d+, rolling the agents out to 4\.0\.1 since .*\) holds .*uphop-agents\.lock\./);
     expect(await Promise.all(fleet.map(versionOf))).toEqual(['4.0.1', '3.4.2', '3.4.2', '3.4.2']);
     const r = await cli(['agents', 'rollout', '--root', sb.root, '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -20,9 +20,10 @@ import { recoverKept } from '../install/kept.js';
 import { layout, type Layout } from '../install/layout.js';
 import { acquireLock, lockHeld, lockOwnerAlive, readLock, releaseLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
-import { planWaves, resolvePolicy } from './policy.js';
-import { progressFile, readProgress, type RolloutProgress } from './progress.js';
-import { listAgents } from './registry.js';
+import { resolvePolicy } from './policy.js';
+import { waveIds, type WavePreview } from './preview.js';
+import { readProgress, type RolloutProgress } from './progress.js';
+import { agentSettings, listAgents, type AgentSettings } from './registry.js';
 import { runFleetRollout } from './run.js';
 import type { AgentOutcome, AgentRecord, Rollout } from './types.js';
 
@@ -43,17 +44,8 @@ export interface AgentsResult {
   bundle: string | null;
   rollout?: Rollout;
   /** --dry-run: the waves that would run, agent ids */
-  waves?: { kind: string; agents: string[] }[];
+  waves?: WavePreview[];
   message: string;
-}
-
-/** what values.yaml `agents:` may hold (docs/values.md) */
-interface AgentValues {
-  token?: string;
-  table?: string;
-  serve?: { host?: string; port?: number; public_url?: string };
-  /** the broker agents with an amqp:<id> address listen on */
-  amqp?: { url?: string };
 }
 
 export interface Fleet {
@@ -62,7 +54,7 @@ export interface Fleet {
   version: string;
   bundle: string;
   manifest: Manifest;
-  values: AgentValues;
+  values: AgentSettings;
   knex: Knex;
   table: string;
   agents: AgentRecord[];
@@ -88,11 +80,11 @@ export async function openFleet(root: string): Promise<Fleet | { product: string
   }), hop.bundle);
   if (!manifest.agents) return { product: state.product, bundle: hop.bundle, none: true };
   const values = await readSiteValues(L.values(state.product));
-  const agentValues = (values.agents ?? {}) as AgentValues;
-  const table = agentValues.table ?? 'agents';
+  const agentValues = agentSettings(values);
+  const table = agentValues.table;
   const knex = openDatabase((values.db ?? {}) as DbValues, { root: L.root, nativeBinding: nativeBinding() });
   try {
-    const progress = await readProgress(progressFile(L.root, manifest.agents.version));
+    const progress = await readProgress(L.agentsProgress(manifest.agents.version));
     // an agent the progress file saw upgraded counts as upgraded even if the DB update after it was lost
     const agents = (await listAgents(knex, table)).map((a) =>
       progress?.outcomes[a.id]?.status === 'upgraded' && progress.outcomes[a.id].address === a.address ? { ...a, version: manifest.agents!.version } : a);
@@ -116,16 +108,15 @@ export async function rolloutAgents(req: AgentsRequest): Promise<AgentsResult> {
     if (!todo.length) return { ...base, outcome: 'nothing-to-do', message: `All ${fleet.agents.length} agent(s) run ${target}: nothing to do.` };
     const policy = resolvePolicy(agents.rollout, todo.length);
     if (req.dryRun) {
-      const waves = planWaves(todo, policy).map((w) => ({ kind: w.kind, agents: w.agents.map((a) => a.id) }));
+      const waves = waveIds(todo, policy);
       return { ...base, outcome: 'dry-run', waves, message: `dry run: ${todo.length} agent(s) would be upgraded to ${target} in ${waves.length} wave(s); nothing was changed.` };
     }
     // two rollouts at once would upgrade the same agents twice and fight over the progress file
-    const lock = path.join(L.root, 'var', 'lock', 'uphop-agents.lock');
-    await acquireLock(lock, fleet.bundle, emit, `rolling the agents out to ${target}`);
+    await acquireLock(L.agentsLock, fleet.bundle, emit, `rolling the agents out to ${target}`);
     try {
       return await runFleetRollout(fleet, policy, req, emit);
     } finally {
-      await releaseLock(lock);
+      await releaseLock(L.agentsLock);
     }
   } finally {
     await knex.destroy();

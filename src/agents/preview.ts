@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { Manifest } from '../bundle/manifest.js';
 import { planWaves, resolvePolicy } from './policy.js';
 import { listAgents } from './registry.js';
+import type { AgentRecord, ResolvedPolicy } from './types.js';
 
 export interface WavePreview {
   kind: string;
@@ -17,5 +18,9 @@ export async function previewWaves(knex: Knex, table: string, agents: NonNullabl
   const fleet = await listAgents(knex, table).catch(() => undefined);
   if (!fleet) return undefined;
   const todo = fleet.filter((a) => a.version !== agents.version);
-  return planWaves(todo, resolvePolicy(agents.rollout, todo.length)).map((w) => ({ kind: w.kind, agents: w.agents.map((a) => a.id) }));
+  return waveIds(todo, resolvePolicy(agents.rollout, todo.length));
 }
+
+/** the planned waves as agent ids: what a dry run shows */
+export const waveIds = (todo: AgentRecord[], policy: ResolvedPolicy): WavePreview[] =>
+  planWaves(todo, policy).map((w) => ({ kind: w.kind, agents: w.agents.map((a) => a.id) }));

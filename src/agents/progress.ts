@@ -1,11 +1,10 @@
 /**
- * var/lib/uphop/agents/<target>.json: every agent outcome of the rollouts to one
+ * var/lib/uphop/agents/<target>.json (Layout.agentsProgress): every agent outcome of the rollouts to one
  * version, rewritten atomically after each agent. A rerun skips the agents this
  * file says were upgraded even if the DB update after them was lost (kill -9),
  * and `uphop agents` shows the last outcome of each.
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { writeFileAtomic } from '../drivers/fsutil.js';
 import type { AgentOutcome } from './types.js';
 
@@ -16,8 +15,6 @@ export interface RolloutProgress {
   updated: string;
   outcomes: Record<string, AgentOutcome>;
 }
-
-export const progressFile = (root: string, target: string) => path.join(root, 'var', 'lib', 'uphop', 'agents', `${target}.json`);
 
 export async function readProgress(file: string): Promise<RolloutProgress | undefined> {
   try {

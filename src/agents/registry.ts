@@ -7,6 +7,20 @@ import type { Knex } from 'knex';
 import { failure, messageOf } from '../errors.js';
 import type { AgentOutcome, AgentRecord } from './types.js';
 
+/** what values.yaml `agents:` may hold (docs/values.md), with the table's default */
+export interface AgentSettings {
+  token?: string;
+  table: string;
+  serve?: { host?: string; port?: number; public_url?: string };
+  /** the broker agents with an amqp:<id> address listen on */
+  amqp?: { url?: string };
+}
+
+export function agentSettings(values: Record<string, unknown>): AgentSettings {
+  const a = (values.agents ?? {}) as Partial<AgentSettings>;
+  return { ...a, table: a.table ?? 'agents' };
+}
+
 export async function listAgents(knex: Knex, table: string): Promise<AgentRecord[]> {
   try {
     const rows = await knex(table).select('id', 'address', 'version', 'state').orderBy('id');

@@ -9,7 +9,7 @@ import type { Emit } from '../events.js';
 import { runRollout } from './engine.js';
 import type { AgentsRequest, AgentsResult, Fleet } from './index.js';
 import { servePackage } from './package-server.js';
-import { progressFile, saveProgress, type RolloutProgress } from './progress.js';
+import { saveProgress, type RolloutProgress } from './progress.js';
 import { recordOutcome } from './registry.js';
 import { fleetTransport } from './transports.js';
 import type { AgentOutcome, ResolvedPolicy, Rollout } from './types.js';
@@ -24,7 +24,7 @@ export async function runFleetRollout(fleet: Fleet, policy: ResolvedPolicy, req:
   const server = await servePackage({ file: path.join(L.bundle(fleet.bundle), agents.file), host: fleet.values.serve?.host, port: fleet.values.serve?.port, publicUrl: fleet.values.serve?.public_url });
   const transport = fleetTransport({ target, token: fleet.values.token, package: { url: server.url, sha256: entry.sha256 }, amqpUrl: fleet.values.amqp?.url });
   const progress: RolloutProgress = fleet.progress ?? { target, bundle: fleet.bundle, started: new Date().toISOString(), updated: '', outcomes: {} };
-  const file = progressFile(L.root, target);
+  const file = L.agentsProgress(target);
   const onOutcome = async (o: AgentOutcome) => {
     progress.outcomes[o.id] = o;
     await saveProgress(file, progress);

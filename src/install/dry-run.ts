@@ -6,6 +6,7 @@ import { hopMigrations } from './phases.js';
 import { INSTALL_STEPS } from './steps/index.js';
 import { healthChecks, serviceSpecs } from './units.js';
 import { previewWaves, type WavePreview } from '../agents/preview.js';
+import { agentSettings } from '../agents/registry.js';
 
 export interface DryRunPlan {
   steps: string[];
@@ -29,8 +30,7 @@ export async function dryRunPlan(ctx: InstallContext): Promise<DryRunPlan> {
     configs.push({ dest: c.dest, action: action === 'keep-site-edit' ? 'keep-site-edit (new one as .new)' : action });
   }
   const rollout = !!m.agents && ctx.opts.agents !== false;
-  const table = ((ctx.values.agents ?? {}) as { table?: string }).table ?? 'agents';
-  const waves = rollout && ctx.hasDatabase() ? await previewWaves(ctx.db(), table, m.agents!) : undefined;
+  const waves = rollout && ctx.hasDatabase() ? await previewWaves(ctx.db(), agentSettings(ctx.values).table, m.agents!) : undefined;
   return {
     steps: ['verify', 'preflight', 'lock', ...INSTALL_STEPS.map((s) => s.name), 'unlock', ...(rollout ? ['agent rollout'] : []), 'notify'],
     components: m.components.map((c) => ({ name: c.name, from: ctx.prev?.components[c.name]?.version, to: c.version, file: c.file })),

@@ -11,6 +11,10 @@ export interface Layout {
   bundle(bundleId: string): string;
   bundlesDir: string;
   lock: string;
+  /** held by an agent rollout: two at once would upgrade the same agents twice */
+  agentsLock: string;
+  /** every agent outcome of the rollouts to one version */
+  agentsProgress(version: string): string;
   etc(product: string): string;
   values(product: string): string;
 }
@@ -26,6 +30,8 @@ export function layout(root: string): Layout {
     bundle: (id) => path.join(lib, 'bundles', id),
     bundlesDir: path.join(lib, 'bundles'),
     lock: path.join(root, 'var', 'lock', 'uphop.lock'),
+    agentsLock: path.join(root, 'var', 'lock', 'uphop-agents.lock'),
+    agentsProgress: (version) => path.join(lib, 'agents', `${version}.json`),
     etc: (product) => path.join(root, 'etc', product),
     values: (product) => path.join(root, 'etc', product, 'values.yaml'),
   };

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { CommandDef } from '../command.js';
 import type { AgentsList, AgentsResult } from '../../agents/index.js';
+import type { WavePreview } from '../../agents/preview.js';
 import { rootOption } from './install.js';
 import { table } from '../format.js';
 
@@ -39,9 +40,12 @@ function listText(r: AgentsList): string {
   return `agent version of the installed bundle: ${r.target}\n${table([['id', 'address', 'version', 'state', 'last error'], ...rows])}`;
 }
 
+/** waves as a dry run prints them, one line each */
+export const waveLines = (waves: WavePreview[]) => waves.map((w, i) => `  wave ${i + 1} (${w.kind}): ${w.agents.join(', ')}`);
+
 export function rolloutText(r: AgentsResult): string {
   const lines = [r.message];
-  for (const [i, w] of (r.waves ?? []).entries()) lines.push(`  wave ${i + 1} (${w.kind}): ${w.agents.join(', ')}`);
+  lines.push(...waveLines(r.waves ?? []));
   for (const o of r.rollout?.outcomes ?? []) if (o.status === 'failed') lines.push(`  ${o.id} (${o.address}) failed after ${o.attempts} attempt(s): ${o.error}`);
   if (r.outcome === 'stopped') lines.push('Fix the failing agents, then run "uphop agents rollout" again: agents already upgraded are skipped.');
   return lines.join('\n');

@@ -7,7 +7,7 @@ import { ADVISORY_CHECKS } from '../../install/advisory.js';
 import { parseDuration } from '../../spec/duration.js';
 import { usageError } from '../../errors.js';
 import { fmtMs } from '../format.js';
-import { rolloutText } from './agents.js';
+import { rolloutText, waveLines } from './agents.js';
 
 /** the flags of applying bundles, shared by install and upgrade */
 export const withApplyOptions = (y: Argv) =>
@@ -77,7 +77,7 @@ function agentLines(a: DryRunPlan['agents']): string[] {
   if (!a.waves) return [`agents: upgrade to ${a.version} after the manager is healthy (no agents registered yet)`];
   if (!a.waves.length) return [`agents: every registered agent already runs ${a.version}`];
   return [`agents: upgrade to ${a.version} after the manager is healthy, in ${a.waves.length} wave(s):`,
-    ...a.waves.map((w, i) => `  wave ${i + 1} (${w.kind}): ${w.agents.join(', ')}`)];
+    ...waveLines(a.waves)];
 }
 
 const configNotes = (r: InstallResult) => {

@@ -33,12 +33,12 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o644):
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${randomSuffix()}`);
   const fh = await fs.open(tmp, 'w', mode);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true });

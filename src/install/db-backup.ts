@@ -48,18 +48,24 @@ export async function backupDatabase(ctx: InstallContext): Promise<string> {
   if (await exists(file)) return `database already saved in ${file}`; // resumed after a crash: keep the first copy
   const tmp = `${file}.partial`;
   await rm(tmp, { force: true });
-  if (client === 'sqlite') {
-    await ctx.db().raw('VACUUM INTO ?', [tmp]);
-  } else if (client === 'pg') {
-    if (!(await hasTool('pg_dump'))) return 'database not saved: pg_dump is not installed (down migrations will undo the schema)';
-    const s = server(ctx);
-    const args = ['-Fc', '-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres', '-f', tmp, ...(s.schema ? ['-n', s.schema] : []), s.database ?? 'postgres'];
-    await tool('pg_dump', args, { PGPASSWORD: s.password ?? '' }, ctx);
-  } else {
-    if (!(await hasTool('mysqldump'))) return 'database not saved: mysqldump is not installed (down migrations will undo the schema)';
-    const s = server(ctx);
-    const args = ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root', '--single-transaction', '--routines', `--result-file=${tmp}`, s.database ?? ''];
-    await tool('mysqldump', args, { MYSQL_PWD: s.password ?? '' }, ctx);
+  try {
+    if (client === 'sqlite') {
+      await ctx.db().raw('VACUUM INTO ?', [tmp]);
+    } else if (client === 'pg') {
+      if (!(await hasTool('pg_dump'))) return 'database not saved: pg_dump is not installed (down migrations will undo the schema)';
+      const s = server(ctx);
+      const args = ['-Fc', '-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres', '-f', tmp, ...(s.schema ? ['-n', s.schema] : []), s.database ?? 'postgres'];
+      await tool('pg_dump', args, { PGPASSWORD: s.password ?? '' }, ctx);
+    } else {
+      if (!(await hasTool('mysqldump'))) return 'database not saved: mysqldump is not installed (down migrations will undo the schema)';
+      const s = server(ctx);
+      const args = ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root', '--single-transaction', '--routines', `--result-file=${tmp}`, s.database ?? ''];
+      await tool('mysqldump', args, { MYSQL_PWD: s.password ?? '' }, ctx);
+    }
+  } catch (e) {
+    // a half-written copy (a full disk, a dump that died) must not stay behind
+    await rm(tmp, { force: true });
+    throw e;
   }
   await rename(tmp, file);
   return `database saved in ${file} (${(await stat(file)).size} bytes)`;

@@ -8,6 +8,7 @@ import { failure, isUphopError, messageOf, UphopError } from '../errors.js';
 import type { InstallContext } from './context.js';
 import type { Journal } from './journal.js';
 import type { InstallStep } from './step.js';
+import { diskFullAtStep, isDiskFull } from './disk-full.js';
 
 export interface EngineResult {
   outcome: 'done' | 'rolled-back';
@@ -29,7 +30,7 @@ export async function applySteps(steps: InstallStep[], ctx: InstallContext, jour
       await journal.write({ step: step.name, status: 'end' });
       ctx.emit({ type: 'step', step: step.name, status: 'end', ms: Date.now() - t, detail: detail || undefined });
     } catch (e) {
-      const err = asUphopError(e, step.name, ctx);
+      const err = isDiskFull(e) ? await diskFullAtStep(ctx, step.name, e) : asUphopError(e, step.name, ctx);
       await journal.write({ step: step.name, status: 'failed', error: err.message });
       ctx.emit({ type: 'step', step: step.name, status: 'fail', ms: Date.now() - t, detail: err.message });
       if (ctx.opts.noRollback) {

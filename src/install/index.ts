@@ -4,6 +4,8 @@
  * UphopError (exit 1 after an automatic rollback, 2 for bad input, 3 refusals).
  */
 import path from 'node:path';
+import { tmpdir } from 'node:os';
+import { diskFullAtCopy, isDiskFull } from './disk-full.js';
 import { rm } from 'node:fs/promises';
 import { isUphopError, messageOf, refusal, type UphopError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
@@ -37,7 +39,9 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
   const emit = recordSteps(req.emit ?? silent, steps);
   // before the bundle is even unpacked: a running install's kept copy must not be touched
   await refuseIfLocked(L);
-  const got = await acquireBundle(req.bundle, L, { trust: req.trust, allowUnsigned: req.allowUnsigned, emit, dryRun: req.dryRun });
+  const got = await acquireBundle(req.bundle, L, { trust: req.trust, allowUnsigned: req.allowUnsigned, emit, dryRun: req.dryRun }).catch(async (e) => {
+    throw isDiskFull(e) ? await diskFullAtCopy(req.bundle, req.dryRun ? tmpdir() : L.bundlesDir, e) : e;
+  });
   let began = false;
   const begin = async () => {
     began = true;

@@ -54,8 +54,9 @@ afterAll(() => {
   if (tallyBuilt) rmSync(tallyBuilt.dir, { recursive: true, force: true });
 });
 
-for (const db of DBS) {
-  describe(`kill sweep on ${db}`, async () => {
+// the databases run side by side: the work is in the child processes, and each has its own managers
+describe.concurrent('kill sweep', async () => {
+  for (const db of DBS) {
     const available = db === 'sqlite' || (await serviceAvailable(db === 'pg' ? 'pg' : 'mysql'));
     it.skipIf(!available)(`${N} kills of Beacon and tally installs on ${db} end healthy, data unchanged`, async () => {
       const random = rng(SEED + ['sqlite', 'pg', 'mysql'].indexOf(db) * 7919);
@@ -108,5 +109,5 @@ for (const db of DBS) {
       }
       expect(failures).toEqual([]);
     }, 3_600_000);
-  });
-}
+  }
+});

@@ -71,11 +71,10 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
       await acquireLock(L.lock, got.id, emit);
       await begin();
       const journal = await Journal.open(L.journal(got.id));
-      await journal.write({ step: 'install', status: 'begin', options: journalOptions(req, root), prev: prev ?? null });
+      c.attempt = await journal.write({ step: 'install', status: 'begin', options: journalOptions(req, root), prev: prev ?? null });
       notifier.send('started', `installing ${m.product} ${base.from} -> ${m.to}`);
-      const started = new Date();
       const r = await runInstallSteps(ctx, journal, new Set());
-      await finish(ctx, r, started, notifier);
+      await finish(ctx, r, notifier);
       if (r.outcome === 'rolled-back') throw rolledBackError(ctx, r);
       const agents = m.agents && req.agents !== false ? await rolloutAfterInstall(root, emit, notifier) : undefined;
       return { ...base, outcome: 'installed', ms: Date.now() - t0, configs: ctx.configs, agents, message: `${m.product} ${base.from} -> ${m.to} installed and healthy.` };

@@ -25,7 +25,7 @@ export async function resumeInstall(req: { root: string; emit?: Emit; notify?: s
     emit({ type: 'log', level: 'info', message: `resuming ${pending.id} after "${pending.begun.at(-1)}"` });
     const journal = await Journal.open(pending.file);
     const r = await runInstallSteps(ctx, journal, pending.ended);
-    await finish(ctx, r, new Date(t0), notifier);
+    await finish(ctx, r, notifier);
     if (r.outcome === 'rolled-back') throw rolledBackError(ctx, r);
     const m = ctx.manifest;
     return { outcome: 'installed', bundle: pending.id, product: m.product, from: ctx.fromVersion, to: m.to, ms: Date.now() - t0, steps, configs: ctx.configs, message: `${m.product} ${ctx.fromVersion} -> ${m.to} installed and healthy (resumed).` };

@@ -52,11 +52,11 @@ export const resumeCommand: CommandDef<RootOpts, InstallResult> = {
   human: installText,
 };
 
-export const rollbackCommand: CommandDef<RootOpts, RollbackResult> = {
+export const rollbackCommand: CommandDef<RootOpts & { force?: boolean }, RollbackResult> = {
   name: 'rollback',
   command: 'rollback',
   describe: 'Return to the previous version: undo an interrupted install, or the last hop',
-  builder: withNotify,
-  run: async (o, ctx) => ({ result: await (await import('../../install/rollback.js')).rollback({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
+  builder: (y) => withNotify(y).option('force', { type: 'boolean', describe: 'also roll back a fresh install (leaves nothing installed)' }),
+  run: async (o, ctx) => ({ result: await (await import('../../install/rollback.js')).rollback({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit, force: o.force }) }),
   human: (r) => `${r.message} (${fmtMs(r.ms)})`,
 };

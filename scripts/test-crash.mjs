@@ -4,7 +4,7 @@
  * The randomized SIGKILL sweep (test/crash/sweep.e2e.test.ts) with N kills in
  * all, spread evenly over the databases, then its summary: kills, healthy on new,
  * healthy on old, broken. UPHOP_CRASH_SEED=S reproduces a run (the seed is printed
- * at the start and in every failure). Without --n: the CI size, 6 per database.
+ * at the start and in every failure). Without --n: the CI size, 4 per database (one of each kind).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { n: { type: 'string' }, seed: { type: 'string' }, dbs: { type: 'string' } } });
 const dbs = (values.dbs ?? process.env.UPHOP_CRASH_DBS ?? 'sqlite,pg,mysql').split(',').filter(Boolean);
-const perDb = values.n ? Math.ceil(Number(values.n) / dbs.length) : 6;
+const perDb = values.n ? Math.ceil(Number(values.n) / dbs.length) : 4;
 if (!Number.isInteger(perDb) || perDb < 1) {
   console.error(`test-crash: --n must be a positive number of kills, not "${values.n}"`);
   process.exit(2);

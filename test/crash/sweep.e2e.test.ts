@@ -6,7 +6,7 @@
  * end healthy on the expected version, data unchanged, one process per service,
  * no temporary files. The seed is printed; UPHOP_CRASH_SEED=<seed> reproduces.
  *
- * UPHOP_CRASH_N = cases per database (CI: 6). `npm run test:crash -- --n 200`
+ * UPHOP_CRASH_N = cases per database (CI: 4, one of each kind). `npm run test:crash -- --n 200`
  * runs a long sweep (scripts/test-crash.mjs) and prints the summary.
  */
 import { appendFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { buildTally, type TallyBundles } from './tally.js';
 import { describeCase, Manager, newTally, reset, rng, runCase, type Case, type Half, type Kind, type ProductDef } from './sweep.js';
 
 const SEED = Number(process.env.UPHOP_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const N = Number(process.env.UPHOP_CRASH_N ?? 6);
+const N = Number(process.env.UPHOP_CRASH_N ?? 4);
 const DBS = (process.env.UPHOP_CRASH_DBS ?? 'sqlite,pg,mysql').split(',') as DbKind[];
 console.log(`crash sweep seed ${SEED} (reproduce: UPHOP_CRASH_SEED=${SEED} npm run test:crash), ${N} cases per database`);
 
@@ -44,8 +44,18 @@ const tally = (): ProductDef => {
   };
 };
 
-// kinds per database in a fixed rotation, so even a short run has each kind on each database
-const KINDS: Kind[] = ['time', 'journal', 'service', 'time', 'journal', 'powercut'];
+// per database, a fixed schedule of (kind, product, recovery): the first 4 (the CI run) have each
+// kind once, the first 16 every combination, and the 24-case cycle weighs the kills spread over
+// the whole install (time, journal) twice
+const B = 'beacon', T = 'tally';
+const SCHEDULE: [Kind, string, Half][] = [
+  ['time', B, 'resume'], ['journal', T, 'resume'], ['service', B, 'rollback'], ['powercut', T, 'rollback'],
+  ['time', T, 'rollback'], ['journal', B, 'rollback'], ['service', T, 'resume'], ['powercut', B, 'resume'],
+  ['time', B, 'rollback'], ['journal', T, 'rollback'], ['service', B, 'resume'], ['powercut', T, 'resume'],
+  ['time', T, 'resume'], ['journal', B, 'resume'], ['service', T, 'rollback'], ['powercut', B, 'rollback'],
+  ['time', B, 'resume'], ['journal', B, 'resume'], ['time', T, 'rollback'], ['journal', T, 'rollback'],
+  ['time', T, 'resume'], ['journal', T, 'resume'], ['time', B, 'rollback'], ['journal', B, 'rollback'],
+];
 const tally$ = newTally();
 afterAll(() => {
   const line = `crash sweep seed ${SEED}: kills ${tally$.kills}, healthy on new ${tally$.healthyNew}, healthy on old ${tally$.healthyOld}, broken ${tally$.broken} (${Object.entries(tally$.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`;
@@ -71,15 +81,15 @@ describe.concurrent('kill sweep', async () => {
         return m;
       };
       const failures: string[] = [];
+      const journalCases: Record<string, number> = {};
       try {
         for (let i = 0; i < N; i++) {
-          const p = i % 2 === 0 ? beacon() : tally();
+          const [kind, product, half] = SCHEDULE[i % SCHEDULE.length];
+          const p = product === B ? beacon() : tally();
           const m = await manager(p);
-          const kind = KINDS[i % KINDS.length];
-          const half: Half = i % 4 < 2 ? 'resume' : 'rollback';
           const c: Case = { index: i, kind, half, delayMs: Math.round(random() * m.durationMs), record: 1 + Math.floor(random() * m.journalRecords), seed: Math.floor(random() * 2 ** 31) };
-          // the long sweep visits every journal record in turn
-          if (kind === 'journal' && N >= 60) c.record = 1 + (Math.floor(i / KINDS.length) % m.journalRecords);
+          // a long sweep visits every journal record in turn
+          if (kind === 'journal' && N >= 40) c.record = 1 + (journalCases[p.name] = (journalCases[p.name] ?? -1) + 1) % m.journalRecords;
           const r = await runCase(m, c);
           if (process.env.UPHOP_CRASH_PROGRESS) process.stderr.write(`${r.ended.padEnd(6)} ${describeCase(m, c)}\n`);
           tally$.kills++;

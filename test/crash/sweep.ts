@@ -7,6 +7,7 @@
  * start` where the services are down), and checks the result from outside.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -47,6 +48,15 @@ export const newTally = (): Tally => ({ kills: 0, healthyNew: 0, healthyOld: 0, 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const short = (r: CliRun) => `exit ${r.code}${r.code ? `: ${(r.stderr.split('\n').find((l) => l.startsWith('error')) ?? r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}` : ''}`;
+
+/** the last lines of a service's log (var/log/<product>/<component>.log), for a failure message */
+function logTail(root: string, product: string, component: string): string {
+  try {
+    return readFileSync(path.join(root, 'var', 'log', product, `${component}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ').slice(0, 600);
+  } catch {
+    return '(no log)';
+  }
+}
 
 /** one manager of one product on one database, on the hop's old version */
 export class Manager {
@@ -93,6 +103,7 @@ export class Manager {
   }
 
   async close(): Promise<void> {
+    if (!this.sb) return;
     killAll(processesUnder(this.sb.root).map((p) => p.pid));
     await this.sb.cleanup().catch(() => undefined);
   }
@@ -109,7 +120,7 @@ export class Manager {
     const procs = processesUnder(this.sb.root);
     for (const s of this.p.services) {
       const mine = procs.filter((p) => serviceOf(this.sb.root, p)?.component === s);
-      if (mine.length !== 1) out.push(`${mine.length} processes of service ${s} (pids ${mine.map((p) => p.pid).join(', ') || 'none'}), expected 1`);
+      if (mine.length !== 1) out.push(`${mine.length} processes of service ${s} (pids ${mine.map((p) => p.pid).join(', ') || 'none'}), expected 1${mine.length ? '' : `; its log ends: ${logTail(this.sb.root, this.p.name, s)}`}`);
       for (const p of mine) {
         const v = serviceOf(this.sb.root, p)!.version;
         if (v && v !== version) out.push(`service ${s} (pid ${p.pid}) runs ${v}, expected ${version}`);

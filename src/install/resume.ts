@@ -6,6 +6,7 @@ import { findInterrupted } from './interrupted.js';
 import { Journal } from './journal.js';
 import { layout } from './layout.js';
 import { acquireLock, releaseLock } from './lock.js';
+import { sweepLeftovers } from './leftovers.js';
 import { reopen } from './reopen.js';
 import { finish, rolledBackError, runInstallSteps } from './run.js';
 import type { InstallResult } from './result.js';
@@ -23,6 +24,7 @@ export async function resumeInstall(req: { root: string; emit?: Emit; notify?: s
   const { ctx, notifier } = await reopen(L, pending.id, pending, emit, req.notify);
   try {
     await acquireLock(L.lock, pending.id, emit);
+    await sweepLeftovers(L);
     emit({ type: 'log', level: 'info', message: `resuming ${pending.id} after "${pending.begun.at(-1)}"` });
     // the new services may run without their pidfiles (lost in the crash): start adopts or replaces them
     if (pending.ended.has('start services')) {

@@ -12,6 +12,7 @@ import { installedServices } from './installed.js';
 import { layout, type Layout } from './layout.js';
 import { lockOwnerAlive, readLock } from './lock.js';
 import { readState, type HopRecord, type InstalledState } from './state.js';
+import { readStarts } from './starting.js';
 
 export interface ServiceReport {
   name: string;
@@ -33,6 +34,8 @@ export interface StatusReport {
   health?: { name: string; ok: boolean; observation: string }[];
   interrupted?: { bundle: string; lastStep?: string; failed?: string; rollingBack: boolean };
   lock?: { pid: number; bundle: string; since: string };
+  /** an install killed before its journal began: it changed nothing (its temp files go with the next run) */
+  notBegun?: { bundle: string; source: string; since: string };
   /** the registered agents against the installed bundle's agent version */
   agents?: { target: string; total: number; current: number; failed: number };
   next?: string;
@@ -60,16 +63,19 @@ export async function status(req: { root: string }): Promise<StatusReport> {
       exitCode: 3,
     };
   }
-  if (!state) return { ...base, state: 'not-installed', next: 'install the fresh-install bundle with --values', exitCode: 2 };
+  const abandoned = (await readStarts(L)).abandoned.at(-1);
+  const notBegun = abandoned && { bundle: path.basename(abandoned.source).replace(/\.tar\.gz$/, ''), source: abandoned.source, since: abandoned.since };
+  const again = notBegun && { notBegun, next: `uphop resume${rf} (runs the install of ${notBegun.bundle} again)` };
+  if (!state) return { ...base, state: 'not-installed', next: 'install the fresh-install bundle with --values', ...again, exitCode: 2 };
   const down = services.filter((s) => s.status !== 'running' || s.strays?.length);
   const health = down.length ? undefined : await healthOf(L, state);
   if (down.length || health?.some((h) => !h.ok)) {
     const what = down.length ? down.map((s) => `${s.name} ${s.strays?.length ? 'has a stray process' : s.status}`).join(', ') : `health check ${health!.filter((h) => !h.ok).map((h) => h.name).join(', ')} failing`;
-    return { ...base, state: 'installed', healthy: false, health, next: `uphop services ${down.length ? 'start' : 'restart'}${rf} (${what})`, exitCode: 1 };
+    return { ...base, state: 'installed', healthy: false, health, next: `uphop services ${down.length ? 'start' : 'restart'}${rf} (${what})`, ...(again ? { notBegun } : {}), exitCode: 1 };
   }
   const agents = await agentSummary(root);
   const behind = agents ? agents.total - agents.current : 0;
-  return { ...base, state: 'installed', healthy: true, health, agents, ...(behind ? { next: `uphop agents rollout${rf} (${behind} agent(s) not on ${agents!.target})` } : {}), exitCode: 0 };
+  return { ...base, state: 'installed', healthy: true, health, agents, ...(behind ? { next: `uphop agents rollout${rf} (${behind} agent(s) not on ${agents!.target})` } : {}), ...again, exitCode: 0 };
 }
 
 /** undefined when there is no agent package or no agent, or the DB does not answer: status must not fail on it */

@@ -30,6 +30,7 @@ export const statusCommand: CommandDef<RootOpts, StatusReport> = {
       ...(s.agents ? [`  agents: ${s.agents.current} of ${s.agents.total} on ${s.agents.target}${s.agents.failed ? `, ${s.agents.failed} failed` : ''}`] : []),
       ...(s.interrupted ? [`install of ${s.interrupted.bundle} ${s.interrupted.rollingBack ? 'was rolling back' : 'stopped'} at step "${s.interrupted.lastStep}"${s.interrupted.failed ? `: ${s.interrupted.failed}` : ''}`] : []),
       ...(s.lock ? [`install of ${s.lock.bundle} running (pid ${s.lock.pid}, since ${s.lock.since})`] : []),
+      ...(s.notBegun ? [`an install of ${s.notBegun.bundle} began (${s.notBegun.since}) and was interrupted before it changed anything: run it again`] : []),
       ...(s.next ? [`next: ${s.next}`] : []),
     ].join('\n'),
 };
@@ -53,7 +54,7 @@ export const resumeCommand: CommandDef<RootOpts, InstallResult> = {
   command: 'resume',
   describe: 'Finish an interrupted install from its journal',
   builder: withNotify,
-  run: async (o, ctx) => ({ result: await (await import('../../install/resume.js')).resumeInstall({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
+  run: async (o, ctx) => ({ result: await (await import('../../install/restart.js')).resumeOrRestart({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
   human: installText,
 };
 

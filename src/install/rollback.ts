@@ -15,6 +15,7 @@ import { Journal, readJournal, summarizeJournal } from './journal.js';
 import { layout, type Layout } from './layout.js';
 import { recoverKept } from './kept.js';
 import { acquireLock } from './lock.js';
+import { sweepLeftovers } from './leftovers.js';
 import { reopen } from './reopen.js';
 import { finish, undoInstallSteps } from './run.js';
 import { readState, type HopRecord, type InstalledState } from './state.js';
@@ -51,6 +52,7 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
   try {
     if (completed) checkCompleted(ctx, completed.state, completed.hop, !!req.force);
     await acquireLock(L.lock, target.id, emit);
+    await sweepLeftovers(L);
     const journal = await Journal.open(target.file);
     await undoInstallSteps(ctx, journal, target.begun, target.undone);
     await finish(ctx, { outcome: 'rolled-back', failedStep: 'rollback requested' }, notifier);

@@ -1,6 +1,7 @@
 /** Stop the old services, start the new ones, check health: with the undo of each. */
 import { runHealthChecks } from '../../drivers/health.js';
 import { fmtList } from './util.js';
+import { refuseForeignPorts, withPortHolders } from '../port-holders.js';
 import type { InstallContext } from '../context.js';
 import type { InstallStep } from '../step.js';
 import { healthChecks, serviceSpecs, type Side } from '../units.js';
@@ -13,15 +14,27 @@ export async function stopAll(ctx: InstallContext, side: Side): Promise<string[]
   return specs.map((s) => s.name);
 }
 
+const portContext = (ctx: InstallContext, side: Side) => ({
+  root: ctx.root, product: ctx.manifest.product, checks: healthChecks(ctx, side),
+  next: `run "uphop resume${ctx.root === '/' ? '' : ` --root ${ctx.root}`}" or roll back`,
+});
+
 export async function startAll(ctx: InstallContext, side: Side): Promise<string[]> {
   const specs = serviceSpecs(ctx, side);
-  for (const s of specs) await ctx.services.start(s);
+  if (specs.length) await refuseForeignPorts(portContext(ctx, side));
+  try {
+    for (const s of specs) await ctx.services.start(s, stopTimeout(ctx));
+  } catch (e) {
+    throw await withPortHolders(e, portContext(ctx, side));
+  }
   return specs.map((s) => s.name);
 }
 
 export async function checkHealth(ctx: InstallContext, side: Side): Promise<string> {
   const checks = healthChecks(ctx, side);
-  const results = await runHealthChecks(checks, { emit: ctx.emit });
+  const results = await runHealthChecks(checks, { emit: ctx.emit }).catch(async (e) => {
+    throw await withPortHolders(e, portContext(ctx, side));
+  });
   return fmtList(results.map((r) => `${r.name} ${r.observation}`));
 }
 

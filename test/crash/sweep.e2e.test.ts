@@ -58,7 +58,7 @@ const SCHEDULE: [Kind, string, Half][] = [
 ];
 const tally$ = newTally();
 afterAll(() => {
-  const line = `crash sweep seed ${SEED}: kills ${tally$.kills}, healthy on new ${tally$.healthyNew}, healthy on old ${tally$.healthyOld}, broken ${tally$.broken} (${Object.entries(tally$.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`;
+  const line = `crash sweep seed ${SEED}: kills ${tally$.kills}, healthy on new ${tally$.healthyNew}, healthy on old ${tally$.healthyOld}, broken ${tally$.broken}, dead installers' lock files left after a status-only recovery ${tally$.staleLocksLeft} (${Object.entries(tally$.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`;
   console.log(line);
   if (process.env.UPHOP_CRASH_SUMMARY) appendFileSync(process.env.UPHOP_CRASH_SUMMARY, JSON.stringify({ seed: SEED, ...tally$ }) + '\n');
   if (tallyBuilt) rmSync(tallyBuilt.dir, { recursive: true, force: true });
@@ -82,7 +82,8 @@ describe.concurrent('kill sweep', async () => {
             await m.close();
             m = undefined;
             if (tries >= 2) throw e;
-            console.warn(`seed ${SEED}: setting up ${p.name} on ${db} failed, trying once more: ${(e as Error).message.slice(0, 500)}`);
+            const text = (e as Error).message;
+            console.warn(`seed ${SEED}: setting up ${p.name} on ${db} failed, trying once more: ${text.split('\n').filter((l) => /^(error|FAIL)/.test(l)).join(' ') || text.slice(0, 500)}`);
           }
         }
         managers[p.name] = m;
@@ -123,7 +124,10 @@ describe.concurrent('kill sweep', async () => {
           }
         }
       } finally {
-        for (const m of Object.values(managers)) await m?.close();
+        for (const m of Object.values(managers)) {
+          tally$.staleLocksLeft += m?.staleLocksLeft ?? 0;
+          await m?.close();
+        }
       }
       expect(failures).toEqual([]);
     }, 3_600_000);

@@ -43,8 +43,8 @@ export function rng(seed: number): () => number {
   };
 }
 
-export interface Tally { kills: number; healthyNew: number; healthyOld: number; broken: number; failures: string[]; byKind: Record<string, number> }
-export const newTally = (): Tally => ({ kills: 0, healthyNew: 0, healthyOld: 0, broken: 0, failures: [], byKind: {} });
+export interface Tally { kills: number; healthyNew: number; healthyOld: number; broken: number; staleLocksLeft: number; failures: string[]; byKind: Record<string, number> }
+export const newTally = (): Tally => ({ kills: 0, healthyNew: 0, healthyOld: 0, broken: 0, staleLocksLeft: 0, failures: [], byKind: {} });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const short = (r: CliRun) => `exit ${r.code}${r.code ? `: ${(r.stderr.split('\n').find((l) => l.startsWith('error')) ?? r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}` : ''}`;
@@ -66,6 +66,8 @@ export class Manager {
   durationMs = 0;
   journalRecords = 0;
   servicesCommand = false;
+  /** dead installers' lock files tolerated after a status-only recovery */
+  staleLocksLeft = 0;
 
   constructor(readonly p: ProductDef, readonly db: DbKind) {}
 
@@ -109,7 +111,7 @@ export class Manager {
   }
 
   /** everything the sweep promises, for `version`; [] when all holds */
-  async check(version: string): Promise<string[]> {
+  async check(version: string, o: { statusOnly?: boolean; again?: boolean } = {}): Promise<string[]> {
     const out: string[] = [];
     const st = await cli(['status', '--root', this.sb.root, '--json']);
     let status: any = {};
@@ -129,7 +131,10 @@ export class Manager {
     const strays = procs.filter((p) => !serviceOf(this.sb.root, p));
     if (strays.length) out.push(`stray processes under the root: ${strays.map((p) => `${p.pid} ${p.cmdline.join(' ').slice(0, 120)}`).join('; ')}`);
     out.push(...dataChanges(this.before, await snapshot(this.sb.db(), this.before), version === this.p.from));
-    const temp = leftovers(this.sb.root);
+    // when the right recovery was to run nothing (killed before its first step, or after its commit point),
+    // no uphop ran that could remove the dead installer's lock file: the next run takes it over. Any
+    // recovery command must leave none.
+    const temp = leftovers(this.sb.root).filter((f) => !(o.statusOnly && f.endsWith('(stale lock)') && (o.again || ++this.staleLocksLeft)));
     if (temp.length) out.push(`temporary files left: ${temp.join(', ')}`);
     return out;
   }
@@ -212,8 +217,9 @@ export async function runCase(m: Manager, c: Case): Promise<{ ended: 'new' | 'ol
     }
   } else if (c.half === 'resume') {
     expected = m.p.to;
-    if (st.state === 'interrupted') await run(['resume']);
-    // killed before it changed anything: the user runs the install again, as status says
+    // killed before it changed anything: status says so and resume runs it again
+    if (st.state === 'interrupted' || st.notBegun) await run(['resume']);
+    // killed before even that was on record: the user runs the install again
     else if (st.version === m.p.from) {
       const r = await cli(['install', m.p.hop, '--root', root, '--allow-unsigned']);
       transcript.push(`uphop install (again): ${short(r)}`);
@@ -226,7 +232,8 @@ export async function runCase(m: Manager, c: Case): Promise<{ ended: 'new' | 'ol
   st = await status();
   const down = Array.isArray(st.services) && st.services.some((s: any) => s.status !== 'running');
   if (st.state === 'installed' && (down || (await health(m.sb.restPort)).status !== 200) && m.servicesCommand) await run(['services', 'start']);
-  const problems = await m.check(expected);
+  const statusOnly = transcript.every((t) => !/^uphop (resume|rollback|services|install)/.test(t));
+  const problems = await m.check(expected, { statusOnly });
   if (problems.length) return { ended: 'broken', problems, transcript };
   return { ended: expected === m.p.to ? 'new' : 'old', problems, transcript };
 }
@@ -237,6 +244,7 @@ export async function reset(m: Manager): Promise<string[]> {
   if (st.version === m.p.to) {
     const r = await cli(['rollback', '--root', m.sb.root]);
     if (r.code !== 0) return [`the reset rollback failed: ${short(r)}`];
+    return m.check(m.p.from);
   }
-  return m.check(m.p.from);
+  return m.check(m.p.from, { statusOnly: true, again: true });
 }

@@ -58,6 +58,8 @@ export interface InstallContext {
   scrub(text: string): string;
   /** the journal attempt this run continues or began ("install begin" time), set once it is known */
   attempt?: string;
+  /** called once, after the first step's "begin" record is in the journal (install drops its starting marker then) */
+  onFirstStep?: () => Promise<void>;
   /** when this command (install, resume, rollback) started, for its history record */
   runStarted: number;
   configs: ConfigOutcome[];

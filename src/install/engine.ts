@@ -25,6 +25,9 @@ export async function applySteps(steps: InstallStep[], ctx: InstallContext, jour
     const t = Date.now();
     ctx.emit({ type: 'step', step: step.name, status: 'begin' });
     await journal.write({ step: step.name, status: 'begin' });
+    const first = ctx.onFirstStep;
+    ctx.onFirstStep = undefined;
+    await first?.();
     begun.push(step);
     try {
       crashPoint(step.name);

@@ -94,7 +94,8 @@ async function installMarked(req: InstallRequest, t0: number, root: string, L: L
       await begin();
       const journal = await Journal.open(L.journal(got.id));
       c.attempt = await journal.write({ step: 'install', status: 'begin', options: journalOptions(req, root), prev: prev ?? null });
-      await clearStarting(L); // the journal takes over
+      // the journal takes over once it names a step: until then status must still say "interrupted before it changed anything"
+      c.onFirstStep = () => clearStarting(L);
       notifier.send('started', `installing ${m.product} ${base.from} -> ${m.to}`);
       const r = await runInstallSteps(ctx, journal, new Set());
       await finish(ctx, r, notifier);

@@ -1,6 +1,6 @@
 /**
- * `uphop install <bundle>`: verify -> versions -> preflight -> lock -> the
- * journaled steps -> history -> unlock. Returns what happened; throws a
+ * `uphop install <bundle>`: starting marker -> verify -> versions -> preflight ->
+ * lock -> the journaled steps (committed with the history, commit.ts) -> unlock. Returns what happened; throws a
  * UphopError (exit 1 after an automatic rollback, 2 for bad input, 3 refusals).
  */
 import path from 'node:path';

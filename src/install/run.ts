@@ -1,6 +1,7 @@
 /**
  * The part install, resume and rollback share: hold the lock, run (or undo) the
- * journaled steps, then write the outcome to history and release the lock.
+ * journaled steps (whose commit writes the outcome to the history, commit.ts),
+ * then release the lock and tell.
  */
 import { failure, type UphopError } from '../errors.js';
 import type { InstallContext } from './context.js';

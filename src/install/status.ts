@@ -33,7 +33,7 @@ export interface StatusReport {
   services: ServiceReport[];
   health?: { name: string; ok: boolean; observation: string }[];
   interrupted?: { bundle: string; lastStep?: string; failed?: string; rollingBack: boolean };
-  lock?: { pid: number; bundle: string; since: string };
+  lock?: { pid: number; bundle: string; since: string; activity?: string };
   /** an install killed before its journal began: it changed nothing (its temp files go with the next run) */
   notBegun?: { bundle: string; source: string; since: string };
   /** the registered agents against the installed bundle's agent version */
@@ -53,7 +53,7 @@ export async function status(req: { root: string }): Promise<StatusReport> {
   const pending = await findInterrupted(L);
   const services = state ? await serviceStatus(L, state) : [];
   const base = { root, product: state?.product, version: state?.version, services };
-  if (live) return { ...base, state: 'installing', lock: { pid: lock.pid, bundle: lock.bundle, since: lock.since }, next: 'wait for the running install to finish', exitCode: 3 };
+  if (live) return { ...base, state: 'installing', lock: { pid: lock.pid, bundle: lock.bundle, since: lock.since, ...(lock.activity ? { activity: lock.activity } : {}) }, next: `wait for ${lock.activity ? 'it' : 'the running install'} to finish`, exitCode: 3 };
   if (pending) {
     return {
       ...base,

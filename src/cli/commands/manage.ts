@@ -29,7 +29,7 @@ export const statusCommand: CommandDef<RootOpts, StatusReport> = {
       ...(s.health ?? []).filter((h) => !h.ok).map((h) => `  health check ${h.name}: ${h.observation}`),
       ...(s.agents ? [`  agents: ${s.agents.current} of ${s.agents.total} on ${s.agents.target}${s.agents.failed ? `, ${s.agents.failed} failed` : ''}`] : []),
       ...(s.interrupted ? [`install of ${s.interrupted.bundle} ${s.interrupted.rollingBack ? 'was rolling back' : 'stopped'} at step "${s.interrupted.lastStep}"${s.interrupted.failed ? `: ${s.interrupted.failed}` : ''}`] : []),
-      ...(s.lock ? [`install of ${s.lock.bundle} running (pid ${s.lock.pid}, since ${s.lock.since})`] : []),
+      ...(s.lock ? [`${s.lock.activity ?? `install of ${s.lock.bundle} running`} (pid ${s.lock.pid}, since ${s.lock.since})`] : []),
       ...(s.notBegun ? [`an install of ${s.notBegun.bundle} began (${s.notBegun.since}) and was interrupted before it changed anything: run it again`] : []),
       ...(s.next ? [`next: ${s.next}`] : []),
     ].join('\n'),

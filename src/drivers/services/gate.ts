@@ -7,6 +7,8 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 
@@ -34,6 +36,8 @@ export interface Gated {
   child: ChildProcess;
   /** let the service run (after its pidfile is durable) */
   open(): Promise<void>;
+  /** resolves once the shell has exec'd the service (or after `ms`): a crash watch starts from there */
+  execed(ms: number): Promise<void>;
 }
 
 export function spawnGated(argv: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv; out: number }): Gated {
@@ -52,5 +56,13 @@ export function spawnGated(argv: string[], opts: { cwd?: string; env: NodeJS.Pro
       new Promise<void>((resolve) => {
         gate.end('go\n', () => resolve());
       }),
+    async execed(ms) {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+        const argv = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+        if (argv[2] !== GATE) return; // exec'd (or no /proc to tell)
+        await sleep(10);
+      }
+    },
   };
 }

@@ -21,7 +21,7 @@ export function validateValues(values: unknown, file: string): Problem[] {
   const problems: Problem[] = [];
   const add = (path: FieldPath, message: string, hint: string) => problems.push({ file, field: formatField(path), message, hint });
   if (!isMapping(values)) {
-    add([], 'the values must be a mapping of keys', 'write key: value pairs, e.g. "rest_port: 8080"');
+    add([], 'the values must be a mapping of keys', 'write key: value pairs, e.g. "http_port: 8080"');
     return problems;
   }
   const { db, services } = values;

@@ -46,12 +46,12 @@ function validateHealth(s: ValidationScope, value: unknown, at: FieldPath): Heal
     const url = checkRender(s, http, [...at, 'http'], s.vars);
     if (url !== undefined && !/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) s.p.add([...at, 'http'], `http "${url}" is not an http(s) URL`, 'write e.g. http://127.0.0.1:${http_port}/health');
   }
-  const tcp = str(s.p, h.tcp, [...at, 'tcp'], '127.0.0.1:${worker_port}');
+  const tcp = str(s.p, h.tcp, [...at, 'tcp'], '127.0.0.1:${queue_port}');
   if (tcp !== undefined) {
     check.tcp = tcp;
     const addr = checkRender(s, tcp, [...at, 'tcp'], s.vars);
     const port = addr === undefined ? undefined : Number(/^.+:(\d+)$/.exec(addr)?.[1]);
-    if (port !== undefined && !(port >= 1 && port <= 65535)) s.p.add([...at, 'tcp'], `tcp "${addr}" is not host:port`, 'write e.g. "127.0.0.1:${worker_port}"');
+    if (port !== undefined && !(port >= 1 && port <= 65535)) s.p.add([...at, 'tcp'], `tcp "${addr}" is not host:port`, 'write e.g. "127.0.0.1:${queue_port}"');
   }
   const command = stringList(s.p, h.command, [...at, 'command'], '["${node}", "-e", "process.exit(0)"]');
   if (command?.length === 0) s.p.add([...at, 'command'], 'command is empty', 'write the program and its arguments as a list');

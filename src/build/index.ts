@@ -20,6 +20,7 @@ import { collectInputs, type BundleInput } from './collect.js';
 import { makeManifest, manifestBytes, octal } from './make-manifest.js';
 import { buildEpoch, type BuildEpoch } from './epoch.js';
 import { renderInstallScript } from './install-sh.js';
+import { packFolders } from './pack-folder.js';
 import { mapLimit } from '../util/limit.js';
 
 export interface BuildOptions {
@@ -73,7 +74,7 @@ async function buildOne(spec: HopSpec, epoch: BuildEpoch, key: Awaited<ReturnTyp
   emit({ type: 'step', step: `build ${id}`, status: 'begin' });
   const started = Date.now();
   const installSh = await renderInstallScript(spec);
-  const collected = await collectInputs(spec, opts.installerDir ?? defaultInstallerDir(), installSh);
+  const collected = await collectInputs(spec, opts.installerDir ?? defaultInstallerDir(), installSh, await packFolders(spec, epoch.date));
   const files = await hashInputs(collected.inputs, emit);
   const signer = key ? fingerprint(createPublicKey(key)) : undefined;
   const manifest = makeManifest(spec, collected, files, epoch.date, signer);

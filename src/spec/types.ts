@@ -9,8 +9,10 @@ export interface SpecComponent {
   name: string;
   version: string;
   type: PackageType;
-  /** absolute path of the package file after ${artifacts} substitution */
+  /** absolute path of the package file after ${artifacts} substitution (a folder when `folder`) */
   package: string;
+  /** the package is a folder (type tarball) that uphop packs at build time */
+  folder?: boolean;
   service?: ServiceDef;
 }
 

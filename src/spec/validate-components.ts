@@ -3,7 +3,7 @@ import path from 'node:path';
 import semver from 'semver';
 import type { PackageType, ServiceDef } from '../bundle/manifest.js';
 import type { SpecComponent, SpecConfig } from './types.js';
-import { checkPackage, checkRender, checkTemplateFile, type ValidationScope } from './checks.js';
+import { checkComponentPackage, checkRender, checkTemplateFile, type ValidationScope } from './checks.js';
 import { badDest } from './paths.js';
 import type { FieldPath, ProblemList } from './problems.js';
 import { isMapping, list, mapping, str, stringList } from './shape.js';
@@ -42,9 +42,9 @@ export async function validateComponents(s: ValidationScope, value: unknown): Pr
     const type = str(s.p, c.type, [...at, 'type'], 'tarball') as PackageType | undefined;
     if (type !== undefined && !PACKAGE_TYPES.includes(type)) s.p.add([...at, 'type'], `package type "${type}" is not supported`, `use one of ${PACKAGE_TYPES.join(', ')}`);
     const rawPackage = str(s.p, c.package, [...at, 'package']);
-    const pkg = rawPackage === undefined ? undefined : await checkPackage(s, rawPackage, [...at, 'package']);
+    const pkg = rawPackage === undefined ? undefined : await checkComponentPackage(s, rawPackage, [...at, 'package'], type === 'tarball');
     const service = c.service === undefined ? undefined : validateService(s, c.service, [...at, 'service'], name ?? `component-${i}`);
-    if (name && ver && type && pkg) out.push({ name, version: ver, type, package: pkg, ...(service ? { service } : {}) });
+    if (name && ver && type && pkg) out.push({ name, version: ver, type, package: pkg.file, ...(pkg.folder ? { folder: true } : {}), ...(service ? { service } : {}) });
   }
   return out;
 }

@@ -2,8 +2,8 @@
  * Preflight checks of what the product asks of this manager, before any change:
  * every template, service command and health check renders with the site values
  * (a key the templates need but the values lack is named with the values file,
- * instead of failing half way through the install), and every service program
- * that lives outside the release exists (a bare name: on PATH; an absolute path:
+ * instead of failing half way through the install), and (process driver) every
+ * service program that lives outside the release exists (a bare name: on PATH; an absolute path:
  * executable). Programs inside the release were checked against the package at
  * build time (src/spec/package-contents.ts).
  */
@@ -46,6 +46,8 @@ export const commandsCheck = {
   name: 'commands',
   after: 'values',
   async run(ctx: InstallContext): Promise<Problem | undefined> {
+    // systemd runs the site's own unit files: exec is the process driver's
+    if (((ctx.values.services ?? {}) as { driver?: string }).driver === 'systemd') return;
     const missing: string[] = [];
     for (const svc of serviceSpecs(ctx, 'new')) {
       const program = svc.exec[0];

@@ -23,9 +23,11 @@ export function validateServices(s: ValidationScope, value: unknown, components:
     else if (order.indexOf(name) !== i) s.p.add(['services', 'order', i], `"${name}" is listed twice in services.order`, 'list each service once');
     else if (!served.includes(name)) s.p.add(['services', 'order', i], `services.order starts "${name}", but that component has no service: block, so nothing would start`, `add service: { exec: [program, args...] } to component ${name}, or remove it from services.order`);
   });
-  const orderList = Array.isArray(m?.order) ? order : [];
-  for (const name of served) {
-    if (m?.order !== undefined && !orderList.includes(name)) s.p.add(['services', 'order'], `component ${name} has a service: block but services.order does not list it, so it would never start`, `add ${name} to services.order (services start in that order), or remove its service: block`);
+  // a malformed order is reported above; a missing one is the newcomer's mistake this catches
+  if (m?.order === undefined || Array.isArray(m.order)) {
+    for (const name of served) {
+      if (!order.includes(name)) s.p.add(['services', 'order'], `component ${name} has a service: block but services.order does not list it, so it would never start`, `add ${name} to services.order (services start in that order), or remove its service: block`);
+    }
   }
   const health: HealthCheck[] = [];
   const names = new Set<string>();

@@ -9,7 +9,7 @@ import { version } from './validate-components.js';
 
 export const HOOK_NAMES = ['preflight', 'pre-install', 'post-install'] as const;
 const SERVICES = { known: ['order', 'health'] };
-const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'rest' } };
+const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'api' } };
 const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package'], example: { package: '${artifacts}/acme-agent-4.1.1.tgz' } };
 const ROLLOUT = { known: ['canary', 'batch', 'delay', 'max_failures', 'timeout', 'retries'] };
 const PROBES = ['http', 'tcp', 'command'] as const;
@@ -31,7 +31,7 @@ export function validateServices(s: ValidationScope, value: unknown, components:
   }
   const health: HealthCheck[] = [];
   const names = new Set<string>();
-  for (const [i, item] of (list(s.p, m?.health, ['services', 'health'], '"- name: rest" entries') ?? []).entries()) {
+  for (const [i, item] of (list(s.p, m?.health, ['services', 'health'], '"- name: api" entries') ?? []).entries()) {
     const check = validateHealth(s, item, ['services', 'health', i]);
     if (check && names.has(check.name)) s.p.add(['services', 'health', i, 'name'], `health check name "${check.name}" is used twice`, 'give each health check a unique name');
     if (check) names.add(check.name), health.push(check);
@@ -46,7 +46,7 @@ export function validateServices(s: ValidationScope, value: unknown, components:
 function validateHealth(s: ValidationScope, value: unknown, at: FieldPath): HealthCheck | undefined {
   const h = mapping(s.p, value, at, HEALTH);
   if (!h) return undefined;
-  const name = str(s.p, h.name, [...at, 'name'], 'rest');
+  const name = str(s.p, h.name, [...at, 'name'], 'api');
   const probes = PROBES.filter((k) => h[k] !== undefined);
   if (probes.length !== 1) {
     s.p.add(at, probes.length ? `health check has ${probes.join(' and ')}; it must have exactly one` : 'health check has no http, tcp or command', 'give it exactly one of http: URL, tcp: "host:port" or command: [argv]');

@@ -3,10 +3,13 @@
  * strict: the gzip trailer (CRC, length) must be there, as for a whole file;
  * lenient: a stream cut short (a ranged download of the first bytes) yields
  * what it has, and the tar reader decides whether that was enough.
+ * A stream that expands far beyond any real bundle (a decompression bomb) is
+ * refused early, so it cannot cost minutes of CPU before anything is checked.
  */
 import type { Readable } from 'node:stream';
 import { constants, createGunzip } from 'node:zlib';
 import { failure, isUphopError, messageOf } from '../errors.js';
+import { LIMITS, limitRefusal } from './limits.js';
 import { bundleRefusal } from './refusals.js';
 
 const OUT_CHUNK = 256 * 1024;
@@ -14,10 +17,19 @@ const OUT_CHUNK = 256 * 1024;
 export async function* gunzipChunks(source: Readable, label: string, strict: boolean): AsyncGenerator<Buffer> {
   const gz = createGunzip({ chunkSize: OUT_CHUNK, finishFlush: strict ? constants.Z_FINISH : constants.Z_SYNC_FLUSH });
   const onSourceError = (e: Error) => gz.destroy(e);
+  let compressed = 0;
+  const onData = (c: Buffer) => { compressed += c.length; };
   source.on('error', onSourceError);
+  source.on('data', onData);
   source.pipe(gz);
+  let expanded = 0;
   try {
-    for await (const chunk of gz) yield chunk as Buffer;
+    for await (const chunk of gz) {
+      expanded += (chunk as Buffer).length;
+      if (expanded > LIMITS.bombSlack + LIMITS.expansion * compressed)
+        throw limitRefusal(label, `its gzip stream expands more than ${LIMITS.expansion} times (a decompression bomb)`, `${LIMITS.expansion}:1 beyond the first ${LIMITS.bombSlack} bytes`);
+      yield chunk as Buffer;
+    }
   } catch (e) {
     throw zlibRefusal(e, label);
   } finally {
@@ -25,6 +37,7 @@ export async function* gunzipChunks(source: Readable, label: string, strict: boo
     gz.destroy();
     source.destroy(); // we may stop early: release the file or connection now
     source.off('error', onSourceError);
+    source.off('data', onData);
   }
 }
 

@@ -18,7 +18,11 @@ export async function* gunzipChunks(source: Readable, label: string, strict: boo
   const gz = createGunzip({ chunkSize: OUT_CHUNK, finishFlush: strict ? constants.Z_FINISH : constants.Z_SYNC_FLUSH });
   const onSourceError = (e: Error) => gz.destroy(e);
   let compressed = 0;
-  const onData = (c: Buffer) => { compressed += c.length; };
+  let magic: boolean | undefined; // whether it starts as gzip: then a bad header later is junk after the stream
+  const onData = (c: Buffer) => {
+    magic ??= c[0] === 0x1f;
+    compressed += c.length;
+  };
   source.on('error', onSourceError);
   source.on('data', onData);
   source.pipe(gz);
@@ -31,7 +35,7 @@ export async function* gunzipChunks(source: Readable, label: string, strict: boo
       yield chunk as Buffer;
     }
   } catch (e) {
-    throw zlibRefusal(e, label);
+    throw zlibRefusal(e, label, magic === true);
   } finally {
     source.unpipe(gz);
     gz.destroy();
@@ -41,13 +45,14 @@ export async function* gunzipChunks(source: Readable, label: string, strict: boo
   }
 }
 
-function zlibRefusal(e: unknown, label: string): Error {
+function zlibRefusal(e: unknown, label: string, started: boolean): Error {
   if (isUphopError(e)) return e;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'Z_BUF_ERROR') return bundleRefusal.truncated(label, 'the gzip stream ends early');
   if (code === 'Z_DATA_ERROR') {
     const msg = messageOf(e);
-    return bundleRefusal.corrupt(label, msg === 'incorrect header check' ? 'it is not gzip-compressed' : `its gzip data is damaged (${msg})`);
+    if (msg !== 'incorrect header check') return bundleRefusal.corrupt(label, `its gzip data is damaged (${msg})`);
+    return bundleRefusal.corrupt(label, started ? 'it has bytes after its gzip stream that are not gzip' : 'it is not gzip-compressed');
   }
   return failure('BUNDLE_READ_FAILED', `Cannot read ${label}: ${messageOf(e)}.`, 'Check the file or the connection and try again.', e);
 }

@@ -70,7 +70,7 @@ export function manifestFor(entries: Pick<BundleEntry, 'path' | 'mode' | 'sha256
       ? [{ template: 'configs/rest-service.yaml.tmpl', dest: 'etc/beacon/rest-service.yaml', mode: '0640' }] : [],
     migrations: has('migrations/4.1.1/001-add-tags.mjs')
       ? [{ version: '4.1.1', name: '4.1.1/001-add-tags.mjs', file: 'migrations/4.1.1/001-add-tags.mjs', phase: 'main' }] : [],
-    services: { order: ['rest-service'], health: [{ name: 'rest', http: 'http://127.0.0.1:8080/health' }] },
+    services: { order: has('components/beacon-rest-4.1.1.tgz') ? ['rest-service'] : [], health: [{ name: 'rest', http: 'http://127.0.0.1:8080/health' }] },
     hooks: has('hooks/check-disk.sh') ? { preflight: 'hooks/check-disk.sh' } : {},
     files: Object.fromEntries(entries.map((e) => [e.path, { sha256: e.sha256, size: e.size, mode: `0${e.mode.toString(8)}` }])),
   };

@@ -15,13 +15,16 @@ export const LIMITS = {
   /** header blocks plus PAX bodies in the whole archive */
   metadataBytes: 64 * 1024 * 1024,
   /** entries (files and folders) in the archive */
-  entries: 100_000,
+  entries: 50_000,
   /** folder entries in the archive */
   dirs: 20_000,
   /** bytes of a path */
   pathBytes: 4096,
-  /** bytes of bundle.json */
-  manifest: 8 * 1024 * 1024,
+  /** bytes of bundle.json (about 25,000 files) */
+  manifest: 4 * 1024 * 1024,
+  /** nesting depth and number of objects/arrays in bundle.json: JSON.parse of deep or dense input costs far more memory than its size */
+  jsonDepth: 32,
+  jsonContainers: 200_000,
   /** zero blocks after the end-of-archive marker (a 10 KiB tar record at most) */
   tailBlocks: 20,
   /** decompressed bytes per compressed byte, once past the first bombSlack bytes */

@@ -10,7 +10,7 @@
 import type { Problem } from '../errors.js';
 import { MANIFEST_FORMAT, MANIFEST_NAME, SIGNATURE_NAME, type Manifest } from './manifest.js';
 import { ENV_NAME, HOOK_NAMES, isExactVersion, isFrom, migrationNameProblem, NAME, UNIT } from './fields.js';
-import { LIMITS } from './limits.js';
+import { LIMITS, limitRefusal } from './limits.js';
 import { bundleRefusal } from './refusals.js';
 import { isSafeRelativePath, parentDirs } from './paths.js';
 
@@ -142,8 +142,28 @@ function checkBody(c: Checker, m: Obj): void {
   }
 }
 
+/** one pass over the JSON text before JSON.parse: bounded depth and number of objects and arrays */
+function checkJsonShape(bytes: Buffer, label: string): void {
+  if (bytes.length > LIMITS.manifest) throw limitRefusal(label, `its bundle.json is ${bytes.length} bytes`, `${LIMITS.manifest} bytes`);
+  let depth = 0;
+  let containers = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > LIMITS.jsonDepth) throw limitRefusal(label, `its bundle.json nests deeper than ${LIMITS.jsonDepth} levels`, `${LIMITS.jsonDepth} levels`);
+      if (++containers > LIMITS.jsonContainers) throw limitRefusal(label, `its bundle.json holds more than ${LIMITS.jsonContainers} objects and lists`, `${LIMITS.jsonContainers}`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+}
+
 /** parses bundle.json's bytes and checks them; refusals name the bundle (label) */
 export function parseManifest(bytes: Buffer, label: string): Manifest {
+  checkJsonShape(bytes, label);
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));

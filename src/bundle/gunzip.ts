@@ -7,25 +7,44 @@
  * refused early, so it cannot cost minutes of CPU before anything is checked.
  */
 import type { Readable } from 'node:stream';
-import { constants, createGunzip } from 'node:zlib';
+import { constants, createGunzip, type Gunzip } from 'node:zlib';
 import { failure, isUphopError, messageOf } from '../errors.js';
 import { LIMITS, limitRefusal } from './limits.js';
 import { bundleRefusal } from './refusals.js';
 
 const OUT_CHUNK = 256 * 1024;
 
+/** zlib inflates a whole written chunk before it looks at backpressure: small writes bound what one can expand to (~1000x) */
+const IN_SLICE = 16 * 1024;
+
+/** feeds the source to gunzip in small slices, waiting for it to drain; errors end up on gz */
+async function pump(source: Readable, gz: Gunzip, onChunk: (c: Buffer) => void): Promise<void> {
+  const drained = () => new Promise<void>((resolve) => {
+    const done = () => { gz.off('drain', done); gz.off('close', done); resolve(); };
+    gz.on('drain', done);
+    gz.on('close', done);
+  });
+  try {
+    for await (const chunk of source) {
+      const c = chunk as Buffer;
+      onChunk(c);
+      for (let off = 0; off < c.length && !gz.destroyed; off += IN_SLICE) if (!gz.write(c.subarray(off, off + IN_SLICE))) await drained();
+      if (gz.destroyed) return;
+    }
+    gz.end();
+  } catch (e) {
+    if (!gz.destroyed) gz.destroy(e as Error);
+  }
+}
+
 export async function* gunzipChunks(source: Readable, label: string, strict: boolean): AsyncGenerator<Buffer> {
   const gz = createGunzip({ chunkSize: OUT_CHUNK, finishFlush: strict ? constants.Z_FINISH : constants.Z_SYNC_FLUSH });
-  const onSourceError = (e: Error) => gz.destroy(e);
   let compressed = 0;
   let magic: boolean | undefined; // whether it starts as gzip: then a bad header later is junk after the stream
-  const onData = (c: Buffer) => {
+  void pump(source, gz, (c) => {
     magic ??= c[0] === 0x1f;
     compressed += c.length;
-  };
-  source.on('error', onSourceError);
-  source.on('data', onData);
-  source.pipe(gz);
+  });
   let expanded = 0;
   try {
     for await (const chunk of gz) {
@@ -37,11 +56,8 @@ export async function* gunzipChunks(source: Readable, label: string, strict: boo
   } catch (e) {
     throw zlibRefusal(e, label, magic === true);
   } finally {
-    source.unpipe(gz);
     gz.destroy();
     source.destroy(); // we may stop early: release the file or connection now
-    source.off('error', onSourceError);
-    source.off('data', onData);
   }
 }
 

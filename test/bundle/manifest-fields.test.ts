@@ -164,7 +164,7 @@ describe('every manifest field is checked before it is used', () => {
 
   it('through the CLI: exit 3 with the field named, no internal error', async () => {
     const dir = await mkdtemp(path.join(tmp, 'cli-'));
-    for (const i of [0, 4, 12, 17, 29]) {
+    for (const i of [0, 12, 29]) {
       const [field, edit] = CASES[i];
       const m = baseManifest() as M;
       edit(m);

@@ -14,8 +14,8 @@ import { bundleRefusal } from './refusals.js';
 
 const OUT_CHUNK = 256 * 1024;
 
-/** zlib inflates a whole written chunk before it looks at backpressure: small writes bound what one can expand to (~1000x) */
-const IN_SLICE = 16 * 1024;
+/** zlib inflates a whole written chunk before it looks at backpressure: small writes bound what one can expand to (~1000x, so ~64 MB); much smaller slices cost throughput */
+const IN_SLICE = 64 * 1024;
 
 /** feeds the source to gunzip in small slices, waiting for it to drain; errors end up on gz */
 async function pump(source: Readable, gz: Gunzip, onChunk: (c: Buffer) => void): Promise<void> {

@@ -15,7 +15,7 @@ export const UNIT = /^(?!\.\.?$)[A-Za-z0-9:_.@-]{1,255}$/;
 /** environment variable names */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** migration file names: <NNN>-<name>.<ext>, one path segment */
-const MIGRATION_FILE = /^\d+-[A-Za-z0-9._+-]*\.(mjs|cjs|js|sql)$/;
+const MIGRATION_FILE = /^\d+-[^/\\\0]*\.(mjs|cjs|js|sql)$/;
 /** the characters a semver range may use: it becomes part of the bundle's folder name */
 const RANGE_CHARS = /^[A-Za-z0-9.+~^<>=*|x -]{1,200}$/;
 

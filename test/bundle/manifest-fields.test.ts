@@ -20,6 +20,9 @@ import { verifyBundle } from '../../src/bundle/verify.js';
 import { writeBundle } from '../../src/bundle/write.js';
 import { isUphopError, type UphopError } from '../../src/errors.js';
 import { install } from '../../src/install/index.js';
+import { HOOK_NAMES, NAME } from '../../src/bundle/fields.js';
+import { NAME as SPEC_NAME } from '../../src/spec/validate-components.js';
+import { HOOK_NAMES as SPEC_HOOKS } from '../../src/spec/validate-services.js';
 
 const TOP = 'acme-1.0.0-to-1.1.0';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -132,6 +135,11 @@ beforeAll(async () => {
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
 describe('every manifest field is checked before it is used', () => {
+  it("the installer's rules are the spec's rules", () => {
+    expect(NAME.source).toBe(SPEC_NAME.source);
+    expect([...HOOK_NAMES]).toEqual([...SPEC_HOOKS]);
+  });
+
   it('the base manifest is accepted (control)', async () => {
     const dir = await mkdtemp(path.join(tmp, 'base-'));
     const v = await verifyBundle(await bundleOf(baseManifest(), dir), { trust: pub });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { messageOf, usageError } from '../errors.js';
 import type { Emit } from '../events.js';
 import { runRollout } from './engine.js';
-import type { AgentsRequest, AgentsResult, Fleet } from './index.js';
+import type { AgentsRequest, AgentsResult, Fleet } from './api.js';
 import { servePackage } from './package-server.js';
 import { saveProgress, type RolloutProgress } from './progress.js';
 import { recordOutcome } from './registry.js';

@@ -97,7 +97,7 @@ const CASES: Case[] = [
     dirEntry('lib'), fileEntry('lib/app.js', FILES[1].data), END)),
   ok('no folder entries at all', () => tarOf(fileEntry(LONG, FILES[2].data), fileEntry('docs/café.txt', FILES[3].data), installSh(), fileEntry('lib/app.js', FILES[1].data), END)),
 
-  bad('a folder with a size and data (node-tar reads the data as headers)', A, 'folder with 1536 bytes', () =>
+  bad('a folder with a size and data (tar readers take the data for headers)', A, 'folder with 1536 bytes', () =>
     tarOf(entry({ name: `${TOP}/lib/`, type: '5' }, Buffer.concat([installSh({}, EVIL), Buffer.alloc(512)])), body(), END)),
   bad('a folder with a size but no data', A, 'folder with 512 bytes', () => tarOf(header({ name: `${TOP}/lib/`, type: '5', size: 512 }), body(), END)),
   bad('a symbolic link with data', A, 'special entry', () => tarOf(entry({ name: `${TOP}/ln`, type: '2', linkname: 'install.sh' }, installSh({}, EVIL)), body(), END)),
@@ -249,6 +249,40 @@ describe('every reader reads a bundle uphop accepts the same way', () => {
       expect(r.stderr).not.toContain('bug in uphop');
     }
   }, 120_000);
+
+  it("why the reader is strict (and not node-tar's parser): on these forms some reader lists entries other than the manifest's", async () => {
+    const disputed = [
+      'a folder with a size and data (tar readers take the data for headers)',
+      'an entry after a lone zero block (node-tar reads on)',
+      'a file name ending in "/" (node-tar makes it a folder)',
+      'two PAX headers in a row',
+      'a global PAX header',
+      'a symbolic link with data',
+    ];
+    const norm = (names: string[]) => names.filter(Boolean).map((n) => n.replace(/\/$/, '')).sort().join('\n');
+    const good = path.join(dir, 'disputed-good.tar.gz');
+    await writeFile(good, gz(tarOf(body(), END)));
+    const list = async (file: string) => {
+      const out: Record<string, string> = {};
+      for (const tool of ['tar', 'bsdtar']) {
+        const r = spawnSync(tool, ['-tzf', file], { encoding: 'utf8' });
+        out[tool] = r.status === 0 ? norm(r.stdout.split('\n')) : 'error';
+      }
+      const seen: string[] = [];
+      out.node = await nodeTar.t({ file, onReadEntry: (e) => { seen.push(e.path); } }).then(() => norm(seen), () => 'error');
+      return out;
+    };
+    const want = await list(good);
+    expect(new Set(Object.values(want)).size, JSON.stringify(want)).toBe(1); // the canonical form: all three agree
+    for (const name of disputed) {
+      const file = path.join(dir, `disputed-${disputed.indexOf(name)}.tar.gz`);
+      await writeFile(file, CASES.find((x) => x.name === name)!.gz());
+      const got = await list(file);
+      const differs = Object.entries(got).filter(([, names]) => names !== want.tar).map(([tool]) => tool);
+      if (process.env.UPHOP_DIFF_SHOW) console.log(`${name}: read differently by ${differs.join(', ')}`);
+      expect(differs.length, `${name}: ${JSON.stringify(got)}`).toBeGreaterThan(0);
+    }
+  });
 
   it('random mutations of a good bundle: whatever verify accepts, every reader unpacks as the manifest says', async () => {
     const seed = Number(process.env.UPHOP_DIFF_SEED ?? Date.now() % 1_000_000);

@@ -10,8 +10,6 @@ export const LIMITS = {
   paxHeader: 8 * 1024,
   /** records in one PAX header: uphop writes at most path and size */
   paxKeys: 2,
-  /** extended headers before one entry */
-  headersPerEntry: 1,
   /** header blocks plus PAX bodies in the whole archive */
   metadataBytes: 64 * 1024 * 1024,
   /** entries (files and folders) in the archive */

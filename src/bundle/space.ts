@@ -6,7 +6,7 @@
  */
 import { lstat, readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { refusal } from '../errors.js';
+import { isUphopError, messageOf, refusal, usageError } from '../errors.js';
 import { LIMITS, limitRefusal } from './limits.js';
 import type { Manifest } from './manifest.js';
 import { bundleRefusal } from './refusals.js';
@@ -41,7 +41,10 @@ export async function folderBytes(dir: string, label: string): Promise<number> {
       else throw bundleRefusal.unsafePath(label, p, st.isSymbolicLink() ? 'a bundle holds no symbolic links' : 'a bundle holds only plain files (no FIFOs, sockets or devices)');
     }
   };
-  await walk('');
+  await walk('').catch((e: unknown) => {
+    if (isUphopError(e)) throw e;
+    throw usageError('BUNDLE_UNREADABLE', `Cannot read the bundle folder ${label}: ${messageOf(e)}.`, 'Check that the folder exists and is readable, or pass the bundle .tar.gz instead.');
+  });
   return bytes;
 }
 

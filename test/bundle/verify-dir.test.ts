@@ -5,7 +5,7 @@
  * and nothing is kept under the root.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { extractBundle } from '../../src/bundle/extract.js';
@@ -42,6 +42,14 @@ describe('an extracted bundle folder holds only plain files', () => {
       expect(await readdir(path.join(root, 'var/lib/uphop/bundles')).catch(() => [])).toEqual([]);
     });
   }
+
+  it('a folder larger than the free space is refused before anything is copied', async () => {
+    const { folder, root } = await extracted();
+    await writeFile(path.join(folder, 'huge.bin'), '');
+    await truncate(path.join(folder, 'huge.bin'), 2 ** 40); // sparse: 1 TiB on paper, nothing on disk
+    await expectRefusal(install({ bundle: folder, root, allowUnsigned: true }), 'BUNDLE_NO_SPACE', 'nothing was written');
+    expect(await readdir(path.join(root, 'var/lib/uphop/bundles')).catch(() => [])).toEqual([]);
+  });
 
   it('a bundle.json larger than the limit is refused before it is read', async () => {
     const { folder } = await extracted();

@@ -6,7 +6,7 @@
  * a main-phase table labels). Built with the real `uphop build`.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -81,8 +81,6 @@ export function buildTally(pad: TallyPadding = {}): TallyBundles {
   const comment = pad.configBytes ? `# ${'-'.repeat(78)}\n`.repeat(Math.ceil(pad.configBytes / 81)) : '';
   w('templates/tally.conf.tmpl', `# tally \${version}\n${comment}port: \${rest_port}\n`);
   w('templates/values.sample.yaml', 'db:\n  client: sqlite\n  connection:\n    filename: var/lib/tally/tally.db\nservices:\n  driver: process\nrest_port: 8080\n');
-  mkdirSync(path.join(dir, 'templates'), { recursive: true });
-  copyFileSync(path.resolve('templates/install.sh.tmpl'), path.join(dir, 'templates', 'install.sh.tmpl'));
   w('bundles/none-to-1.0.0/bundle.yaml', SPEC('none', '1.0.0'));
   w('bundles/1.0.0-to-1.1.0/bundle.yaml', SPEC('1.0.0', '1.1.0'));
   const out = path.join(dir, 'out');

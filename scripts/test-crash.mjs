@@ -38,7 +38,7 @@ child.on('exit', (code) => {
   }
   rmSync(dir, { recursive: true, force: true });
   const min = ((Date.now() - started) / 60000).toFixed(1);
-  console.log(`\ncrash sweep, seed ${s.seed}: kills ${s.kills}, healthy on new ${s.healthyNew}, healthy on old ${s.healthyOld}, broken ${s.broken}; dead installers' lock files left after a status-only recovery ${s.staleLocksLeft} (${Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}; ${min} min)`);
+  console.log(`\ncrash sweep, seed ${s.seed}: kills ${s.kills}, healthy on new ${s.healthyNew}, healthy on old ${s.healthyOld}, broken ${s.broken}; left for the next run after a status-only recovery ${s.leftForNextRun ?? 0} (${Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}; ${min} min)`);
   if (s.failures.length) console.log(`\nbroken cases:\n${s.failures.join('\n')}\nreproduce: UPHOP_CRASH_SEED=${s.seed} npm run test:crash -- --n ${values.n ?? perDb * dbs.length}`);
   process.exit(code ?? 1);
 });

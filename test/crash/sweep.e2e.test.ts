@@ -58,7 +58,7 @@ const SCHEDULE: [Kind, string, Half][] = [
 ];
 const tally$ = newTally();
 afterAll(() => {
-  const line = `crash sweep seed ${SEED}: kills ${tally$.kills}, healthy on new ${tally$.healthyNew}, healthy on old ${tally$.healthyOld}, broken ${tally$.broken}, dead installers' lock files left after a status-only recovery ${tally$.staleLocksLeft} (${Object.entries(tally$.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`;
+  const line = `crash sweep seed ${SEED}: kills ${tally$.kills}, healthy on new ${tally$.healthyNew}, healthy on old ${tally$.healthyOld}, broken ${tally$.broken}, left for the next run after a status-only recovery ${tally$.leftForNextRun} (${Object.entries(tally$.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`;
   console.log(line);
   if (process.env.UPHOP_CRASH_SUMMARY) appendFileSync(process.env.UPHOP_CRASH_SUMMARY, JSON.stringify({ seed: SEED, ...tally$ }) + '\n');
   if (tallyBuilt) rmSync(tallyBuilt.dir, { recursive: true, force: true });
@@ -125,7 +125,7 @@ describe.concurrent('kill sweep', async () => {
         }
       } finally {
         for (const m of Object.values(managers)) {
-          tally$.staleLocksLeft += m?.staleLocksLeft ?? 0;
+          tally$.leftForNextRun += m?.leftForNextRun ?? 0;
           await m?.close();
         }
       }

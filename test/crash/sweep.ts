@@ -43,8 +43,8 @@ export function rng(seed: number): () => number {
   };
 }
 
-export interface Tally { kills: number; healthyNew: number; healthyOld: number; broken: number; staleLocksLeft: number; failures: string[]; byKind: Record<string, number> }
-export const newTally = (): Tally => ({ kills: 0, healthyNew: 0, healthyOld: 0, broken: 0, staleLocksLeft: 0, failures: [], byKind: {} });
+export interface Tally { kills: number; healthyNew: number; healthyOld: number; broken: number; leftForNextRun: number; failures: string[]; byKind: Record<string, number> }
+export const newTally = (): Tally => ({ kills: 0, healthyNew: 0, healthyOld: 0, broken: 0, leftForNextRun: 0, failures: [], byKind: {} });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const short = (r: CliRun) => `exit ${r.code}${r.code ? `: ${(r.stderr.split('\n').find((l) => l.startsWith('error')) ?? r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}` : ''}`;
@@ -66,8 +66,8 @@ export class Manager {
   durationMs = 0;
   journalRecords = 0;
   servicesCommand = false;
-  /** dead installers' lock files tolerated after a status-only recovery */
-  staleLocksLeft = 0;
+  /** cases that left a dead installer's lock or a not-begun install's temp files after a status-only recovery */
+  leftForNextRun = 0;
 
   constructor(readonly p: ProductDef, readonly db: DbKind) {}
 
@@ -131,10 +131,15 @@ export class Manager {
     const strays = procs.filter((p) => !serviceOf(this.sb.root, p));
     if (strays.length) out.push(`stray processes under the root: ${strays.map((p) => `${p.pid} ${p.cmdline.join(' ').slice(0, 120)}`).join('; ')}`);
     out.push(...dataChanges(this.before, await snapshot(this.sb.db(), this.before), version === this.p.from));
-    // when the right recovery was to run nothing (killed before its first step, or after its commit point),
-    // no uphop ran that could remove the dead installer's lock file: the next run takes it over. Any
-    // recovery command must leave none.
-    const temp = leftovers(this.sb.root).filter((f) => !(o.statusOnly && f.endsWith('(stale lock)') && (o.again || ++this.staleLocksLeft)));
+    // When the right recovery was to run nothing (killed after its commit point, or before it changed
+    // anything), no uphop ran that could remove the dead installer's lock file: the next run takes it
+    // over. Any recovery command must leave none.
+    // Likewise an install killed before its journal began, which status reports ("interrupted before it changed
+    // anything"): its temp files (the bundle copy) are recognised and removed by the next uphop run.
+    const all = leftovers(this.sb.root);
+    const forNextRun = (f: string) => !!o.statusOnly && (f.endsWith('(stale lock)') || !!status.notBegun);
+    const temp = all.filter((f) => !forNextRun(f));
+    if (all.length > temp.length && !o.again) this.leftForNextRun++;
     if (temp.length) out.push(`temporary files left: ${temp.join(', ')}`);
     return out;
   }

@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -49,6 +50,19 @@ export const newTally = (): Tally => ({ kills: 0, healthyNew: 0, healthyOld: 0, 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const short = (r: CliRun) => `exit ${r.code}${r.code ? `: ${(r.stderr.split('\n').find((l) => l.startsWith('error')) ?? r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}` : ''}`;
 
+/** a free port in 20000-32767, below Linux's ephemeral range (32768-60999) */
+async function quietPort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12768);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 /** the last lines of a service's log (var/log/<product>/<component>.log), for a failure message */
 function logTail(root: string, product: string, component: string): string {
   try {
@@ -73,10 +87,12 @@ export class Manager {
 
   async open(): Promise<void> {
     this.sb = await sandbox(this.db);
-    if (this.p.values) {
-      this.p.values(this.sb);
-      await writeFile(this.sb.valuesFile, YAML.stringify(this.sb.values));
-    }
+    // a sweep holds its ports for many minutes while its services stop and start: below the kernel's
+    // ephemeral range, no other test's bind(0) can take one in between
+    this.sb.restPort = this.sb.values.rest_port = await quietPort();
+    this.sb.values.worker_port = await quietPort();
+    this.p.values?.(this.sb);
+    await writeFile(this.sb.valuesFile, YAML.stringify(this.sb.values));
     for (const [i, b] of this.p.setup.entries()) {
       const r = await cli(['install', b, '--root', this.sb.root, '--allow-unsigned', ...(i === 0 ? ['--values', this.sb.valuesFile] : [])]);
       if (r.code !== 0) throw new Error(`setup install of ${path.basename(b)} failed: ${r.stderr}`);

@@ -1,19 +1,20 @@
 /**
  * Full disk (issue 8, item 7): the manager root is a small tmpfs, and a ballast
- * file leaves just too little room for one phase of the install: the bundle copy,
- * the DB backup, staging the packages, writing the configs. Each time the install
+ * file leaves just too little room for one phase of the install: the bundle copy
+ * (ballast from the start), the DB backup, staging the packages, writing the configs
+ * (ballast written midway, while the installer is stopped). Each time the install
  * refuses (exit 3, before anything changed) or rolls back (exit 1), says in one
  * sentence that the disk is full, where and how much the phase needs, and the
  * manager is healthy on the old version with its data; once room is made, the
  * same install succeeds. Without --ignore-preflight disk the preflight refuses.
  * Needs root (mount); skipped with a message otherwise, a failure on CI.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statfsSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
+import { CLI, cli, health, sandbox, type CliRun, type Sandbox } from '../helpers/manager.js';
 import { unpackedSize } from '../../src/install/disk-full.js';
 import { buildTally, type TallyBundles } from './tally.js';
 import { dataChanges, killAll, leftovers, processesUnder, serviceOf, snapshot, type Snapshot } from './observe.js';
@@ -58,6 +59,36 @@ function ballast(dir: string, leave: number) {
     closeSync(fd);
   }
   return file;
+}
+
+/**
+ * the install as a real process, stopped (SIGSTOP) as soon as `at` shows from outside (the lock file, or
+ * the journal's "end" record of that step), `fill` run while it is stopped, then continued
+ */
+function installFillingUp(root: string, args: string[], at: string, fill: () => void): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.stderr.on('data', (b) => (stderr += b));
+    const lock = path.join(root, 'var', 'lock', 'uphop.lock');
+    const journal = path.join(root, 'var', 'lib', 'uphop', 'journal', 'tally-1.0.0-to-1.1.0.jsonl');
+    const reached = () => {
+      if (at === 'lock') return existsSync(lock);
+      try { return readFileSync(journal, 'utf8').includes(`"step":"${at}","status":"end"`); } catch { return false; }
+    };
+    const poll = setInterval(() => {
+      if (!reached()) return;
+      clearInterval(poll);
+      child.kill('SIGSTOP');
+      try { fill(); } finally { child.kill('SIGCONT'); }
+    }, 1);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
 }
 
 interface Disk { sb: Sandbox; before: Snapshot; cleanup(): Promise<void> }
@@ -121,28 +152,36 @@ describe.skipIf(!mountable)('an install onto a disk that fills up', () => {
     }
   });
 
-  // free space to leave, from what the phases before it write: each case leaves about half of its phase's need
+  // The bundle copy: the disk is nearly full from the start (uphop checks the manifest's sizes before it
+  // writes, so it refuses up front, BUNDLE_NO_SPACE, or the copy itself runs out, DISK_FULL). The other
+  // phases: the disk fills up midway, as when another program writes: the installer is stopped (SIGSTOP)
+  // when the journal shows the step before the phase (or the lock appears, for the backup, the first
+  // step), a ballast leaves about half of what the phase writes, and the installer goes on (SIGCONT).
   const dbBytes = (d: Disk) => statSync(path.join(d.sb.root, 'var/lib/tally/tally.db')).size;
-  const cases: { phase: string; words: RegExp; code: number; leave: (d: Disk) => number }[] = [
-    { phase: 'the bundle copy', words: /copying the bundle needs about/, code: 3, leave: () => sizes.bundle / 2 },
-    { phase: 'the DB backup', words: /the database backup needs about/, code: 1, leave: (d) => sizes.bundle + sizes.configs + dbBytes(d) / 2 },
-    { phase: 'staging packages', words: /staging the packages needs about/, code: 1, leave: (d) => sizes.bundle + sizes.configs + dbBytes(d) + sizes.packages / 2 },
-    { phase: 'writing configs', words: /writing the configs needs about/, code: 1, leave: (d) => sizes.bundle + sizes.configs + dbBytes(d) + sizes.packages + sizes.configs / 2 },
+  const cases: { phase: string; words: RegExp; code: number; at?: string; leave: (d: Disk) => number }[] = [
+    { phase: 'the bundle copy', words: /copying the bundle needs about|needs \d+ bytes, but .* has \d+ bytes free/, code: 3, leave: () => sizes.bundle / 2 },
+    { phase: 'the DB backup', words: /the database backup needs about/, code: 1, at: 'lock', leave: (d) => sizes.configs + dbBytes(d) / 2 },
+    { phase: 'staging packages', words: /staging the packages needs about/, code: 1, at: 'backup', leave: () => sizes.packages / 2 },
+    { phase: 'writing configs', words: /writing the configs needs about/, code: 1, at: 'stop services', leave: () => sizes.configs / 2 },
   ];
   for (const c of cases) {
     it(`fills up during ${c.phase}: exit ${c.code}, one sentence, healthy on the old version, then succeeds with room`, async () => {
       const d = await managerOnTmpfs(t);
       try {
-        const weight = ballast(d.sb.root, Math.round(c.leave(d)));
-        const r = await cli(['install', t.hop, '--root', d.sb.root, '--allow-unsigned', '--ignore-preflight', 'disk']);
+        const args = ['install', t.hop, '--root', d.sb.root, '--allow-unsigned', '--ignore-preflight', 'disk'];
+        const leave = Math.round(c.leave(d));
+        const weight = path.join(d.sb.root, 'ballast');
+        const r = c.at ? await installFillingUp(d.sb.root, args, c.at, () => ballast(d.sb.root, leave)) : (ballast(d.sb.root, leave), await cli(args));
         expect(r.code, r.stderr).toBe(c.code);
         const error = r.stderr.split('\n').filter((l) => l.startsWith('error '));
         expect(error, r.stderr).toHaveLength(1);
-        expect(error[0]).toMatch(/^error \[DISK_FULL\]: .*The disk is full under \/\S+: /);
         expect(error[0]).toMatch(c.words);
-        expect(error[0]).toMatch(/needs about [\d.]+ [KM]iB, and [\d.]+ [KM]iB (is|was) free/);
+        if (!error[0].includes('BUNDLE_NO_SPACE')) {
+          expect(error[0]).toMatch(/^error \[DISK_FULL\]: .*The disk is full under \/\S+: /);
+          expect(error[0]).toMatch(/needs about [\d.]+ [KM]iB, and [\d.]+ [KM]iB (is|was) free/);
+        }
         expect(r.stderr).not.toMatch(/\n\s+at |this is a bug/i);
-        rmSync(weight);
+        rmSync(weight, { force: true });
         await expectHealthyOn(d, '1.0.0', true);
         // nothing was lost on the way: with room again the same install goes through
         const again = await cli(['install', t.hop, '--root', d.sb.root, '--allow-unsigned', '--ignore-preflight', 'disk']);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { usageError, messageOf, isUphopError, UphopError } from '../errors.js';
 import type { Emit, UphopEvent } from '../events.js';
 import { extractBundle } from '../bundle/extract.js';
+import { checkBesideSignature } from '../bundle/file-sig.js';
 import { verifyDirectory } from '../bundle/verify-dir.js';
 import { bundleId, type Manifest } from '../bundle/manifest.js';
 import { exists } from '../drivers/fsutil.js';
@@ -55,6 +56,9 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
       await removeIfEmpty(base, made);
     }
   }
+  // the whole archive first, by its detached signature when one lies beside it: nothing is read out of an archive that fails it
+  const fileSigner = await checkBesideSignature(source, opts.trust).catch(dropTemp(opts.dryRun ? base : undefined));
+  if (fileSigner) opts.emit({ type: 'log', level: 'info', message: `${path.basename(source)}: detached signature verified (${fileSigner})` });
   const made = opts.dryRun ? undefined : await mkdir(base, { recursive: true });
   const staging = await mkdtemp(path.join(base, '.incoming-'));
   try {
@@ -71,8 +75,8 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
 }
 
 /** a dry run's temp folder goes with a refused bundle too */
-const dropTemp = (dir: string) => async (e: unknown): Promise<never> => {
-  await rm(dir, { recursive: true, force: true });
+const dropTemp = (dir: string | undefined) => async (e: unknown): Promise<never> => {
+  if (dir) await rm(dir, { recursive: true, force: true });
   throw e;
 };
 

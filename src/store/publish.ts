@@ -100,22 +100,25 @@ async function describe(file: string, key?: KeyObject): Promise<PublishedBundle>
   const { sha256, size } = await hashFile(file);
   const pub = key ? createPublicKey(key) : undefined;
   const signer = pub && signature && verifyBytes(manifestBytes, signature, pub) ? fingerprint(pub) : null;
-  const sig = await detachedSignature(file, key, { sha256, size });
+  const sig = await detachedSignature(file, key, !!signer, { sha256, size });
   return { product: manifest.product, from: manifest.from, to: manifest.to, file: name, sha256, size, created: manifest.created, signer, ...(sig ? { sig: `${name}.sig` } : {}), status: 'uploaded' };
 }
 
 /**
- * Every published bundle carries `<file>.sig`: the one beside it (built signed),
- * checked with the publisher's key when one is given so a stale or foreign .sig is
- * never published, or made now with that key. Without either there is none.
+ * A published bundle carries `<file>.sig` when it can: the one beside it (a signed
+ * build), or one made now with the publisher's key. The key only signs, and only
+ * judges the .sig beside, for a bundle whose bundle.json it signed: a catalog key
+ * may differ from the bundle key (then the .sig goes up as it is and clients check
+ * it with their own --trust), but a stale .sig next to the publisher's own bundle
+ * must not be published.
  */
-async function detachedSignature(file: string, key: KeyObject | undefined, digest: { sha256: string; size: number }): Promise<string | undefined> {
+async function detachedSignature(file: string, key: KeyObject | undefined, ownBundle: boolean, digest: { sha256: string; size: number }): Promise<string | undefined> {
   const beside = await readFileSignature(file);
   if (beside) {
-    if (key) await requireFileSignature(file, beside, createPublicKey(key));
+    if (key && ownBundle) await requireFileSignature(file, beside, createPublicKey(key));
     return sigPathOf(file);
   }
-  return key ? writeFileSignature(file, key, digest) : undefined;
+  return key && ownBundle ? writeFileSignature(file, key, digest) : undefined;
 }
 
 async function statusIn(store: Store, hop: PublishedBundle, replace: boolean): Promise<PublishStatus> {

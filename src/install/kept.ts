@@ -6,9 +6,16 @@
  * `<id>.previous-<pid>` behind, and since a copy is kept before the journal says
  * an install began, a leftover aside always means that install never began: the
  * old copy is the truth, and recoverKept puts it back.
+ *
+ * A kept copy is state on disk, checked when it was kept but not since: install,
+ * resume, rollback and agents re-hash it against its signed manifest (verifyKept)
+ * before they run or serve anything from it.
  */
 import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { isUphopError, refusal } from '../errors.js';
+import type { VerifiedBundle, VerifyOptions } from '../bundle/scan.js';
+import { verifyDirectory } from '../bundle/verify-dir.js';
 import type { Layout } from './layout.js';
 
 const alive = (pid: number) => {
@@ -41,5 +48,20 @@ export async function recoverKept(L: Layout, id: string): Promise<void> {
     if (aside?.[1] !== id || alive(Number(aside[2]))) continue;
     await dropKept(L, L.bundle(id), id);
     await rename(full, L.bundle(id));
+  }
+}
+
+/** signature policy refusals are the caller's to explain; every other refusal means the copy changed */
+const POLICY = new Set(['BUNDLE_UNSIGNED', 'BUNDLE_UNTRUSTED']);
+
+/** re-hash the kept copy of <id> against its manifest (and its signature, with a trusted key): refusal (exit 3) naming the file */
+export async function verifyKept(L: Layout, id: string, opts: VerifyOptions): Promise<VerifiedBundle> {
+  const dir = L.bundle(id);
+  try {
+    return await verifyDirectory(dir, opts);
+  } catch (e) {
+    if (!isUphopError(e) || e.exitCode !== 3 || POLICY.has(e.code)) throw e;
+    throw refusal('KEPT_COPY_MODIFIED', `The kept bundle copy ${dir} changed since it was verified: ${e.message}`,
+      `Nothing was run from it. Find out what changed it; then delete ${dir} and install the bundle again from its archive.`, { detail: e.code });
   }
 }

@@ -11,14 +11,14 @@
  * reported as UnsupportedFraming before a byte reaches the sink, so the caller can
  * take the general path instead. Interim 1xx answers (100 Continue, 103 Early
  * Hints) before the real one are skipped. Connections are kept alive and reused
- * by the next request to the same origin (the ranged parts of one download), a
- * reused connection the server had closed meanwhile is retried once on a fresh
- * one, and a proxy is spoken to as proxy.ts says (CONNECT for https, an
- * absolute-URI GET for http). No header value with CR or LF is ever written.
+ * (http-pool.ts), a reused connection the server had closed meanwhile is retried
+ * once on a fresh one, and a proxy is spoken to as proxy.ts says (CONNECT for
+ * https, an absolute-URI GET for http). No header value with CR or LF is written.
  */
-import net from 'node:net';
-import tls from 'node:tls';
-import { checkHeader, connectProxy, openTunnel, proxyAuthorization } from './proxy.js';
+import { checkHeader, proxyAuthorization } from './proxy.js';
+import { connection, drop, release, type Conn, type ConnOptions } from './http-pool.js';
+
+export { closeIdleConnections } from './http-pool.js';
 import type { ChunkSink } from './types.js';
 
 export interface RawResponse {
@@ -29,16 +29,8 @@ export interface RawResponse {
   body?: string;
 }
 
-export interface RawGetOptions {
+export interface RawGetOptions extends ConnOptions {
   headers?: Record<string, string>;
-  /** bytes per read, default 1 MiB */
-  bufferSize?: number;
-  /** a connection silent this long fails with ETIMEDOUT, default 60 s */
-  idleMs?: number;
-  /** extra trusted CA for https (tests); the system store and NODE_EXTRA_CA_CERTS apply anyway */
-  ca?: string | Buffer;
-  /** the proxy to go through (proxyFor decides from the environment) */
-  proxy?: URL;
 }
 
 export class UnsupportedFraming extends Error {}
@@ -46,83 +38,6 @@ export class UnsupportedFraming extends Error {}
 class StaleConnection extends Error {}
 
 const MAX_HEAD = 64 * 1024;
-/** how long an unused connection is kept: below the usual 5 s keep-alive timeout of servers */
-const KEEP_IDLE_MS = 4000;
-const MAX_IDLE_PER_ORIGIN = 8;
-
-interface Handler {
-  read(n: number, buf: Buffer): boolean;
-  error(e: Error): void;
-  close(): void;
-  timeout(): void;
-}
-
-interface Conn {
-  socket: net.Socket;
-  key: string;
-  reused: boolean;
-  handler?: Handler;
-}
-
-const idle = new Map<string, Conn[]>();
-
-function drop(conn: Conn): void {
-  const list = idle.get(conn.key);
-  const i = list?.indexOf(conn) ?? -1;
-  if (i >= 0) list!.splice(i, 1);
-}
-
-function release(conn: Conn): void {
-  conn.handler = undefined;
-  const list = idle.get(conn.key) ?? [];
-  if (list.length >= MAX_IDLE_PER_ORIGIN) return void conn.socket.destroy();
-  idle.set(conn.key, list);
-  list.push(conn);
-  conn.socket.setTimeout(KEEP_IDLE_MS);
-  conn.socket.unref(); // an idle connection never keeps the process alive
-  conn.socket.resume(); // so that the server closing it is noticed
-}
-
-/** close every kept-alive connection (tests, and a caller about to exit on its own terms) */
-export function closeIdleConnections(): void {
-  for (const list of idle.values()) for (const c of list.splice(0)) c.socket.destroy();
-}
-
-async function connection(url: URL, o: RawGetOptions): Promise<Conn> {
-  const https = url.protocol === 'https:';
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = Number(url.port) || (https ? 443 : 80);
-  const key = `${url.protocol}//${host}:${port} via ${o.proxy?.href ?? '-'} ${o.bufferSize ?? ''} ${o.ca ? 'ca' : ''}`;
-  for (let c = idle.get(key)?.pop(); c; c = idle.get(key)?.pop()) {
-    if (c.socket.destroyed) continue;
-    c.reused = true;
-    c.socket.ref();
-    return c;
-  }
-  const conn = { key, reused: false } as Conn;
-  const onread = {
-    buffer: Buffer.allocUnsafe(o.bufferSize ?? 1024 * 1024),
-    // bytes on an idle connection answer no request: it cannot be trusted with the next one
-    callback: (n: number, buf: Buffer) => (conn.handler ? conn.handler.read(n, buf) : (conn.socket.destroy(), false)),
-  };
-  const secure = { servername: net.isIP(host) ? undefined : host, ca: o.ca ? [...tls.rootCertificates, String(o.ca)] : undefined, onread };
-  if (https && o.proxy) {
-    // TLS over a tunnel is TLS over a JS stream, where onread does not apply: plain data events, paused the same way
-    const { onread: _unused, ...overTunnel } = secure;
-    conn.socket = tls.connect({ ...overTunnel, socket: await openTunnel(o.proxy, host, port, o.idleMs) });
-    conn.socket.on('data', (chunk: Buffer) => {
-      if (!onread.callback(chunk.length, chunk)) conn.socket.pause();
-    });
-  } else if (https) conn.socket = tls.connect({ host, port, ...secure });
-  else conn.socket = o.proxy ? connectProxy(o.proxy, { onread }) : net.connect({ host, port, onread });
-  conn.socket.on('error', (e) => (conn.handler ? conn.handler.error(e) : (drop(conn), conn.socket.destroy())));
-  conn.socket.on('close', () => {
-    drop(conn);
-    conn.handler?.close();
-  });
-  conn.socket.on('timeout', () => (conn.handler ? conn.handler.timeout() : conn.socket.destroy()));
-  return conn;
-}
 
 function requestHead(url: URL, o: RawGetOptions): string {
   const headers: [string, string][] = [['Host', url.host], ...Object.entries(o.headers ?? {}), ['User-Agent', 'uphop']];

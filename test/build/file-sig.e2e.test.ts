@@ -47,6 +47,14 @@ describe('<bundle>.tar.gz.sig', () => {
     await copyFile(`${archive}.sig`, `${bad}.sig`);
     await appendFile(bad, Buffer.alloc(512)); // trailing zeros: most tar readers would not notice
     expect(openssl(bad).status).not.toBe(0);
+    // uphop verify checks the same .sig first
+    const pub = path.join(keys, 'uphop-signing.pub');
+    const good = await cli(['verify', archive, '--trust', pub, '--json']);
+    expect(good.code, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, fileSignature: true });
+    const refused = await cli(['verify', bad, '--trust', pub]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('BUNDLE_BAD_FILE_SIGNATURE');
   });
 
   it('is the same bytes for the same build (reproducible), and a rebuild without a key removes it', async () => {

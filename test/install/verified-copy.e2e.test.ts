@@ -6,7 +6,7 @@
  *   verification ends (the process is stopped on its last verify event, the file
  *   replaced, the process continued), and the hostile one never runs;
  * - a kept copy (var/lib/uphop/bundles/<id>) changed on disk is refused (exit 3,
- *   naming the file) by install, agents rollout and rollback before they use it.
+ *   naming the file) by install, agents rollout, rollback and resume before they use it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFile, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -115,4 +115,19 @@ describe('a kept copy changed on disk is not reused', () => {
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain('KEPT_COPY_MODIFIED');
   }, 60_000);
+});
+
+describe('resume of an interrupted install', () => {
+  it('refuses a kept copy changed while the installer was down, before it runs a step', async () => {
+    const HOP = '4.0.1-to-4.1.1';
+    const killed = await cli(['install', bundle(HOP), '--root', sb.root, '--allow-unsigned', '--no-agents'], { UPHOP_CRASH_AT: 'stage packages' });
+    expect(killed.code, killed.stderr).toBe(137);
+    await appendFile(path.join(sb.root, 'var/lib/uphop/bundles', `beacon-${HOP}`, HOOK), '\n');
+    const r = await cli(['resume', '--root', sb.root]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('KEPT_COPY_MODIFIED');
+    expect(r.stderr).toContain(HOOK);
+    const st = JSON.parse((await cli(['status', '--root', sb.root, '--json'])).stdout);
+    expect(st).toMatchObject({ state: 'interrupted', interrupted: { bundle: `beacon-${HOP}`, lastStep: 'stage packages' } });
+  }, 120_000);
 });

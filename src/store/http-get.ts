@@ -73,7 +73,13 @@ function exchange(conn: Conn, request: string, sink: ChunkSink, o: RawGetOptions
     let settled = false;
     let heard = false;
 
-    const reusable = () => !!res && length !== undefined && received === length && res.headers.connection?.toLowerCase() !== 'close';
+    let statusLine = '';
+    const reusable = () => {
+      if (!res || length === undefined || received !== length) return false;
+      const connection = res.headers.connection?.toLowerCase();
+      // HTTP/1.0 closes unless it says keep-alive; 1.1 keeps alive unless it says close
+      return connection !== 'close' && (!statusLine.startsWith('HTTP/1.0') || connection === 'keep-alive');
+    };
     const settle = (e?: unknown) => {
       if (settled) return;
       settled = true;
@@ -128,7 +134,9 @@ function exchange(conn: Conn, request: string, sink: ChunkSink, o: RawGetOptions
           return true;
         }
         try {
-          res = parseHead(head.subarray(0, end).toString('latin1'));
+          const text = head.subarray(0, end).toString('latin1');
+          res = parseHead(text);
+          statusLine = text.slice(0, 9);
         } catch (e) {
           settle(e);
           return false;
@@ -147,7 +155,8 @@ function exchange(conn: Conn, request: string, sink: ChunkSink, o: RawGetOptions
         settle(new UnsupportedFraming(`transfer-encoding ${res.headers['transfer-encoding']}`));
         return false;
       }
-      length = res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
+      // 204 and 304 never carry a body, whatever their headers say
+      length = res.status === 204 || res.status === 304 ? 0 : res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
       if (length === 0 || rest.length === 0) {
         if (complete()) settle();
         return true;

@@ -182,6 +182,12 @@ describe('the fast path itself', () => {
     expect(Buffer.concat(parts).equals(body)).toBe(true);
   });
 
+  it('takes a 304 without Content-Length as bodiless on a connection the server keeps open', async () => {
+    const url = await raw((sock) => sock.once('data', () => sock.write('HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n')));
+    const res = await rawGet(url, () => { throw new Error('no body expected'); }, { idleMs: 5000 });
+    expect(res).toMatchObject({ status: 304, headers: { etag: '"x"' } });
+  });
+
   it('refuses a header value with CR/LF before connecting anywhere', async () => {
     let connections = 0;
     const url = await raw((sock) => { connections++; sock.destroy(); });

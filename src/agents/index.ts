@@ -15,7 +15,7 @@ import { openDatabase, type DbValues } from '../drivers/db/connect.js';
 import { nativeBinding } from '../install/context.js';
 import { readSiteValues } from '../install/site-values.js';
 import { findInterrupted } from '../install/interrupted.js';
-import { recoverKept, verifyKept } from '../install/kept.js';
+import { keptPolicy, recoverKept, verifyKept } from '../install/kept.js';
 import { layout, type Layout } from '../install/layout.js';
 import { acquireLock, lockHeld, lockOwnerAlive, readLock, releaseLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
@@ -45,8 +45,8 @@ export async function openFleet(root: string): Promise<Fleet | { product: string
   await recoverKept(L, hop.bundle);
   if (!existsSync(path.join(L.bundle(hop.bundle), 'bundle.json')))
     throw failure('AGENTS_NO_BUNDLE', `The bundle ${hop.bundle} is no longer kept under ${L.bundlesDir}.`, 'Install it again (the same bundle is a no-op for the manager) or copy its agent package by hand.');
-  // the package agents get is served from the kept copy: re-hashed against its manifest first (its signature was checked when kept)
-  const { manifest } = await verifyKept(L, hop.bundle, { allowUnsigned: true, emit: silent });
+  // the package agents get is served from the kept copy: re-hashed against its manifest first
+  const { manifest } = await verifyKept(L, hop.bundle, { ...(await keptPolicy(L, hop.bundle)), emit: silent });
   if (!manifest.agents) return { product: state.product, bundle: hop.bundle, none: true };
   const values = await readSiteValues(L.values(state.product));
   const agentValues = agentSettings(values);

@@ -11,11 +11,13 @@
  * resume, rollback and agents re-hash it against its signed manifest (verifyKept)
  * before they run or serve anything from it.
  */
+import { existsSync } from 'node:fs';
 import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isUphopError, refusal } from '../errors.js';
 import type { VerifiedBundle, VerifyOptions } from '../bundle/scan.js';
 import { verifyDirectory } from '../bundle/verify-dir.js';
+import { readJournal } from './journal.js';
 import type { Layout } from './layout.js';
 
 const alive = (pid: number) => {
@@ -64,4 +66,16 @@ export async function verifyKept(L: Layout, id: string, opts: VerifyOptions): Pr
     throw refusal('KEPT_COPY_MODIFIED', `The kept bundle copy ${dir} changed since it was verified: ${e.message}`,
       `Nothing was run from it. Find out what changed it; then delete ${dir} and install the bundle again from its archive.`, { detail: e.code });
   }
+}
+
+/**
+ * The signature policy the install of <id> ran with, for a reuse that has no
+ * --trust of its own (agents rollout): its key when that file is still there, so
+ * the manifest's signature is checked again too; else integrity against the
+ * manifest only (its signature was checked when the copy was kept).
+ */
+export async function keptPolicy(L: Layout, id: string): Promise<Pick<VerifyOptions, 'trust' | 'allowUnsigned'>> {
+  const options = (await readJournal(L.journal(id)).catch(() => []))[0]?.options ?? {};
+  const trust = typeof options.trust === 'string' && existsSync(options.trust) ? options.trust : undefined;
+  return { trust, allowUnsigned: !trust || options.allowUnsigned === true };
 }

@@ -27,9 +27,11 @@ const CLI = path.resolve('dist/cli/main.js');
 interface Proxy { url: string; connects: string[]; forwarded: string[]; connections: number; close(): Promise<void> }
 
 /** a forwarding proxy: CONNECT host:port is tunnelled, GET http://host/path is forwarded; every one counted */
-async function startProxy(): Promise<Proxy> {
+async function startProxy(auth?: string): Promise<Proxy> {
   const p = { connects: [] as string[], forwarded: [] as string[], connections: 0 };
+  const allowed = (req: http.IncomingMessage) => !auth || req.headers['proxy-authorization'] === `Basic ${Buffer.from(auth).toString('base64')}`;
   const server = http.createServer((req, res) => {
+    if (!allowed(req)) return void res.writeHead(407, { 'proxy-authenticate': 'Basic realm="test"' }).end();
     if (!/^http:\/\//.test(req.url ?? '')) return void res.writeHead(400).end('absolute URI required');
     p.forwarded.push(`${req.method} ${req.url}`);
     const u = new URL(req.url!);
@@ -44,6 +46,7 @@ async function startProxy(): Promise<Proxy> {
   });
   server.on('connection', () => p.connections++);
   server.on('connect', (req, client, head) => {
+    if (!allowed(req)) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
     p.connects.push(req.url ?? '');
     const [host, port] = (req.url ?? '').split(':');
     const up = net.connect(Number(port), host, () => {
@@ -122,6 +125,24 @@ describe('fetch through a forwarding proxy (http endpoint: absolute-URI requests
     expect(proxy.forwarded.length + proxy.connects.length).toBe(before);
     const dead = await new Promise<number>((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const port = (s.address() as net.AddressInfo).port; s.close(() => r(port)); }); });
     await expect(fetchVia({ HTTP_PROXY: `http://127.0.0.1:${dead}` }, { retries: 0 })).rejects.toThrow();
+  });
+});
+
+describe('a proxy that wants credentials', () => {
+  it('gets them from the proxy URL (user:password@), and a wrong password is refused without being printed', async () => {
+    const locked = await startProxy('uphop:s3cr%t');
+    try {
+      const url = new URL(locked.url);
+      const withAuth = `http://uphop:${encodeURIComponent('s3cr%t')}@${url.host}`;
+      const got = await fetchVia({ HTTP_PROXY: withAuth });
+      expect(got.bundles[0].sha256).toBe((await hashFile(bundleFile)).sha256);
+      expect(locked.forwarded.length).toBeGreaterThan(0);
+      const err = await fetchVia({ HTTP_PROXY: `http://uphop:wrong-pass@${url.host}` }, { retries: 0 }).catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(String(err.message) + String(err.hint ?? '')).not.toContain('wrong-pass');
+    } finally {
+      await locked.close();
+    }
   });
 });
 

@@ -25,7 +25,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { failure, messageOf, refusal } from '../errors.js';
 import { checkEquation, commitment, expandSeed, leInt, response } from './ed25519.js';
@@ -91,13 +91,20 @@ export async function writeFileSignature(file: string, key: KeyObject, known?: {
 
 /** reads `<file>.sig` when it exists; undefined when there is none */
 export async function readFileSignature(file: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(sigPathOf(file));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw refusal('BUNDLE_SIG_UNREADABLE', `Cannot read ${sigPathOf(file)}: ${messageOf(e)}.`, 'Check its permissions, or remove it and verify the bundle by its embedded signature only.');
-  }
+  const sigFile = sigPathOf(file);
+  const st = await stat(sigFile).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw unreadable(sigFile, messageOf(e));
+  });
+  if (!st) return undefined;
+  // a signature is 64 bytes: anything else is refused before it is read (a huge file must not be loaded)
+  if (!st.isFile() || st.size !== SIG_BYTES) throw unreadable(sigFile, st.isFile() ? `it is ${st.size} bytes, an ed25519 signature is ${SIG_BYTES}` : 'it is not a file');
+  return readFile(sigFile).catch((e) => { throw unreadable(sigFile, messageOf(e)); });
 }
+
+const SIG_BYTES = 64;
+const unreadable = (sigFile: string, why: string) =>
+  refusal('BUNDLE_SIG_UNREADABLE', `Cannot use ${sigFile}: ${why}.`, 'Download the bundle and its .sig again, or remove the .sig to rely on the embedded bundle.json.sig only.');
 
 /** refuses (exit 3) unless `sig` verifies the whole file with `pub`; returns the signer's fingerprint */
 export async function requireFileSignature(file: string, sig: Buffer, pub: KeyObject, label = path.basename(file)): Promise<string> {

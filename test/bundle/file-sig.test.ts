@@ -6,12 +6,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { L, leInt } from '../../src/bundle/ed25519.js';
-import { signFile, verifyFile, writeFileSignature } from '../../src/bundle/file-sig.js';
+import { checkBesideSignature, signFile, verifyFile, writeFileSignature } from '../../src/bundle/file-sig.js';
 
 const seed = process.env.UPHOP_SEED ?? randomBytes(8).toString('hex');
 console.log(`file-sig seed ${seed} (UPHOP_SEED=${seed} to repeat)`);
@@ -68,6 +68,22 @@ describe('whole-file ed25519', () => {
     const stale = { sha256: createHash('sha256').update(bytes(4096, 'changed')).digest('hex'), size: 4096 };
     await appendFile(file, 'x');
     await expect(signFile(file, privateKey, stale)).rejects.toMatchObject({ code: 'BUNDLE_CHANGED' });
+  });
+
+  it('a .sig beside the archive that is not 64 bytes, or not a file, is refused (exit 3) without reading it', async () => {
+    const file = path.join(dir, 'S.tar.gz');
+    await writeFile(file, bytes(1000, 'beside'));
+    const { publicKey } = generateKeyPairSync('ed25519');
+    expect(await checkBesideSignature(file, publicKey)).toBeUndefined(); // none beside: the embedded signature decides
+    expect(await checkBesideSignature(file, undefined)).toBeUndefined();
+    await writeFile(`${file}.sig`, Buffer.alloc(5_000_000));
+    await expect(checkBesideSignature(file, publicKey)).rejects.toMatchObject({ code: 'BUNDLE_SIG_UNREADABLE', exitCode: 3 });
+    await rm(`${file}.sig`);
+    await mkdir(`${file}.sig`);
+    await expect(checkBesideSignature(file, publicKey)).rejects.toMatchObject({ code: 'BUNDLE_SIG_UNREADABLE', exitCode: 3 });
+    await rm(`${file}.sig`, { recursive: true });
+    await writeFile(`${file}.sig`, Buffer.alloc(64));
+    await expect(checkBesideSignature(file, publicKey)).rejects.toMatchObject({ code: 'BUNDLE_BAD_FILE_SIGNATURE', exitCode: 3 });
   });
 
   it('OpenSSL 3 checks it with the documented command, and refuses a changed file', async () => {

@@ -11,6 +11,7 @@ import type { Emit, UphopEvent } from '../events.js';
 import { extractBundle } from '../bundle/extract.js';
 import { checkBesideSignature } from '../bundle/file-sig.js';
 import { verifyDirectory } from '../bundle/verify-dir.js';
+import { requireRoomForFolder } from '../bundle/space.js';
 import { bundleId, type Manifest } from '../bundle/manifest.js';
 import { exists } from '../drivers/fsutil.js';
 import type { Layout } from './layout.js';
@@ -74,8 +75,9 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
 
 type Trust = { trust?: string; allowUnsigned?: boolean; emit: Emit };
 
-/** copy an extracted bundle folder, then verify the copy; messages name the folder the user gave */
+/** copy an extracted bundle folder, then verify the copy; messages name the folder the user gave, not our private copy */
 async function copyVerified(source: string, copy: string, trust: Trust) {
+  await requireRoomForFolder(source, path.dirname(copy)); // plain files only, and they fit: before anything is copied
   await cp(source, copy, { recursive: true, verbatimSymlinks: true });
   return verifyDirectory(copy, { ...trust, emit: relabelEvents(trust.emit, copy, source) }).catch((e) => {
     throw relabel(e, copy, source);

@@ -5,5 +5,6 @@ import { inspectCommand } from './inspect.js';
 import { installCommand } from './install.js';
 import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from './manage.js';
 import { agentsCommand } from './agents.js';
+import { reportCommand } from './report.js';
 
-export const INSTALLER_COMMANDS: CommandDef[] = [installCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand, verifyCommand, inspectCommand];
+export const INSTALLER_COMMANDS: CommandDef[] = [installCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand, verifyCommand, inspectCommand, reportCommand];

@@ -12,9 +12,10 @@ import { upgradeCommand } from './upgrade.js';
 import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from './manage.js';
 import { agentsCommand } from './agents.js';
 import { reportCommand } from './report.js';
+import { testPathCommand } from './test-path.js';
 
 export const COMMANDS: CommandDef[] = [
   buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
   installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand,
-  reportCommand,
+  reportCommand, testPathCommand,
 ];

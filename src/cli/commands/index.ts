@@ -13,9 +13,10 @@ import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from '.
 import { agentsCommand } from './agents.js';
 import { reportCommand } from './report.js';
 import { testPathCommand } from './test-path.js';
+import { rehearseCommand } from './rehearse.js';
 
 export const COMMANDS: CommandDef[] = [
   buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
   installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand,
-  reportCommand, testPathCommand,
+  reportCommand, testPathCommand, rehearseCommand,
 ];

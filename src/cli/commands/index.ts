@@ -14,9 +14,10 @@ import { agentsCommand } from './agents.js';
 import { reportCommand } from './report.js';
 import { testPathCommand } from './test-path.js';
 import { rehearseCommand } from './rehearse.js';
+import { supportBundleCommand } from './support-bundle.js';
 
 export const COMMANDS: CommandDef[] = [
   buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
   installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand,
-  reportCommand, testPathCommand, rehearseCommand,
+  reportCommand, testPathCommand, rehearseCommand, supportBundleCommand,
 ];

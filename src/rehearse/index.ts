@@ -21,7 +21,9 @@ import type { PortChange } from '../sandbox/ports.js';
 import { copyDatabase, type DbCopy } from './copy-db.js';
 import { copyFiles } from './copy-files.js';
 import { prepareCopy, stopCopy, type PreparedCopy } from './prepare.js';
+import { startOutageProbe, type Outage } from './outage.js';
 import { timeline, type Timeline } from './timeline.js';
+import { healthChecks } from '../install/units.js';
 import { copyValues } from './values.js';
 
 export interface RehearseOptions {
@@ -45,6 +47,8 @@ export interface RehearsalResult extends Timeline {
   copy: { ms: number; files: number; bytes: number; database: string };
   ports: PortChange[];
   siteEditedConfigs: string[];
+  /** the copy's first HTTP health check, probed every 20 ms during its install: what clients would see */
+  outage?: Outage;
   ms: number;
   message: string;
 }
@@ -94,11 +98,16 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
     const watched: Emit = (e) => { tl.see(e); emit(e); };
     let error: UphopError | undefined;
     let r: Awaited<ReturnType<typeof install>> | undefined;
+    const httpCheck = healthChecks(prepared.ctx, 'old').find((h) => h.http);
+    const prober = httpCheck?.http ? startOutageProbe(httpCheck.http) : undefined;
+    let outage: Outage | undefined;
     try {
       r = await install({ bundle: o.bundle, root: copyRoot, trust: o.trust, allowUnsigned: o.allowUnsigned, agents: false, ignorePreflight: o.ignorePreflight, stopTimeoutMs: o.stopTimeoutMs, emit: watched });
     } catch (e) {
       if (!isUphopError(e) || e.exitCode === 2) throw e;
       error = e;
+    } finally {
+      outage = await prober?.stop();
     }
     const t = tl.result();
     if (error) {
@@ -108,9 +117,9 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
     if (r!.outcome !== 'installed') throw usageError('REHEARSE_NOTHING_TO_DO', r!.message, 'Rehearse a bundle whose hop starts at the installed version.');
     return {
       outcome: 'passed', bundle: r!.bundle, product: r!.product, from: r!.from, to: r!.to, ...t,
-      copy: { ms: copyMs, files: files.files, bytes: files.bytes, database: dbCopy.method }, ports, siteEditedConfigs: prepared.siteEdited,
+      copy: { ms: copyMs, files: files.files, bytes: files.bytes, database: dbCopy.method }, ports, siteEditedConfigs: prepared.siteEdited, outage,
       ms: Date.now() - t0,
-      message: `rehearsal of ${r!.product} ${r!.from} -> ${r!.to} passed on a copy: predicted downtime ${t.downtimeMs} ms; the live manager was not touched.`,
+      message: `rehearsal of ${r!.product} ${r!.from} -> ${r!.to} passed on a copy: predicted downtime ${t.downtimeMs} ms (stop services -> healthy)${outage ? `, ${outage.ms} ms without a 200 from ${outage.url}` : ''}; the live manager was not touched.`,
     };
   } finally {
     if (prepared) await stopCopy(prepared.ctx, [...(state.services.order ?? []), ...((await readState(layout(copyRoot).state))?.services.order ?? [])]);

@@ -94,6 +94,10 @@ for (const { kind, ok } of kinds) {
       const res = JSON.parse(r.stdout);
       expect(res).toMatchObject({ outcome: 'passed', from: '4.0.1', to: '4.1.1' });
       expect(res.downtimeMs).toBeGreaterThan(0);
+      // the copy's REST service was probed during its install: clients of the copy saw it go and come back
+      expect(res.outage).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/health$/) });
+      expect(res.outage.url).not.toContain(String(sb.restPort));
+      expect(res.outage.failed).toBeGreaterThan(0);
       expect(res.copy.ms).toBeGreaterThanOrEqual(0);
       expect(res.migrations.map((m: any) => m.name)).toEqual(['4.1.1/001-add-item-slug.pre.mjs', '4.1.1/002-index-item-slug.mjs']);
       expect(res.steps.map((s: any) => s.step)).toEqual(expect.arrayContaining(['stop services', 'migrate schema (pre)', 'migrate schema', 'start services', 'health checks', 'migrate schema (post)']));

@@ -32,6 +32,7 @@ export const rehearseCommand: CommandDef<Opts, RehearsalResult & { report?: stri
   human: (r) => [
     `rehearsal of ${r.product} ${r.from} -> ${r.to}: PASSED on a copy (copy took ${fmtMs(r.copy.ms)}: ${r.copy.files} files, ${fmtBytes(r.copy.bytes)}; ${r.copy.database})`,
     `predicted downtime (stop services -> healthy): ${fmtMs(r.downtimeMs)}`,
+    ...(r.outage ? [`predicted outage seen by clients of ${r.outage.url}: ${fmtMs(r.outage.ms)} (${r.outage.failed} of ${r.outage.probes} probes failed)`] : []),
     table([['step', 'time'], ...r.steps.map((s) => [s.step, fmtMs(s.ms)])]),
     ...(r.migrations.length ? [table([['migration', 'phase', 'time'], ...r.migrations.map((m) => [m.name, m.phase, fmtMs(m.ms)])])] : []),
     ...r.siteEditedConfigs.map((c) => `note: ${c} was edited on this manager: the install will keep it and write ${c}.new`),

@@ -93,7 +93,7 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
     const copyMs = Date.now() - tc;
     const { values, ports } = await copyValues(liveValues, { liveRoot: live, copyRoot, db: dbCopy.values });
     await writeFile(layout(copyRoot).values(state.product), YAML.stringify(values), { mode: 0o600 });
-    prepared = await timed(emit, `start the copy (${state.version})`, () => prepareCopy({ liveRoot: live, copyRoot, state, values, ports, emit }), () => `services on ${ports.map((p) => `${p.key} ${p.to}`).join(', ') || 'their own ports'}`);
+    prepared = await timed(emit, `start the copy (${state.version})`, () => prepareCopy({ liveRoot: live, copyRoot, state, liveValues, values, ports, emit }), () => `services on ${ports.map((p) => `${p.key} ${p.to}`).join(', ') || 'their own ports'}`);
     const tl = timeline();
     const watched: Emit = (e) => { tl.see(e); emit(e); };
     let error: UphopError | undefined;

@@ -23,7 +23,7 @@ const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('he
 
 export interface PreparedCopy { ctx: InstallContext; siteEdited: string[] }
 
-export async function prepareCopy(o: { liveRoot: string; copyRoot: string; state: InstalledState; values: Record<string, unknown>; ports: PortChange[]; emit: Emit }): Promise<PreparedCopy> {
+export async function prepareCopy(o: { liveRoot: string; copyRoot: string; state: InstalledState; liveValues: Record<string, unknown>; values: Record<string, unknown>; ports: PortChange[]; emit: Emit }): Promise<PreparedCopy> {
   const L = layout(o.copyRoot);
   const id = o.state.history.filter((h) => h.result === 'succeeded').at(-1)?.bundle;
   const dir = id && L.bundle(id);
@@ -40,7 +40,7 @@ export async function prepareCopy(o: { liveRoot: string; copyRoot: string; state
     if (liveText && sha256(liveText) !== o.state.configs[c.dest]) {
       // edited on the site: the install will keep it, as it would on the live manager
       siteEdited.push(c.dest);
-      await writeFileAtomic(file, movePorts(liveText.toString('utf8'), o.ports).split(o.liveRoot).join(o.copyRoot), c.mode);
+      await writeFileAtomic(file, pointAtCopy(c.dest, liveText.toString('utf8'), o), c.mode);
       continue;
     }
     await writeFileAtomic(file, c.text, c.mode);
@@ -51,6 +51,25 @@ export async function prepareCopy(o: { liveRoot: string; copyRoot: string; state
   await startAll(ctx, 'old');
   await checkHealth(ctx, 'old');
   return { ctx, siteEdited };
+}
+
+/**
+ * A site-edited config keeps its edits; what pointed at the live manager is moved:
+ * the database (as the template rendered \${db}), the root paths, the ports. A config
+ * whose database settings cannot be found to move would let the copy's services
+ * write to the live database: the rehearsal stops before starting any.
+ */
+function pointAtCopy(dest: string, text: string, o: { liveRoot: string; copyRoot: string; liveValues: Record<string, unknown>; values: Record<string, unknown>; ports: PortChange[] }): string {
+  const liveDb = JSON.stringify(o.liveValues.db ?? {});
+  const server = ((o.liveValues.db as { client?: string } | undefined)?.client ?? 'sqlite') !== 'sqlite';
+  let out = text;
+  if (server) {
+    if (!out.includes(liveDb)) {
+      throw failure('REHEARSE_SITE_CONFIG', `${dest} was edited on this manager and its database settings are not the ones uphop wrote, so the copy's services could not be kept off the live database.`, `Render the db settings in ${dest} with \${db} again (or merge the edit into the template), then rehearse.`);
+    }
+    out = out.split(liveDb).join(JSON.stringify(o.values.db));
+  }
+  return movePorts(out.split(o.liveRoot).join(o.copyRoot), o.ports);
 }
 
 /** every service either version runs, stopped (the copy's own pidfiles only) */

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, lstat, readlink } from 'node:fs/promises';
+import { appendFile, readdir, readFile, lstat, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, cli, health, sandbox, type DbKind, type Sandbox } from '../helpers/manager.js';
@@ -84,6 +84,8 @@ for (const { kind, ok } of kinds) {
     afterAll(() => sb?.cleanup());
 
     it('runs the install on a copy, reports steps, migrations and the downtime, and leaves the live manager exactly as it was', async () => {
+      // a config the site edited: kept as it is by the copy's install too, yet pointed at the copy's DB and ports
+      await appendFile(path.join(sb.root, 'etc/beacon/worker.yaml'), '# tuned on site\n');
       const files = await hashTree(sb.root);
       const dump = dbDump(sb, kind);
       const reportsBefore = await readdir(path.join(sb.root, 'var/lib/uphop/reports'));
@@ -102,6 +104,7 @@ for (const { kind, ok } of kinds) {
       expect(res.migrations.map((m: any) => m.name)).toEqual(['4.1.1/001-add-item-slug.pre.mjs', '4.1.1/002-index-item-slug.mjs']);
       expect(res.steps.map((s: any) => s.step)).toEqual(expect.arrayContaining(['stop services', 'migrate schema (pre)', 'migrate schema', 'start services', 'health checks', 'migrate schema (post)']));
       expect(res.ports.map((p: any) => p.key).sort()).toEqual(['rest_port', 'worker_port']);
+      expect(res.siteEditedConfigs).toEqual(['etc/beacon/worker.yaml']);
       // the live REST service answered every poll, on the live version
       expect(poll.answers.length).toBeGreaterThan(5);
       expect(poll.answers.filter((a) => a !== 200)).toEqual([]);

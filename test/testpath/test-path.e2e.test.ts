@@ -73,3 +73,20 @@ describe('a broken down migration', () => {
     expect(failures[0].text).toContain('migration: 4.0.1/001-create-tags.mjs');
   });
 });
+
+describe('test-path from a store', () => {
+  it('fetches the chain (signed catalog and bundles) and tests the hop', async () => {
+    const { keygen, buildSigned } = await import('../upgrade/fixtures.js');
+    const dir = await mkdtemp(path.join(out, 'store-'));
+    const keys = await keygen(path.join(dir, 'keys'));
+    const built = await buildSigned(keys, path.join(dir, 'bundles'));
+    const files = ['none-to-3.4.2', '3.4.2-to-4.0.1'].map((h) => path.join(built, `beacon-${h}.tar.gz`));
+    const store = `file://${path.join(dir, 'store')}`;
+    const p = await cli(['publish', ...files, '--store', store, '--sign-key', keys.key]);
+    expect(p.code, p.stderr).toBe(0);
+    const r = await cli(['test-path', '--from', '3.4.2', '--to', '4.0.1', '--store', store, '--trust', keys.pub, '--rows', '300', '--reports', path.join(out, 'reports'),
+      '--values', 'templates/values.sample.yaml', '--ignore-data', 'worker_heartbeats', '--ignore-data', 'settings', '--json']);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(JSON.parse(r.stdout).cases.map((c: any) => `${c.hop} ${c.direction} ${c.ok}`)).toEqual(['3.4.2 -> 4.0.1 up true', '3.4.2 -> 4.0.1 down true']);
+  });
+});

@@ -47,6 +47,8 @@ export interface RehearsalResult extends Timeline {
   copy: { ms: number; files: number; bytes: number; database: string };
   ports: PortChange[];
   siteEditedConfigs: string[];
+  /** what the install did with each config on the copy (as it would on the live manager) */
+  configs: { dest: string; action: string; newFile?: string }[];
   /** the copy's first HTTP health check, probed every 20 ms during its install: what clients would see */
   outage?: Outage;
   ms: number;
@@ -117,7 +119,7 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
     if (r!.outcome !== 'installed') throw usageError('REHEARSE_NOTHING_TO_DO', r!.message, 'Rehearse a bundle whose hop starts at the installed version.');
     return {
       outcome: 'passed', bundle: r!.bundle, product: r!.product, from: r!.from, to: r!.to, ...t,
-      copy: { ms: copyMs, files: files.files, bytes: files.bytes, database: dbCopy.method }, ports, siteEditedConfigs: prepared.siteEdited, outage,
+      copy: { ms: copyMs, files: files.files, bytes: files.bytes, database: dbCopy.method }, ports, siteEditedConfigs: prepared.siteEdited, configs: r!.configs, outage,
       ms: Date.now() - t0,
       message: `rehearsal of ${r!.product} ${r!.from} -> ${r!.to} passed on a copy: predicted downtime ${t.downtimeMs} ms (stop services -> healthy)${outage ? `, ${outage.ms} ms without a 200 from ${outage.url}` : ''}; the live manager was not touched.`,
     };

@@ -29,7 +29,8 @@ const word = (s: string) => WORD[s] ?? s;
 function table(head: string[], rows: (string | number)[][], numeric: number[] = []): string {
   if (!rows.length) return '<p>none</p>';
   const cell = (v: string | number, i: number) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${esc(v)}</td>`;
-  return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</table>`;
+  const header = head.some(Boolean) ? `<tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>` : '';
+  return `<table>${header}${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</table>`;
 }
 
 export function reportHtml(r: Report): string {

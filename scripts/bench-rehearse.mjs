@@ -6,7 +6,8 @@
  * 20 ms by uphop itself, and its stop-to-healthy window), then the real install of
  * the same hop with /health probed every 20 ms from here, like bench:install.
  *
- * Target (per hop, median over rounds): predicted outage within 20% of the measured one.
+ * Targets (per hop, median over rounds): the predicted outage within 20% of the measured
+ * one, and the predicted stop-to-healthy window within 20% of the real install's.
  *
  *   node scripts/bench-rehearse.mjs [--rows 100000] [--rounds 2]
  */
@@ -105,6 +106,9 @@ function report() {
     const p = median(of.map((x) => x.predicted));
     const m = median(of.map((x) => x.measured));
     target(`${hop} predicted outage within ${TARGET * 100}% of the measured one`, Math.abs(p / m - 1) <= TARGET, `median ${ms(p)} vs ${ms(m)} = ${ratio(p / m)}`);
+    const pw = median(of.map((x) => x.window));
+    const rw = median(of.map((x) => x.realWindow));
+    target(`${hop} predicted stop-to-healthy window within ${TARGET * 100}% of the real one`, Math.abs(pw / rw - 1) <= TARGET, `median ${ms(pw)} vs ${ms(rw)} = ${ratio(pw / rw)}`);
   }
   summary('bench-rehearse');
 }

@@ -7,19 +7,21 @@
 import path from 'node:path';
 import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { bundleFileName, bundleId, type FileEntry } from '../bundle/manifest.js';
 import { hashFile, writeBundle } from '../bundle/write.js';
 import { fingerprint, loadPrivateKey, signBytes } from '../bundle/sign.js';
+import { sigPathOf, writeFileSignature } from '../bundle/file-sig.js';
 import { loadHopSpec } from '../spec/load.js';
-import { renderTemplate } from '../spec/template.js';
 import type { HopSpec } from '../spec/types.js';
 import { collectInputs, type BundleInput } from './collect.js';
 import { makeManifest, manifestBytes, octal } from './make-manifest.js';
 import { buildEpoch, type BuildEpoch } from './epoch.js';
+import { renderInstallScript } from './install-sh.js';
+import { packFolders } from './pack-folder.js';
 import { mapLimit } from '../util/limit.js';
 
 export interface BuildOptions {
@@ -45,6 +47,8 @@ export interface BuiltBundle {
   files: number;
   signed: boolean;
   signer?: string;
+  /** `<bundle>.tar.gz.sig`, the detached signature of the whole archive (signed builds) */
+  sig?: string;
   created: string;
   reproducible: boolean;
 }
@@ -72,9 +76,8 @@ async function buildOne(spec: HopSpec, epoch: BuildEpoch, key: Awaited<ReturnTyp
   const id = bundleId(spec);
   emit({ type: 'step', step: `build ${id}`, status: 'begin' });
   const started = Date.now();
-  const builtins = { product: spec.product, from: spec.from, to: spec.to, version: spec.to };
-  const installSh = Buffer.from(renderTemplate(await readFile(spec.installScript, 'utf8'), builtins, { source: spec.installScript }));
-  const collected = await collectInputs(spec, opts.installerDir ?? defaultInstallerDir(), installSh);
+  const installSh = await renderInstallScript(spec);
+  const collected = await collectInputs(spec, opts.installerDir ?? defaultInstallerDir(), installSh, await packFolders(spec, epoch.date));
   const files = await hashInputs(collected.inputs, emit);
   const signer = key ? fingerprint(createPublicKey(key)) : undefined;
   const manifest = makeManifest(spec, collected, files, epoch.date, signer);
@@ -91,6 +94,10 @@ async function buildOne(spec: HopSpec, epoch: BuildEpoch, key: Awaited<ReturnTyp
     level: opts.level,
     emit,
   });
+  // the whole archive, checkable with openssl before extraction; its sha256 was taken while writing
+  const sig = key ? await writeFileSignature(written.path, key, { sha256: written.sha256, size: written.size }) : undefined;
+  // an unsigned rebuild must not leave an older build's .sig beside it (it would fail every check)
+  if (!key) await rm(sigPathOf(written.path), { force: true });
   emit({ type: 'step', step: `build ${id}`, status: 'end', ms: Date.now() - started, detail: out });
   return {
     id,
@@ -100,6 +107,7 @@ async function buildOne(spec: HopSpec, epoch: BuildEpoch, key: Awaited<ReturnTyp
     files: collected.inputs.length,
     signed: !!signature,
     signer,
+    sig,
     created: manifest.created,
     reproducible: epoch.source !== 'clock',
   };

@@ -32,7 +32,7 @@ async function foreignHolder(a: PortContext, ports: number[]): Promise<PortHolde
 }
 
 const portError = (h: PortHolder, a: PortContext, what: string, exitCode: UphopError['exitCode'], cause?: unknown) =>
-  new UphopError('PORT_IN_USE', `Port ${h.port} is held by pid ${h.pid} (${h.cmdline.slice(0, 120)}), which uphop did not start: ${what}`, {
+  new UphopError('PORT_IN_USE', `Port ${h.port} is held by pid ${h.pid} (${h.cmdline.slice(0, 120)})${h.listening ? '' : ' as the local end of a connection'}, which uphop did not start: ${what}`, {
     exitCode,
     hint: `Stop pid ${h.pid} (or move it off port ${h.port}), then ${a.next}.`,
     cause,
@@ -41,7 +41,7 @@ const portError = (h: PortHolder, a: PortContext, what: string, exitCode: UphopE
 /** before starting services: refuse when a stranger listens where their health checks look */
 export async function refuseForeignPorts(a: PortContext): Promise<void> {
   const h = await foreignHolder(a, checkPorts(a.checks));
-  if (h) throw portError(h, a, `the health checks of ${a.product} would talk to it, not to ${a.product}.`, 1);
+  if (h) throw portError(h, a, h.listening ? `the health checks of ${a.product} would talk to it, not to ${a.product}.` : `a service of ${a.product} could not listen there.`, 1);
 }
 
 /** a failed start or health check, explained by a stranger on the port when there is one */

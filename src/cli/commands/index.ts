@@ -13,9 +13,13 @@ import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from '.
 import { agentsCommand } from './agents.js';
 import { servicesCommand } from './services.js';
 import { initCommand } from './init.js';
+import { reportCommand } from './report.js';
+import { testPathCommand } from './test-path.js';
+import { rehearseCommand } from './rehearse.js';
+import { supportBundleCommand } from './support-bundle.js';
 
 export const COMMANDS: CommandDef[] = [
   initCommand, buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
   installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand,
-  servicesCommand,
+  servicesCommand, reportCommand, testPathCommand, rehearseCommand, supportBundleCommand,
 ];

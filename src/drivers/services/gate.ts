@@ -13,6 +13,16 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 
 const GATE = 'read -r _ <&3 || exit 125; exec "$@" 3<&-';
+/** CPU time (clock ticks, 10 ms each on Linux) a service gets before its crash watch starts */
+const STARTUP_TICKS = 5;
+
+/** user + system CPU ticks of a process; Infinity when /proc cannot tell (then nothing waits on it) */
+async function cpuTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!stat) return Infinity;
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
 
 /** resolve an executable like execvp would; undefined when there is none */
 export function findExecutable(cmd: string, env: NodeJS.ProcessEnv, cwd?: string): string | undefined {
@@ -36,7 +46,11 @@ export interface Gated {
   child: ChildProcess;
   /** let the service run (after its pidfile is durable) */
   open(): Promise<void>;
-  /** resolves once the shell has exec'd the service (or after `ms`): a crash watch starts from there */
+  /**
+   * resolves once the shell has exec'd the service and the service has had some CPU
+   * time to get going (or after `ms`): a crash watch starts from there, so a program
+   * that dies at once is caught also on a host too busy to start it quickly
+   */
   execed(ms: number): Promise<void>;
 }
 
@@ -58,9 +72,10 @@ export function spawnGated(argv: string[], opts: { cwd?: string; env: NodeJS.Pro
       }),
     async execed(ms) {
       const deadline = Date.now() + ms;
+      let execd = false;
       while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-        const argv = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-        if (argv[2] !== GATE) return; // exec'd (or no /proc to tell)
+        if (!execd) execd = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => '')).split('\0')[2] !== GATE;
+        if (execd && (await cpuTicks(child.pid!)) >= STARTUP_TICKS) return;
         await sleep(10);
       }
     },

@@ -139,7 +139,7 @@ export function processDriver(opts: ServiceDriverOptions): ServiceDriver {
     await writePidfile(f.pid, { pid, startTime: await startTimeOf(pid) });
     await gated.open();
     gated.child.unref();
-    await gated.execed(5_000);
+    await gated.execed(2_000);
     const exit = await Promise.race([exited, sleep(crashWaitMs).then(() => null)]);
     if (exit) {
       await removePidfile(f.pid);

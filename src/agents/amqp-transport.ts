@@ -65,8 +65,8 @@ export class AmqpTransport implements AgentTransport {
   }
 
   /** scrubs the secrets from any text an agent or the broker wrote */
-  private fail(message: string, retryable: boolean): AgentError {
-    return new AgentError(this.secrets.reduce((text, secret) => text.split(secret).join('***'), message), retryable);
+  private fail(message: string, retryable: boolean, offline = false): AgentError {
+    return new AgentError(this.secrets.reduce((text, secret) => text.split(secret).join('***'), message), retryable, offline);
   }
 
   async upgrade(agent: AgentRecord, signal: AbortSignal): Promise<string> {
@@ -148,7 +148,7 @@ export class AmqpTransport implements AgentTransport {
       // mandatory and unroutable: no queue is bound to upgrade.<id>
       ch.on('return', (m: Message) => {
         const w = this.byCorrelation.get(m.properties.correlationId);
-        w?.settle(this.fail(`${w.who} has no queue on the broker (is it running with --amqp?)`, true));
+        w?.settle(this.fail(`${w.who} has no queue on the broker (is it running with --amqp?)`, true, true));
       });
       await ch.assertExchange(AMQP_EXCHANGE, 'topic', { durable: true });
       const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });

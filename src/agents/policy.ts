@@ -10,8 +10,8 @@ import type { AgentRecord, ResolvedPolicy, Wave } from './types.js';
 export const DEFAULT_ROLLOUT = { canary: '10%', batch: 10, delay: '0s', max_failures: 0, timeout: '2m', retries: 2, pause: false } as const;
 
 /** the flags of `uphop agents rollout` that override a policy key for one run */
-export const OVERRIDE_FLAGS = { canary: 'canary', batch: 'batch', concurrency: 'concurrency', delay: 'delay', 'max-failures': 'max_failures', 'max-consecutive-failures': 'max_consecutive_failures' } as const;
-export type PolicyOverrides = Partial<Record<keyof typeof OVERRIDE_FLAGS, string | number>>;
+export const OVERRIDE_FLAGS = { canary: 'canary', batch: 'batch', concurrency: 'concurrency', delay: 'delay', 'max-failures': 'max_failures', 'max-consecutive-failures': 'max_consecutive_failures', pause: 'pause' } as const;
+export type PolicyOverrides = Partial<Record<keyof typeof OVERRIDE_FLAGS, string | number | boolean>>;
 
 /** while resolving flags, errors name the flag rather than the bundle's key */
 let naming: ((field: string) => string) | undefined;
@@ -31,7 +31,7 @@ export function withOverrides(p: RolloutPolicy, flags: PolicyOverrides, fleet: n
     const raw = flags[flag];
     if (raw === undefined) continue;
     const text = String(raw).trim();
-    const value = /^\d+$/.test(text) ? Number(text) : text;
+    const value = typeof raw === 'boolean' ? raw : /^\d+$/.test(text) ? Number(text) : text;
     naming = () => `--${flag}`;
     try {
       resolvePolicy({ [key]: value }, fleet);

@@ -43,7 +43,7 @@ export const agentsCommand: CommandDef<Opts, AgentsList | AgentsResult> = {
       .option('only', { type: 'string', array: true, describe: 'rollout: only agents of these groups (comma-separated or repeated)' })
       .option('except', { type: 'string', array: true, describe: 'rollout: not the agents of these groups' });
     for (const [flag, describe] of Object.entries(ROLLOUT_FLAGS)) b = b.option(flag, { type: 'string', describe });
-    return b;
+    return b.option('pause', { type: 'boolean', describe: 'rollout: stop after the canary until "uphop agents continue" (--no-pause: do not), for this run' });
   },
   async run(o, ctx) {
     const core = await import('../../agents/index.js');
@@ -53,7 +53,7 @@ export const agentsCommand: CommandDef<Opts, AgentsList | AgentsResult> = {
       return { result: await core.listFleet({ root, filter: Object.values(filter).some((v) => v !== undefined) ? filter : undefined }) };
     }
     const overrides: PolicyOverrides = {};
-    for (const flag of Object.keys(ROLLOUT_FLAGS) as (keyof PolicyOverrides)[]) if (o[flag] !== undefined) overrides[flag] = o[flag];
+    for (const flag of [...Object.keys(ROLLOUT_FLAGS), 'pause'] as (keyof PolicyOverrides)[]) if (o[flag] !== undefined) overrides[flag] = o[flag];
     const ac = new AbortController();
     const stop = () => ac.abort();
     process.once('SIGINT', stop); // Ctrl-C lets the agents in flight finish: a rerun resumes

@@ -1,0 +1,68 @@
+/**
+ * kill -9 in the middle of a rollout of 10,000 simulated agents (UPHOP_FLEET_N
+ * to change it), at a random moment (the seed is printed): the rerun finishes the
+ * fleet and sends no command to an agent that was already upgraded, also not to
+ * those the killed run had in flight (the simulators count the commands each agent
+ * got while already on the target).
+ */
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readProgress } from '../../src/agents/progress.js';
+import { installHops } from '../install/manager-state.js';
+import { bundle, CLI, cli, sandbox, type Sandbox } from '../helpers/manager.js';
+import { progressLog, simFleet, sum, type SimFleet } from '../helpers/sim-fleet.js';
+
+const TO = '4.0.1';
+const N = Number(process.env.UPHOP_FLEET_N ?? 10_000);
+const POLICY = ['--canary', '1', '--batch', '100', '--concurrency', '100', '--delay', '0s'];
+
+describe(`kill -9 mid-rollout of ${N} agents`, () => {
+  let sb: Sandbox;
+  let fleet: SimFleet;
+
+  beforeAll(async () => {
+    sb = await sandbox('sqlite');
+    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
+    fleet = await simFleet(sb, { n: N, from: '3.4.2', to: TO });
+  }, 180_000);
+  afterAll(async () => {
+    await fleet?.stop();
+    await sb?.cleanup();
+  });
+
+  it('the rerun touches no agent already upgraded and finishes the fleet', async () => {
+    const seed = Number(process.env.UPHOP_SEED ?? Date.now() % 100_000);
+    // somewhere between 10% and 70% of the fleet's log written
+    const killAt = Math.floor(N * (0.1 + ((seed * 7919) % 600) / 1000));
+    console.log(`fleet-kill: seed ${seed} (UPHOP_SEED), kill after ~${killAt} log lines of ${N} agents`);
+    const child = spawn(process.execPath, [CLI, 'agents', 'rollout', '--root', sb.root, ...POLICY], { stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    // each agent writes two lines (started, outcome) of about 100-200 bytes
+    for (let i = 0; i < 2400; i++) {
+      const size = await stat(progressLog(sb, TO)).then((s) => s.size, () => 0);
+      if (size > killAt * 2 * 120) break;
+      await sleep(25);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const before = await fleet.stats();
+    const upgradedBefore = before.versions.filter((v) => v === TO).length;
+    const progress = (await readProgress(progressLog(sb, TO).replace(/\.log$/, '.json')))!;
+    console.log(`fleet-kill: killed with ${upgradedBefore} agents on ${TO}, ${progress.outcomes.size} outcomes and ${progress.inDoubt.size} in doubt in the log`);
+    expect(upgradedBefore).toBeGreaterThan(0);
+    expect(upgradedBefore).toBeLessThan(N);
+
+    const r = await cli(['agents', 'rollout', '--root', sb.root, ...POLICY, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ outcome: 'done', rollout: { failed: 0, offline: 0, pending: 0 } });
+    const after = await fleet.stats();
+    expect(sum(after.redundant)).toBe(0);
+    expect(after.versions.every((v) => v === TO)).toBe(true);
+    // the agents upgraded before the kill got no further command
+    after.commands.forEach((c, i) => { if (before.versions[i] === TO) expect(c, fleet.agents[i].id).toBe(before.commands[i]); });
+    expect(await sb.db()('agents').where({ version: TO, state: 'ok' }).count({ n: '*' })).toEqual([{ n: N }]);
+  }, 300_000);
+});

@@ -22,7 +22,7 @@ import type { PolicyOverrides } from './policy.js';
 import type { WavePreview } from './preview.js';
 import { readProgress, type RolloutProgress } from './progress.js';
 import { agentSettings, listAgents, type AgentSettings } from './registry.js';
-import type { AgentRecord, Rollout } from './types.js';
+import type { AgentOutcome, AgentRecord, Rollout } from './types.js';
 
 export interface AgentsRequest {
   root: string;
@@ -66,6 +66,8 @@ export interface Fleet {
   table: string;
   agents: AgentRecord[];
   progress?: RolloutProgress;
+  /** upgraded as the progress log says, not yet in the DB (its batch was lost to a kill): the next rollout writes them */
+  unrecorded: AgentOutcome[];
 }
 
 
@@ -94,9 +96,16 @@ export async function openFleet(root: string): Promise<Fleet | { product: string
   try {
     const progress = await readProgress(L.agentsProgress(manifest.agents.version));
     // an agent the progress log saw upgraded counts as upgraded even if the DB update after it was lost
-    const upgraded = (a: AgentRecord) => { const o = progress?.outcomes.get(a.id); return o?.status === 'upgraded' && o.address === a.address; };
-    const agents = (await listAgents(knex, table)).map((a) => (upgraded(a) ? { ...a, version: manifest.agents!.version } : a));
-    return { L, product: state.product, version: state.version, bundle: hop.bundle, manifest, values: agentValues, knex, table, agents, progress };
+    const target = manifest.agents.version;
+    const logged = (a: AgentRecord) => { const o = progress?.outcomes.get(a.id); return o?.status === 'upgraded' && o.address === a.address ? o : undefined; };
+    const unrecorded: AgentOutcome[] = [];
+    const agents = (await listAgents(knex, table)).map((a) => {
+      const o = a.version === target ? undefined : logged(a);
+      if (!o) return a;
+      unrecorded.push(o);
+      return { ...a, version: target };
+    });
+    return { L, product: state.product, version: state.version, bundle: hop.bundle, manifest, values: agentValues, knex, table, agents, progress, unrecorded };
   } catch (e) {
     await knex.destroy();
     throw e;

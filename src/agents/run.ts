@@ -15,7 +15,7 @@ import { servePackage } from './package-server.js';
 import type { ProgressLog } from './progress.js';
 import { OutcomeWriter } from './registry.js';
 import { fleetTransport } from './transports.js';
-import type { AgentRecord, ResolvedPolicy, Rollout } from './types.js';
+import type { AgentOutcome, AgentRecord, ResolvedPolicy, Rollout } from './types.js';
 
 export interface RollFleetOptions {
   agents: AgentRecord[];
@@ -29,6 +29,8 @@ export interface RollFleetOptions {
   knex: Knex;
   table: string;
   log: ProgressLog;
+  /** outcomes the log holds and the DB lacks: written with the first batch */
+  unrecorded?: AgentOutcome[];
   canaryDone?: boolean;
   emit?: Emit;
   signal?: AbortSignal;
@@ -43,6 +45,7 @@ export async function rollFleet(o: RollFleetOptions): Promise<Rollout> {
   // the progress log already holds every outcome: a DB hiccup must not stop the fleet
   const db = new OutcomeWriter(o.knex, o.table, (e, n) => emit({ type: 'log', level: 'warn', message: `cannot record ${n} agent outcome(s) in the DB: ${messageOf(e)}` }));
   const { log } = o;
+  for (const x of o.unrecorded ?? []) db.add(x);
   try {
     return await runRollout({
       agents: o.agents, target: o.target, policy: o.policy, transport, emit, signal: o.signal, backoffMs: o.backoffMs,
@@ -63,7 +66,7 @@ export async function runFleetRollout(fleet: Fleet, agents: AgentRecord[], polic
   const token = fleet.values.token;
   if (!token) throw usageError('AGENTS_NO_TOKEN', `The site values (${L.values(fleet.product)}) have no agents.token to authenticate to the agents.`, 'Add agents: { token: ... } with the token the agents were started with.');
   const rollout = await rollFleet({
-    agents, target, policy, token, log, emit, canaryDone: req.canaryDone, signal: req.signal, backoffMs: req.backoffMs, pollMs: req.pollMs,
+    agents, target, policy, token, log, unrecorded: fleet.unrecorded, emit, canaryDone: req.canaryDone, signal: req.signal, backoffMs: req.backoffMs, pollMs: req.pollMs,
     package: { file: path.join(L.bundle(fleet.bundle), section.file), sha256: manifest.files[section.file].sha256 },
     serve: fleet.values.serve, amqpUrl: fleet.values.amqp?.url, knex: fleet.knex, table: fleet.table,
   });

@@ -36,13 +36,13 @@ describe(`kill -9 mid-rollout of ${N} agents`, () => {
     const seed = Number(process.env.UPHOP_SEED ?? Date.now() % 100_000);
     // somewhere between 10% and 70% of the fleet's log written
     const killAt = Math.floor(N * (0.1 + ((seed * 7919) % 600) / 1000));
-    console.log(`fleet-kill: seed ${seed} (UPHOP_SEED), kill after ~${killAt} log lines of ${N} agents`);
+    console.log(`fleet-kill: seed ${seed} (UPHOP_SEED), kill after ~${killAt} of ${N} agents are logged`);
     const child = spawn(process.execPath, [CLI, 'agents', 'rollout', '--root', sb.root, ...POLICY], { stdio: 'ignore' });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    // each agent writes two lines (started, outcome) of about 100-200 bytes
+    // each agent writes two lines (started, outcome) of about 250 bytes together
     for (let i = 0; i < 2400; i++) {
       const size = await stat(progressLog(sb, TO)).then((s) => s.size, () => 0);
-      if (size > killAt * 2 * 120) break;
+      if (size > killAt * 250) break;
       await sleep(25);
     }
     child.kill('SIGKILL');

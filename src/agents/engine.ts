@@ -103,10 +103,12 @@ export async function runRollout(o: RolloutOptions): Promise<Rollout> {
 
   /** starts the wave's agents as slots free up; false when the budget says stop */
   async function fill(wave: Wave, limit: number): Promise<boolean> {
-    for (const agent of wave.agents) {
+    for (const [i, agent] of wave.agents.entries()) {
       while (inFlight >= limit) await slotFreed();
       stopped = budget() ?? (broken ? 'the progress could not be recorded' : undefined);
       if (stopped) return false;
+      // a wave begins with its first agent (with no delay, the previous one may still be running)
+      if (i === 0) emit({ type: 'log', level: 'info', message: `wave ${++started}/${waves.length} (${wave.kind}): ${plural(wave.agents.length, 'agent')}` });
       start(agent);
     }
     return true;
@@ -119,8 +121,6 @@ export async function runRollout(o: RolloutOptions): Promise<Rollout> {
       await pause(policy.delayMs, signal);
     }
     if ((stopped = budget())) break;
-    started++;
-    emit({ type: 'log', level: 'info', message: `wave ${started}/${waves.length} (${wave.kind}): ${plural(wave.agents.length, 'agent')}` });
     const before = outcomes.length;
     if (!(await fill(wave, policy.concurrency))) break;
     if (wave.kind !== 'canary') continue;

@@ -125,10 +125,10 @@ export async function runRollout(o: RolloutOptions): Promise<Rollout> {
     if (!(await fill(wave, policy.concurrency))) break;
     if (wave.kind !== 'canary') continue;
     await drain();
-    if ((stopped = budget())) break;
     const canary = outcomes.slice(before);
     const failure = canary.find((x) => x.status === 'failed');
     if (failure) { stopped = `the canary failed: ${failure.id}: ${failure.error}`; break; }
+    if ((stopped = budget())) break;
     if (!canary.some((x) => x.status === 'upgraded')) { stopped = 'every canary agent is offline: nothing was tested'; break; }
     if (policy.pause && waves.length > 1) break;
   }

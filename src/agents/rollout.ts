@@ -64,7 +64,7 @@ async function run(req: AgentsRequest, mode: Mode): Promise<AgentsResult> {
     const left = { held: sel.held, unselected: sel.unselected };
     const todo = sel.agents.filter((a) => a.version !== target);
     const policy = resolvePolicy(withOverrides(fleet.manifest.agents!.rollout, req.overrides ?? {}, todo.length), todo.length);
-    if (!todo.length) return { ...base, ...left, outcome: 'nothing-to-do', message: `All ${sel.agents.length} selected agent(s) run ${target}: nothing to do.` };
+    if (!todo.length) return { ...base, ...left, outcome: 'nothing-to-do', message: `All ${sel.agents.length}${sel.held || sel.unselected ? ' selected' : ''} agent(s) run ${target}: nothing to do.` };
     if (req.dryRun) {
       const waves = waveIds(todo, phase === 'continued' || mode === 'continue' ? { ...policy, canary: 0 } : policy);
       return { ...base, ...left, outcome: 'dry-run', waves, message: `dry run: ${todo.length} agent(s) would be upgraded to ${target} in ${waves.length} wave(s); nothing was changed.` };

@@ -6,22 +6,12 @@
  */
 import { messageOf } from '../errors.js';
 import type { Emit } from '../events.js';
+import { DEFAULT_MAX_BACKOFF_MS, retry } from '../util/retry.js';
 import { AgentError, type AgentOutcome, type AgentRecord, type AgentTransport, type ResolvedPolicy } from './types.js';
-
-const MAX_BACKOFF_MS = 30_000;
 
 /** milliseconds as a policy would write them: 2m, 5s, 50ms */
 export const formatMs = (ms: number) => (ms > 0 && ms % 60_000 === 0 ? `${ms / 60_000}m` : ms > 0 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-/** resolves after `ms`, or as soon as the signal aborts (callers check it) */
-export const pause = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 interface Attempt { version?: string; error?: string; retryable: boolean; offline?: boolean; interrupted?: boolean }
 
@@ -67,18 +57,20 @@ export async function upgradeAgent(j: AgentJob, agent: AgentRecord, inDoubt: boo
   const started = Date.now();
   const max = 1 + j.policy.retries;
   let attempts = 0;
-  let last: Attempt;
-  for (;;) {
-    attempts++;
-    // after a first attempt the command may have arrived even if its answer did not
-    last = await attempt(j, agent, inDoubt || attempts > 1);
-    if (last.interrupted) return undefined;
-    if (!last.error || !last.retryable || attempts >= max) break;
-    const wait = Math.min(MAX_BACKOFF_MS, (j.backoffMs ?? 1000) * 2 ** (attempts - 1));
-    j.emit({ type: 'log', level: 'info', message: `${agent.id}: ${last.error}; retrying in ${formatMs(wait)} (attempt ${attempts + 1} of ${max})` });
-    await pause(wait, j.signal);
-    if (j.signal?.aborted) return undefined;
-  }
+  let last: Attempt | undefined;
+  try {
+    await retry(async () => {
+      attempts++;
+      // after a first attempt the command may have arrived even if its answer did not
+      last = await attempt(j, agent, inDoubt || attempts > 1);
+      if (last.error && last.retryable) throw new Error(last.error);
+    }, {
+      attempts: max, baseMs: j.backoffMs ?? 1000, maxMs: DEFAULT_MAX_BACKOFF_MS, signal: j.signal,
+      onRetry: ({ waitMs }) => j.emit({ type: 'log', level: 'info', message: `${agent.id}: ${last?.error}; retrying in ${formatMs(waitMs)} (attempt ${attempts + 1} of ${max})` }),
+    });
+  } catch { /* the last attempt's error, kept in `last`, or the signal */ }
+  // interrupted during an attempt or the wait before the next: no outcome, the agent stays "in doubt"
+  if (!last || last.interrupted || (last.error && j.signal?.aborted)) return undefined;
   const status = !last.error ? 'upgraded' : last.offline ? 'offline' : 'failed';
   if (status !== 'upgraded') j.emit({ type: 'log', level: 'warn', message: `${agent.id} ${status === 'offline' ? 'is offline' : 'failed'} after ${plural(attempts, 'attempt')}: ${last.error}` });
   return {

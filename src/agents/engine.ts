@@ -9,7 +9,8 @@
  * decides the exit code.
  */
 import { type Emit, silent } from '../events.js';
-import { plural, pause, upgradeAgent, type AgentJob } from './attempt.js';
+import { pause } from '../util/retry.js';
+import { plural, upgradeAgent, type AgentJob } from './attempt.js';
 import { planWaves } from './policy.js';
 import type { AgentOutcome, AgentRecord, AgentTransport, ResolvedPolicy, Rollout, Wave } from './types.js';
 
@@ -22,7 +23,7 @@ export interface RolloutOptions {
   transport: AgentTransport;
   emit?: Emit;
   signal?: AbortSignal;
-  /** wait before the first retry; doubles per retry, capped at 30 s (default 1000) */
+  /** wait before the first retry; doubles per retry with jitter, capped at 30 s (default 1000; util/retry.ts) */
   backoffMs?: number;
   /** agents an earlier run may have sent the command to: the transport looks before sending another */
   inDoubt?: ReadonlySet<string>;

@@ -5,71 +5,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Knex } from 'knex';
 import { failure, refusal, usageError } from '../errors.js';
-import type { Emit } from '../events.js';
 import { parseManifest } from '../bundle/validate.js';
-import type { Manifest } from '../bundle/manifest.js';
 import { openDatabase, type DbValues } from '../drivers/db/connect.js';
 import { nativeBinding } from '../install/context.js';
-import { readSiteValues } from '../install/index.js';
+import { readSiteValues } from '../install/site-values.js';
 import { findInterrupted } from '../install/interrupted.js';
 import { recoverKept } from '../install/kept.js';
-import { layout, type Layout } from '../install/layout.js';
+import { layout } from '../install/layout.js';
 import { lockHeld, lockOwnerAlive, readLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
-import type { PolicyOverrides } from './policy.js';
-import type { WavePreview } from './preview.js';
-import { readProgress, type RolloutProgress } from './progress.js';
-import { agentSettings, listAgents, type AgentSettings } from './registry.js';
-import type { AgentOutcome, AgentRecord, Rollout } from './types.js';
+import type { Fleet } from './api.js';
+import { readProgress } from './progress.js';
+import { agentSettings, listAgents } from './registry.js';
+import type { AgentOutcome, AgentRecord } from './types.js';
 
-export interface AgentsRequest {
-  root: string;
-  dryRun?: boolean;
-  emit?: Emit;
-  signal?: AbortSignal;
-  /** first retry delay (tests shorten it) */
-  backoffMs?: number;
-  /** first HTTP health poll (tests shorten it) */
-  pollMs?: number;
-  /** command-line flags over the bundle's policy, for this run only */
-  overrides?: PolicyOverrides;
-  /** only agents of these groups / not of these groups (the agents table's `group` column) */
-  only?: string[];
-  except?: string[];
-}
-
-export interface AgentsResult {
-  outcome: 'done' | 'stopped' | 'paused' | 'aborted' | 'nothing-to-do' | 'no-agents' | 'dry-run';
-  product: string;
-  /** the agent version of the installed bundle */
-  target: string | null;
-  bundle: string | null;
-  rollout?: Rollout;
-  /** --dry-run: the waves that would run, agent ids */
-  waves?: WavePreview[];
-  /** agents left out: in a held group (agents.hold_groups) or not selected by --only/--except */
-  held?: number;
-  unselected?: number;
-  message: string;
-}
-
-export interface Fleet {
-  L: Layout;
-  product: string;
-  version: string;
-  bundle: string;
-  manifest: Manifest;
-  values: AgentSettings;
-  knex: Knex;
-  table: string;
-  agents: AgentRecord[];
-  progress?: RolloutProgress;
-  /** upgraded as the progress log says, not yet in the DB (its batch was lost to a kill): the next rollout writes them */
-  unrecorded: AgentOutcome[];
-}
-
+export type { AgentsRequest, AgentsResult, Fleet } from './api.js';
 
 /** the installed manager, its bundle's agent section and the fleet as the DB (and progress file) know it */
 export async function openFleet(root: string): Promise<Fleet | { product: string; bundle: string | null; none: true }> {

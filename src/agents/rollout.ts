@@ -7,7 +7,8 @@
 import { refusal, usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { acquireLock, releaseLock } from '../install/lock.js';
-import { openFleet, type AgentsRequest, type AgentsResult, type Fleet } from './fleet.js';
+import type { AgentsRequest, AgentsResult, Fleet } from './api.js';
+import { openFleet } from './fleet.js';
 import { resolvePolicy, withOverrides } from './policy.js';
 import { waveIds } from './preview.js';
 import { emptyProgress, ProgressLog } from './progress.js';

@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { messageOf, usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { runRollout } from './engine.js';
-import type { AgentsRequest, AgentsResult, Fleet } from './fleet.js';
+import type { AgentsRequest, AgentsResult, Fleet } from './api.js';
 import { servePackage } from './package-server.js';
 import type { ProgressLog } from './progress.js';
 import { OutcomeWriter } from './registry.js';

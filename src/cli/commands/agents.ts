@@ -8,7 +8,7 @@ import type { CommandDef } from '../command.js';
 import type { AgentsList, AgentsResult } from '../../agents/index.js';
 import type { PolicyOverrides } from '../../agents/policy.js';
 import type { WavePreview } from '../../agents/preview.js';
-import { rootOption } from './install.js';
+import { rootOption } from '../options.js';
 import { table } from '../format.js';
 
 type Action = 'list' | 'rollout' | 'continue' | 'abort';

@@ -18,7 +18,8 @@ export const pool = (url: URL): http.Agent =>
 /** a host that drops packets must fail the attempt soon, not when its timeout ends */
 const CONNECT_MS = 10_000;
 
-export function request(url: URL, o: { method?: string; headers?: Record<string, string>; body?: string; signal: AbortSignal; agent: http.Agent }): Promise<Answer> {
+/** `timeoutMs` bounds this one request (a health probe) without a signal of its own per request */
+export function request(url: URL, o: { method?: string; headers?: Record<string, string>; body?: string; signal: AbortSignal; agent: http.Agent; timeoutMs?: number }): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const headers = { ...o.headers, ...(o.body !== undefined ? { 'content-length': String(Buffer.byteLength(o.body)) } : {}) };
@@ -31,6 +32,10 @@ export function request(url: URL, o: { method?: string; headers?: Record<string,
       res.once('aborted', () => reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
     });
     req.once('error', reject);
+    if (o.timeoutMs) {
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })), o.timeoutMs);
+      req.once('close', () => clearTimeout(timer));
+    }
     req.once('socket', (socket) => {
       if (!socket.connecting) return;
       const timer = setTimeout(() => req.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })), CONNECT_MS);

@@ -99,7 +99,7 @@ export class HttpTransport implements AgentTransport {
   /** the agent's /health, or undefined while it does not answer (restarting, gone) */
   private async probe(health: URL, signal: AbortSignal, agent: ReturnType<typeof pool>): Promise<Health | undefined> {
     try {
-      const res = await request(health, { agent, signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_MS)]) });
+      const res = await request(health, { agent, signal, timeoutMs: PROBE_MS });
       const body = JSON.parse(res.text) as Health | null;
       return res.status === 200 && body && typeof body === 'object' ? body : undefined;
     } catch {

@@ -56,7 +56,7 @@ export const agentsCommand: CommandDef<Opts, AgentsList | AgentsResult> = {
     for (const flag of [...Object.keys(ROLLOUT_FLAGS), 'pause'] as (keyof PolicyOverrides)[]) if (o[flag] !== undefined) overrides[flag] = o[flag];
     const ac = new AbortController();
     const stop = () => ac.abort();
-    process.once('SIGINT', stop); // Ctrl-C lets the agents in flight finish: a rerun resumes
+    process.once('SIGINT', stop); // Ctrl-C stops it: the rerun resumes, asking the agents that were in flight first
     try {
       const req = { root, dryRun: o.dryRun, emit: ctx.emit, signal: ac.signal, overrides, only: o.only, except: o.except };
       const result = await (o.action === 'continue' ? core.continueRollout(req) : o.action === 'abort' ? core.abortRollout(req) : core.rolloutAgents(req));

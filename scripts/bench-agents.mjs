@@ -115,7 +115,7 @@ async function measure(kind, round) {
 
   const records = agents.map((a) => ({ id: a.id, address: a.address, version: FROM, state: 'ok' }));
   const rollout = async (subset, batch) => {
-    const policy = { canary: 1, batch, delayMs: 0, maxFailures: 0, timeoutMs: 60_000, retries: 0 };
+    const policy = { canary: 1, batch, concurrency: batch, delayMs: 0, maxFailures: 0, maxConsecutive: Infinity, pause: false, timeoutMs: 60_000, retries: 0 };
     const t0 = performance.now();
     const r = await runRollout({ agents: subset, target: TO, policy, transport: live.transport });
     return { r, n: subset.length, msPerAgent: (performance.now() - t0) / subset.length };

@@ -123,7 +123,8 @@ export async function runRollout(o: RolloutOptions): Promise<Rollout> {
     }
     if ((stopped = budget())) break;
     const before = outcomes.length;
-    if (!(await fill(wave, policy.concurrency))) break;
+    // a hand-made policy without concurrency runs a batch at once, as before concurrency existed
+    if (!(await fill(wave, Math.max(1, policy.concurrency ?? policy.batch)))) break;
     if (wave.kind !== 'canary') continue;
     await drain();
     const canary = outcomes.slice(before);

@@ -48,7 +48,7 @@ async function run(req: AgentsRequest, mode: Mode): Promise<AgentsResult> {
     const target = base.target!;
     const phase = fleet.progress?.phase;
     if (mode !== 'rollout' && phase !== 'paused') throw notPaused(target);
-    if (mode === 'rollout' && phase === 'paused') {
+    if (mode === 'rollout' && phase === 'paused' && !req.dryRun) {
       throw refusal('ROLLOUT_PAUSED', `The rollout to ${target} is paused after its canary.`, 'Check the canary agents, then run "uphop agents continue" to upgrade the rest, or "uphop agents abort" to end it.');
     }
     if (mode === 'abort') {
@@ -67,7 +67,8 @@ async function run(req: AgentsRequest, mode: Mode): Promise<AgentsResult> {
     const policy = resolvePolicy(withOverrides(fleet.manifest.agents!.rollout, req.overrides ?? {}, todo.length), todo.length);
     if (!todo.length) return { ...base, ...left, outcome: 'nothing-to-do', message: `All ${sel.agents.length}${sel.held || sel.unselected ? ' selected' : ''} agent(s) run ${target}: nothing to do.` };
     if (req.dryRun) {
-      const waves = waveIds(todo, phase === 'continued' || mode === 'continue' ? { ...policy, canary: 0 } : policy);
+      // after a good canary (paused or continued) the rest runs without one
+      const waves = waveIds(todo, phase === 'continued' || phase === 'paused' ? { ...policy, canary: 0 } : policy);
       return { ...base, ...left, outcome: 'dry-run', waves, message: `dry run: ${todo.length} agent(s) would be upgraded to ${target} in ${waves.length} wave(s); nothing was changed.` };
     }
     return locked(fleet, emit, `rolling the agents out to ${target}`, async () => {

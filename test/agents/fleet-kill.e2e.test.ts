@@ -3,7 +3,8 @@
  * to change it), at a random moment (the seed is printed): the rerun finishes the
  * fleet and sends no command to an agent that was already upgraded, also not to
  * those the killed run had in flight (the simulators count the commands each agent
- * got while already on the target).
+ * got while already on the target). Then the same with Ctrl-C (SIGINT) on a fleet
+ * a fifth of the size.
  */
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
@@ -32,37 +33,53 @@ describe(`kill -9 mid-rollout of ${N} agents`, () => {
     await sb?.cleanup();
   });
 
+  /** starts the CLI's rollout, and once about `after` agents are in the progress log sends it `signal` */
+  async function interrupt(after: number, signal: NodeJS.Signals) {
+    const child = spawn(process.execPath, [CLI, 'agents', 'rollout', '--root', sb.root, ...POLICY], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    // each agent writes two lines (started, outcome) of about 250 bytes together
+    for (let i = 0; i < 2400; i++) {
+      const size = await stat(progressLog(sb, TO)).then((s) => s.size, () => 0);
+      if (size > after * 250) break;
+      await sleep(25);
+    }
+    child.kill(signal);
+    return exited;
+  }
+
+  async function rerunTouchesNoUpgradedAgent(n: number) {
+    const before = await fleet.stats();
+    const upgradedBefore = before.versions.filter((v) => v === TO).length;
+    expect(upgradedBefore).toBeGreaterThan(0);
+    expect(upgradedBefore).toBeLessThan(n);
+    const r = await cli(['agents', 'rollout', '--root', sb.root, ...POLICY, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'done', rollout: { failed: 0, offline: 0, pending: 0 } });
+    const after = await fleet.stats();
+    expect(sum(after.redundant)).toBe(0);
+    expect(after.versions.every((v) => v === TO)).toBe(true);
+    after.commands.forEach((c, i) => { if (before.versions[i] === TO) expect(c, fleet.agents[i].id).toBe(before.commands[i]); });
+    expect(await sb.db()('agents').where({ version: TO, state: 'ok' }).count({ n: '*' })).toEqual([{ n }]);
+  }
+
   it('the rerun touches no agent already upgraded and finishes the fleet', async () => {
     const seed = Number(process.env.UPHOP_SEED ?? Date.now() % 100_000);
     // somewhere between 10% and 70% of the fleet's log written
     const killAt = Math.floor(N * (0.1 + ((seed * 7919) % 600) / 1000));
     console.log(`fleet-kill: seed ${seed} (UPHOP_SEED), kill after ~${killAt} of ${N} agents are logged`);
-    const child = spawn(process.execPath, [CLI, 'agents', 'rollout', '--root', sb.root, ...POLICY], { stdio: 'ignore' });
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    // each agent writes two lines (started, outcome) of about 250 bytes together
-    for (let i = 0; i < 2400; i++) {
-      const size = await stat(progressLog(sb, TO)).then((s) => s.size, () => 0);
-      if (size > killAt * 250) break;
-      await sleep(25);
-    }
-    child.kill('SIGKILL');
-    await exited;
+    await interrupt(killAt, 'SIGKILL');
     const before = await fleet.stats();
     const upgradedBefore = before.versions.filter((v) => v === TO).length;
     const progress = (await readProgress(progressLog(sb, TO).replace(/\.log$/, '.json')))!;
     console.log(`fleet-kill: killed with ${upgradedBefore} agents on ${TO}, ${progress.outcomes.size} outcomes and ${progress.inDoubt.size} in doubt in the log`);
-    expect(upgradedBefore).toBeGreaterThan(0);
-    expect(upgradedBefore).toBeLessThan(N);
+    await rerunTouchesNoUpgradedAgent(N);
+  }, 300_000);
 
-    const r = await cli(['agents', 'rollout', '--root', sb.root, ...POLICY, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ outcome: 'done', rollout: { failed: 0, offline: 0, pending: 0 } });
-    const after = await fleet.stats();
-    expect(sum(after.redundant)).toBe(0);
-    expect(after.versions.every((v) => v === TO)).toBe(true);
-    // the agents upgraded before the kill got no further command
-    after.commands.forEach((c, i) => { if (before.versions[i] === TO) expect(c, fleet.agents[i].id).toBe(before.commands[i]); });
-    expect(await sb.db()('agents').where({ version: TO, state: 'ok' }).count({ n: '*' })).toEqual([{ n: N }]);
+  it('after Ctrl-C mid-rollout, exit 1 and a rerun that touches no upgraded agent', async () => {
+    await fleet.stop();
+    const n = Math.max(100, Math.floor(N / 5));
+    fleet = await simFleet(sb, { n, from: '3.4.2', to: TO });
+    expect(await interrupt(Math.floor(n / 3), 'SIGINT')).toBe(1);
+    await rerunTouchesNoUpgradedAgent(n);
   }, 300_000);
 });

@@ -80,6 +80,10 @@ export async function startSimFleet({ n, processes = 4, token, from, packages, r
         return mine.length ? call(w, { type: 'online', indices: mine }) : undefined;
       }));
     },
+    /** connections open to the agents' HTTP ports right now (what a client keeps per agent) */
+    async openConnections() {
+      return (await each({ type: 'connections' })).reduce((s, m) => s + m.open, 0);
+    },
     /** the simulators' own CPU (user + system) in seconds */
     async cpuSeconds() {
       return (await each({ type: 'cpu' })).reduce((s, m) => s + m.cpu, 0);
@@ -257,6 +261,9 @@ async function worker() {
           else await listenHttp(a);
         }
         process.send({ seq: m.seq });
+      } else if (m.type === 'connections') {
+        const counts = await Promise.all([...agents.values()].map((a) => new Promise((r) => (a.server?.listening ? a.server.getConnections((_, n) => r(n ?? 0)) : r(0)))));
+        process.send({ seq: m.seq, open: counts.reduce((x, y) => x + y, 0) });
       } else if (m.type === 'cpu') {
         const u = process.resourceUsage();
         process.send({ seq: m.seq, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6 });

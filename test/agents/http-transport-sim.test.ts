@@ -62,3 +62,9 @@ test('an agent nothing listens for is offline: retryable, and no command reached
   expect(e.message).toMatch(/could not be reached \(ECONNREFUSED\)/);
   expect((await fleet.stats()).commands[3]).toBe(0);
 });
+
+test('nothing is kept per agent once its upgrade ended: no connection to any agent stays open', async () => {
+  // the pools are destroyed at once; the agents see the close a moment later
+  for (let i = 0; i < 50 && (await fleet.openConnections()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(await fleet.openConnections()).toBe(0);
+});

@@ -16,6 +16,7 @@ export interface SimFleet {
   agents: { id: string; address: string }[];
   stats(): Promise<{ commands: number[]; redundant: number[]; versions: string[] }>;
   setOnline(indices: number[]): Promise<void>;
+  openConnections(): Promise<number>;
   stop(): Promise<void>;
 }
 

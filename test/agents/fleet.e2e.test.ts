@@ -12,12 +12,15 @@ import YAML from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readProgress } from '../../src/agents/progress.js';
 import { installHops } from '../install/manager-state.js';
+import { serviceAvailable } from '../helpers/services.js';
 import { bundle, cli, sandbox, type Sandbox } from '../helpers/manager.js';
 import { progressLog, simFleet, sum, type SimFleet } from '../helpers/sim-fleet.js';
 
 const TO = '4.0.1';
 const FROM = '3.4.2';
 const FAST = ['--canary', '1', '--batch', '100', '--concurrency', '100', '--delay', '0s'];
+const BROKER = 'amqp://guest:guest@127.0.0.1:5672';
+const AMQP = await serviceAvailable('amqp');
 
 describe('agent rollout at fleet scale', () => {
   let sb: Sandbox;
@@ -164,6 +167,25 @@ describe('agent rollout at fleet scale', () => {
     await writeFile(valuesFile, YAML.stringify(values));
     await sb.db().schema.alterTable('agents', (t) => t.dropColumn('group'));
   }, 60_000);
+
+  it.skipIf(!AMQP)('over AMQP: 500 agents upgraded through the broker, one without a queue reported offline', async () => {
+    fleet = await simFleet(sb, { n: 500, from: FROM, to: TO, amqp: BROKER, processes: 2, behaviour: { 77: 'offline' } });
+    const valuesFile = path.join(sb.root, 'etc/beacon/values.yaml');
+    const values = YAML.parse(await readFile(valuesFile, 'utf8'));
+    await writeFile(valuesFile, YAML.stringify({ ...values, agents: { ...values.agents, amqp: { url: BROKER } } }));
+    try {
+      const r = await rollout(...FAST, '--json');
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'done', rollout: { upgraded: 499, failed: 0, offline: 1 } });
+      expect((await outcomes()).size).toBe(500);
+      const stats = await fleet.stats();
+      expect(stats.versions.filter((v) => v === TO)).toHaveLength(499);
+      expect(sum(stats.redundant)).toBe(0);
+      expect((await agents()).stdout).toMatch(/1 offline: has no queue on the broker/);
+    } finally {
+      await writeFile(valuesFile, YAML.stringify(values));
+    }
+  }, 120_000);
 
   it.each([
     ['--batch', '0'], ['--concurrency', '0'], ['--concurrency', '20000'], ['--canary', '150%'], ['--delay', 'soon'],

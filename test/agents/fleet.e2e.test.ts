@@ -114,7 +114,7 @@ describe('agent rollout at fleet scale', () => {
     expect(out.rollout.upgraded).toBe(53); // one at a time: it stops right after the third failure
     expect((await sb.db()('agents').where({ state: 'failed' }).orderBy('id')).map((a) => a.id)).toEqual([15, 35, 55].map((i) => fleet!.agents[i].id));
     const view = await agents();
-    expect(view.stdout).toMatch(/3 failed: refused the package: the package is damaged \(simulated\) \(e\.g\. f\d+-00015\)/);
+    expect(view.stdout).toMatch(/3 failed: refused the package: the package is damaged \(simulated\) \(e\.g\. f[0-9a-f]+-00015\)/);
 
     await fleet.stop();
     fleet = await simFleet(sb, { n: 40, from: FROM, to: TO, behaviour: { 5: 'refuse', 6: 'refuse', 10: 'refuse', 11: 'refuse', 12: 'refuse' } });

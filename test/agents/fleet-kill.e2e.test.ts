@@ -73,6 +73,18 @@ describe(`kill -9 mid-rollout of ${N} agents`, () => {
     const progress = (await readProgress(progressLog(sb, TO).replace(/\.log$/, '.json')))!;
     console.log(`fleet-kill: killed with ${upgradedBefore} agents on ${TO}, ${progress.outcomes.size} outcomes and ${progress.inDoubt.size} in doubt in the log`);
     await rerunTouchesNoUpgradedAgent(N);
+
+    // the fleet view of all of them: the summary, no list; the list streams as JSON lines
+    let t = performance.now();
+    const view = await cli(['agents', '--root', sb.root]);
+    const viewMs = performance.now() - t;
+    expect(view.code, view.stderr).toBe(0);
+    expect(view.stdout).toContain(`${N} agent(s); ${N} on ${TO}`);
+    expect(view.stdout.split('\n').length).toBeLessThan(10);
+    t = performance.now();
+    const lines = (await cli(['agents', '--root', sb.root, '--json'])).stdout.trim().split('\n');
+    console.log(`fleet-kill: uphop agents on ${N} agents took ${Math.round(viewMs)} ms, --json ${Math.round(performance.now() - t)} ms`);
+    expect(lines).toHaveLength(N + 1);
   }, 300_000);
 
   it('after Ctrl-C mid-rollout, exit 1 and a rerun that touches no upgraded agent', async () => {

@@ -10,7 +10,8 @@
  *   AMQP: queue beacon.agent.<id> bound upgrade.<id> on the topic exchange
  *     beacon.agents, commands {token, url, sha256} answered on replyTo with the
  *     correlationId, status.<id> {id, version, status:'ok'} announced when ready
- *     (so again after the restart). Queues are exclusive to the simulator's
+ *     (so again after the restart); {token, query: 'version'} is answered with
+ *     {status: 'ok' | 'upgrading', id, version}. Queues are exclusive to the simulator's
  *     connection (the real agent's are durable) so a run leaves nothing behind.
  * Each agent counts the commands it got, and those it got while already running
  * the version the command's package holds (what a rerun must never send).
@@ -216,9 +217,14 @@ async function startAmqpSide(agents, cfg) {
       let reply;
       try {
         if (!body || typeof body !== 'object') throw Object.assign(new Error('the command is not a JSON object'), { code: 'BAD_REQUEST' });
-        const to = await a.upgrade(body.token, body);
-        reply = { status: 'upgrading', from: a.version, to };
-        a.restart(to, () => status(a));
+        if (body.query === 'version') {
+          if (!tokenMatches(body.token, a.token)) throw Object.assign(new Error('missing or wrong token'), { code: 'UNAUTHORIZED' });
+          reply = { status: a.busy ? 'upgrading' : 'ok', id: a.id, version: a.version };
+        } else {
+          const to = await a.upgrade(body.token, body);
+          reply = { status: 'upgrading', from: a.version, to };
+          a.restart(to, () => status(a));
+        }
       } catch (e) {
         reply = { error: e.code ?? 'INTERNAL', message: e.message };
       }

@@ -31,7 +31,7 @@ export function fleetTransport(o: FleetTransportOptions): AgentTransport {
         throw new AgentError(`agent ${agent.id} is reached through the broker (${agent.address}), but the site values have no agents.amqp.url`, false);
       }
       amqp ??= new AmqpTransport({ url: o.amqpUrl, target: o.target, token: o.token, package: o.package });
-      return amqp.upgrade(agent, signal);
+      return amqp.upgrade(agent, signal, how);
     },
     async close() {
       await amqp?.close();

@@ -3,21 +3,26 @@
  * to change it), at a random moment (the seed is printed): the rerun finishes the
  * fleet and sends no command to an agent that was already upgraded, also not to
  * those the killed run had in flight (the simulators count the commands each agent
- * got while already on the target). Then the same with Ctrl-C (SIGINT) on a fleet
- * a fifth of the size.
+ * got while already on the target). Then the same with Ctrl-C (SIGINT), and a kill -9
+ * of a rollout over AMQP, each on a fleet a fifth of the size.
  */
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProgress } from '../../src/agents/progress.js';
 import { installHops } from '../install/manager-state.js';
 import { bundle, CLI, cli, sandbox, type Sandbox } from '../helpers/manager.js';
 import { progressLog, simFleet, sum, type SimFleet } from '../helpers/sim-fleet.js';
+import { serviceAvailable } from '../helpers/services.js';
 
 const TO = '4.0.1';
 const N = Number(process.env.UPHOP_FLEET_N ?? 10_000);
 const POLICY = ['--canary', '1', '--batch', '100', '--concurrency', '100', '--delay', '0s'];
+const BROKER = 'amqp://guest:guest@127.0.0.1:5672';
+const AMQP = await serviceAvailable('amqp');
 
 describe(`kill -9 mid-rollout of ${N} agents`, () => {
   let sb: Sandbox;
@@ -93,5 +98,20 @@ describe(`kill -9 mid-rollout of ${N} agents`, () => {
     fleet = await simFleet(sb, { n, from: '3.4.2', to: TO });
     expect(await interrupt(Math.floor(n / 3), 'SIGINT')).toBe(1);
     await rerunTouchesNoUpgradedAgent(n);
+  }, 300_000);
+
+  it.skipIf(!AMQP)('over AMQP: after kill -9 the rerun asks the agents in flight before commanding them', async () => {
+    await fleet.stop();
+    const n = Math.max(100, Math.floor(N / 5));
+    fleet = await simFleet(sb, { n, from: '3.4.2', to: TO, amqp: BROKER, processes: 2 });
+    const valuesFile = path.join(sb.root, 'etc/beacon/values.yaml');
+    const values = YAML.parse(await readFile(valuesFile, 'utf8'));
+    await writeFile(valuesFile, YAML.stringify({ ...values, agents: { ...values.agents, amqp: { url: BROKER } } }));
+    try {
+      await interrupt(Math.floor(n / 3), 'SIGKILL');
+      await rerunTouchesNoUpgradedAgent(n);
+    } finally {
+      await writeFile(valuesFile, YAML.stringify(values));
+    }
   }, 300_000);
 });

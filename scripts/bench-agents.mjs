@@ -111,7 +111,7 @@ async function measure(kind, round) {
   if (amqp) live.queues = ids; // set before starting: a half-started fleet has queues too
   const agents = await startFleet({ tgz: tgz(FROM), dir: path.join(work, `${kind}-${round}`), ids, token, amqp: amqp ? AMQP_URL : undefined });
   live.server = await servePackage({ file: tgz(TO) });
-  live.transport = fleetTransport({ target: TO, token, package: { url: live.server.url, sha256 }, amqpUrl: AMQP_URL });
+  live.transport = fleetTransport({ target: TO, token, package: { url: live.server.url, sha256 }, amqpUrl: AMQP_URL, amqpExchange: 'beacon.agents' });
 
   const records = agents.map((a) => ({ id: a.id, address: a.address, version: FROM, state: 'ok' }));
   const rollout = async (subset, batch) => {

@@ -50,7 +50,8 @@ try {
   const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 20);
   if (process.env.BENCH_DEBUG) console.error("rss before", process.memoryUsage());
   const [io0, ru0, simCpu0, t0] = [await io(), process.resourceUsage(), await sims.cpuSeconds(), performance.now()];
-  const rollout = await rollFleet({ agents: records, target: a.to, policy, token, package: { file: a.package, sha256 }, amqpUrl: amqp, knex, table: 'agents', log });
+  // Beacon's agents (and the simulator) use the exchange <product>.agents
+  const rollout = await rollFleet({ agents: records, target: a.to, policy, token, package: { file: a.package, sha256 }, amqpUrl: amqp, amqpExchange: 'beacon.agents', knex, table: 'agents', log });
   await log.close();
   const wallS = (performance.now() - t0) / 1000;
   if (process.env.BENCH_DEBUG) { globalThis.gc?.(); console.error("rss after", process.memoryUsage(), "peak", peak / 2 ** 20); }

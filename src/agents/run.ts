@@ -14,6 +14,7 @@ import type { AgentsRequest, AgentsResult, Fleet } from './api.js';
 import { servePackage } from './package-server.js';
 import type { ProgressLog } from './progress.js';
 import { OutcomeWriter } from './registry.js';
+import { amqpExchange } from './amqp-transport.js';
 import { fleetTransport } from './transports.js';
 import type { AgentOutcome, AgentRecord, ResolvedPolicy, Rollout } from './types.js';
 
@@ -26,6 +27,8 @@ export interface RollFleetOptions {
   package: { file: string; sha256: string };
   serve?: { host?: string; port?: number; public_url?: string };
   amqpUrl?: string;
+  /** the agents' topic exchange (amqpExchange: agents.amqp.exchange, else <product>.agents) */
+  amqpExchange: string;
   knex: Knex;
   table: string;
   log: ProgressLog;
@@ -41,7 +44,7 @@ export interface RollFleetOptions {
 export async function rollFleet(o: RollFleetOptions): Promise<Rollout> {
   const emit = o.emit ?? silent;
   const server = await servePackage({ file: o.package.file, host: o.serve?.host, port: o.serve?.port, publicUrl: o.serve?.public_url });
-  const transport = fleetTransport({ target: o.target, token: o.token, package: { url: server.url, sha256: o.package.sha256 }, amqpUrl: o.amqpUrl, pollMs: o.pollMs });
+  const transport = fleetTransport({ target: o.target, token: o.token, package: { url: server.url, sha256: o.package.sha256 }, amqpUrl: o.amqpUrl, amqpExchange: o.amqpExchange, pollMs: o.pollMs });
   // the progress log already holds every outcome: a DB hiccup must not stop the fleet
   const db = new OutcomeWriter(o.knex, o.table, (e, n) => emit({ type: 'log', level: 'warn', message: `cannot record ${n} agent outcome(s) in the DB: ${messageOf(e)}` }));
   const { log } = o;
@@ -68,7 +71,7 @@ export async function runFleetRollout(fleet: Fleet, agents: AgentRecord[], polic
   const rollout = await rollFleet({
     agents, target, policy, token, log, unrecorded: fleet.unrecorded, emit, canaryDone: req.canaryDone, signal: req.signal, backoffMs: req.backoffMs, pollMs: req.pollMs,
     package: { file: path.join(L.bundle(fleet.bundle), section.file), sha256: manifest.files[section.file].sha256 },
-    serve: fleet.values.serve, amqpUrl: fleet.values.amqp?.url, knex: fleet.knex, table: fleet.table,
+    serve: fleet.values.serve, amqpUrl: fleet.values.amqp?.url, amqpExchange: amqpExchange(fleet.product, fleet.values.amqp?.exchange), knex: fleet.knex, table: fleet.table,
   });
   if (rollout.paused) log.phase('paused');
   else if (!rollout.stopped && rollout.pending === 0) log.progress.phase = undefined; // finished: the next rollout to this version starts afresh

@@ -16,6 +16,8 @@ export interface FleetTransportOptions {
   amqpUrl?: string;
   /** tests shorten the HTTP health poll */
   pollMs?: number;
+  /** the agents' topic exchange (amqpExchange) */
+  amqpExchange: string;
 }
 
 export function fleetTransport(o: FleetTransportOptions): AgentTransport {
@@ -30,7 +32,7 @@ export function fleetTransport(o: FleetTransportOptions): AgentTransport {
       if (!o.amqpUrl) {
         throw new AgentError(`agent ${agent.id} is reached through the broker (${agent.address}), but the site values have no agents.amqp.url`, false);
       }
-      amqp ??= new AmqpTransport({ url: o.amqpUrl, target: o.target, token: o.token, package: o.package });
+      amqp ??= new AmqpTransport({ url: o.amqpUrl, exchange: o.amqpExchange, target: o.target, token: o.token, package: o.package });
       return amqp.upgrade(agent, signal, how);
     },
     async close() {

@@ -7,51 +7,63 @@ import type { FieldPath } from './problems.js';
 import { integer, list, mapping, str, stringList } from './shape.js';
 import { version } from './validate-components.js';
 
-export const HOOK_NAMES = ['preflight', 'pre-install', 'post-install'] as const;
+export const HOOK_NAMES = ['preflight', 'pre-install', 'post-install', 'seed', 'verify'] as const;
 const SERVICES = { known: ['order', 'health'] };
-const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'rest' } };
-const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package'], example: { package: '${artifacts}/beacon-agent-4.1.1.tgz' } };
+const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'api' } };
+const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package'], example: { package: '${artifacts}/acme-agent-4.1.1.tgz' } };
 const ROLLOUT = { known: ['canary', 'batch', 'delay', 'max_failures', 'timeout', 'retries', 'concurrency', 'pause', 'max_consecutive_failures'] };
 const PROBES = ['http', 'tcp', 'command'] as const;
 
-export function validateServices(s: ValidationScope, value: unknown, components: string[]): HopSpec['services'] {
+/** served: the components with a service: block (only those can be started) */
+export function validateServices(s: ValidationScope, value: unknown, components: string[], served: string[] = components): HopSpec['services'] {
   const m = value === undefined ? {} : mapping(s.p, value, ['services'], SERVICES);
-  const order = stringList(s.p, m?.order, ['services', 'order'], '[rest-service, worker]') ?? [];
+  const order = stringList(s.p, m?.order, ['services', 'order'], '[api, worker]') ?? [];
   order.forEach((name, i) => {
     if (!components.includes(name)) s.p.add(['services', 'order', i], `services.order names "${name}", which is not a component`, components.length ? `use one of ${components.join(', ')}` : 'add the component to components first');
     else if (order.indexOf(name) !== i) s.p.add(['services', 'order', i], `"${name}" is listed twice in services.order`, 'list each service once');
+    else if (!served.includes(name)) s.p.add(['services', 'order', i], `services.order starts "${name}", but that component has no service: block, so nothing would start`, `add service: { exec: [program, args...] } to component ${name}, or remove it from services.order`);
   });
+  // a malformed order is reported above; a missing one is the newcomer's mistake this catches
+  if (m?.order === undefined || Array.isArray(m.order)) {
+    for (const name of served) {
+      if (!order.includes(name)) s.p.add(['services', 'order'], `component ${name} has a service: block but services.order does not list it, so it would never start`, `add ${name} to services.order (services start in that order), or remove its service: block`);
+    }
+  }
   const health: HealthCheck[] = [];
   const names = new Set<string>();
-  for (const [i, item] of (list(s.p, m?.health, ['services', 'health'], '"- name: rest" entries') ?? []).entries()) {
+  for (const [i, item] of (list(s.p, m?.health, ['services', 'health'], '"- name: api" entries') ?? []).entries()) {
     const check = validateHealth(s, item, ['services', 'health', i]);
     if (check && names.has(check.name)) s.p.add(['services', 'health', i, 'name'], `health check name "${check.name}" is used twice`, 'give each health check a unique name');
     if (check) names.add(check.name), health.push(check);
   }
+  const starts = order.some((n) => served.includes(n));
+  health.forEach((h, i) => {
+    if (!starts && (h.http || h.tcp)) s.p.add(['services', 'health', i], `health check ${h.name} waits for ${h.http ?? h.tcp}, but services.order starts no service, so it could only time out`, served.length ? `list the service in services.order: ${served.join(', ')}` : 'give the component that answers it a service: block and list it in services.order, or remove the check');
+  });
   return { order, health };
 }
 
 function validateHealth(s: ValidationScope, value: unknown, at: FieldPath): HealthCheck | undefined {
   const h = mapping(s.p, value, at, HEALTH);
   if (!h) return undefined;
-  const name = str(s.p, h.name, [...at, 'name'], 'rest');
+  const name = str(s.p, h.name, [...at, 'name'], 'api');
   const probes = PROBES.filter((k) => h[k] !== undefined);
   if (probes.length !== 1) {
     s.p.add(at, probes.length ? `health check has ${probes.join(' and ')}; it must have exactly one` : 'health check has no http, tcp or command', 'give it exactly one of http: URL, tcp: "host:port" or command: [argv]');
   }
   const check: HealthCheck = { name: name ?? '' };
-  const http = str(s.p, h.http, [...at, 'http'], 'http://127.0.0.1:${rest_port}/health');
+  const http = str(s.p, h.http, [...at, 'http'], 'http://127.0.0.1:${http_port}/health');
   if (http !== undefined) {
     check.http = http;
     const url = checkRender(s, http, [...at, 'http'], s.vars);
-    if (url !== undefined && !/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) s.p.add([...at, 'http'], `http "${url}" is not an http(s) URL`, 'write e.g. http://127.0.0.1:${rest_port}/health');
+    if (url !== undefined && !/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) s.p.add([...at, 'http'], `http "${url}" is not an http(s) URL`, 'write e.g. http://127.0.0.1:${http_port}/health');
   }
-  const tcp = str(s.p, h.tcp, [...at, 'tcp'], '127.0.0.1:${worker_port}');
+  const tcp = str(s.p, h.tcp, [...at, 'tcp'], '127.0.0.1:${queue_port}');
   if (tcp !== undefined) {
     check.tcp = tcp;
     const addr = checkRender(s, tcp, [...at, 'tcp'], s.vars);
     const port = addr === undefined ? undefined : Number(/^.+:(\d+)$/.exec(addr)?.[1]);
-    if (port !== undefined && !(port >= 1 && port <= 65535)) s.p.add([...at, 'tcp'], `tcp "${addr}" is not host:port`, 'write e.g. "127.0.0.1:${worker_port}"');
+    if (port !== undefined && !(port >= 1 && port <= 65535)) s.p.add([...at, 'tcp'], `tcp "${addr}" is not host:port`, 'write e.g. "127.0.0.1:${queue_port}"');
   }
   const command = stringList(s.p, h.command, [...at, 'command'], '["${node}", "-e", "process.exit(0)"]');
   if (command?.length === 0) s.p.add([...at, 'command'], 'command is empty', 'write the program and its arguments as a list');

@@ -64,7 +64,7 @@ function serverConnection(client: 'pg' | 'mysql', c: DbConnectionValues): Server
 /** the sqlite file on disk: under the root, never outside it */
 export function sqliteFile(db: DbValues, root: string): string {
   const filename = db.connection?.filename;
-  if (!filename) throw usageError('DB_CONFIG_INVALID', 'db.connection.filename is missing for the sqlite client', 'set db.connection.filename, e.g. var/lib/beacon/beacon.db (relative to the manager root)');
+  if (!filename) throw usageError('DB_CONFIG_INVALID', 'db.connection.filename is missing for the sqlite client', 'set db.connection.filename, e.g. var/lib/acme/acme.db (relative to the manager root)');
   if (filename === ':memory:') return filename;
   const base = path.resolve(root);
   const file = path.resolve(base, '.' + path.sep + filename.replace(/^\/+/, ''));
@@ -146,6 +146,15 @@ export async function checkReachable(knex: Knex): Promise<void> {
   } catch (e) {
     throw refusal('DB_UNREACHABLE', `Cannot reach the database ${describeKnex(knex)}: ${redact(messageOf(e), knex)}.`,
       'check that the database server runs and that db.connection in etc/<product>/values.yaml (host, port, user, password, database) is right');
+  }
+}
+
+/** a PostgreSQL schema named in db.connection.schema must exist: the product's tables and uphop's live there, and pg_dump -n of a missing one fails mid-install */
+export async function checkPgSchema(knex: Knex, schema: string): Promise<void> {
+  const found = await knex.raw('select 1 from pg_namespace where nspname = ?', [schema]);
+  if (!found.rows?.length) {
+    throw refusal('DB_SCHEMA_MISSING', `The PostgreSQL schema "${schema}" (db.connection.schema) does not exist in ${describeKnex(knex)}.`,
+      `create it (CREATE SCHEMA "${schema}";) as a user the manager's database user may use, or fix db.connection.schema in the site values`);
   }
 }
 

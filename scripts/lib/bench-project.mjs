@@ -1,15 +1,13 @@
 /**
  * A minimal hop-spec project for bench-build: bundles/<hop>/bundle.yaml with one
- * component per generated file under artifacts/, the repository's install.sh
- * template, and one trivial migration.
+ * component per generated file under artifacts/ and one trivial migration
+ * (install.sh is uphop's own).
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** hops: [{ name, to, files: [artifact file names] }] — every hop goes from 1.0.0 */
 export async function writeProject(dir, repoRoot, hops) {
-  await mkdir(path.join(dir, 'templates'), { recursive: true });
-  await copyFile(path.join(repoRoot, 'templates/install.sh.tmpl'), path.join(dir, 'templates/install.sh.tmpl'));
   await mkdir(path.join(dir, 'schema-migrations/1.0.1'), { recursive: true });
   await writeFile(path.join(dir, 'schema-migrations/1.0.1/001-noop.mjs'),
     'export async function up() {}\nexport async function down() {}\n');

@@ -1,7 +1,8 @@
 /**
  * Upgrades agents through a RabbitMQ broker, for fleets too large to reach host by
  * host: ONE connection and channel for every agent, a command published to
- * upgrade.<id> on the topic exchange beacon.agents, its answer on this transport's
+ * upgrade.<id> on the product's topic exchange (agents.amqp.exchange, default
+ * <product>.agents), its answer on this transport's
  * own exclusive queue (the replyTo), and the re-executed agent's status.<id>
  * message as the proof it runs the target. The caller's signal is the per-attempt
  * timeout. Addresses of AMQP agents are `amqp:<id>`.
@@ -10,11 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage, type Message } from 'amqplib';
 import { AgentError, type AgentRecord, type AgentTransport } from './types.js';
 
-export const AMQP_EXCHANGE = 'beacon.agents';
-
 export interface AmqpTransportOptions {
   /** amqp(s)://user:password@host:port/vhost; the password never appears in a message */
   url: string;
+  /** the topic exchange the agents bind to: agents.amqp.exchange, default <product>.agents (amqpExchange) */
+  exchange: string;
   target: string;
   /** the agents' token; never appears in a message */
   token: string;
@@ -23,6 +24,9 @@ export interface AmqpTransportOptions {
   /** how long a command waits in an agent's queue before the broker drops it (default 120000) */
   commandTtlMs?: number;
 }
+
+/** the exchange of a product's agents: the values' agents.amqp.exchange, else <product>.agents */
+export const amqpExchange = (product: string, configured?: string): string => configured || `${product}.agents`;
 
 /** the agent's id in `amqp:<id>`; an id is one routing-key word (no dots, no wildcards) */
 export function amqpAgentId(address: string): string | undefined {
@@ -99,7 +103,7 @@ export class AmqpTransport implements AgentTransport {
       const command = { token: this.o.token, ...(url ? { url } : { path }), sha256 };
       try {
         // not persistent: the command holds the token and is worthless once the attempt is over
-        link.ch.publish(AMQP_EXCHANGE, `upgrade.${id}`, Buffer.from(JSON.stringify(command)), {
+        link.ch.publish(this.o.exchange, `upgrade.${id}`, Buffer.from(JSON.stringify(command)), {
           mandatory: true, correlationId, replyTo: link.replyTo, expiration: String(this.o.commandTtlMs ?? 120_000), contentType: 'application/json',
         });
       } catch (e) {
@@ -150,9 +154,9 @@ export class AmqpTransport implements AgentTransport {
         const w = this.byCorrelation.get(m.properties.correlationId);
         w?.settle(this.fail(`${w.who} has no queue on the broker (is it running with --amqp?)`, true));
       });
-      await ch.assertExchange(AMQP_EXCHANGE, 'topic', { durable: true });
+      await ch.assertExchange(this.o.exchange, 'topic', { durable: true });
       const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-      await ch.bindQueue(queue, AMQP_EXCHANGE, 'status.*');
+      await ch.bindQueue(queue, this.o.exchange, 'status.*');
       await ch.consume(queue, (m) => m && this.dispatch(m), { noAck: true });
       return { conn, ch, replyTo: queue };
     } catch (e) {
@@ -164,7 +168,7 @@ export class AmqpTransport implements AgentTransport {
   /** status.<id> messages go to that agent's waiters, replies to the waiter of their correlationId */
   private dispatch(m: ConsumeMessage): void {
     const body = parse(m);
-    if (m.fields.exchange === AMQP_EXCHANGE) {
+    if (m.fields.exchange === this.o.exchange) {
       if (body.status !== 'ok' || body.version !== this.o.target) return;
       for (const w of [...(this.byAgent.get(m.fields.routingKey.slice('status.'.length)) ?? [])]) {
         w.reported = true;

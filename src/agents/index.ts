@@ -14,7 +14,7 @@ import { parseManifest } from '../bundle/validate.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { openDatabase, type DbValues } from '../drivers/db/connect.js';
 import { nativeBinding } from '../install/context.js';
-import { readSiteValues } from '../install/index.js';
+import { readSiteValues } from '../install/site-values.js';
 import { findInterrupted } from '../install/interrupted.js';
 import { recoverKept } from '../install/kept.js';
 import { layout, type Layout } from '../install/layout.js';
@@ -26,40 +26,9 @@ import { readProgress, type RolloutProgress } from './progress.js';
 import { agentSettings, listAgents, type AgentSettings } from './registry.js';
 import { runFleetRollout } from './run.js';
 import type { AgentOutcome, AgentRecord, Rollout } from './types.js';
+import type { AgentsRequest, AgentsResult, Fleet } from './api.js';
 
-export interface AgentsRequest {
-  root: string;
-  dryRun?: boolean;
-  emit?: Emit;
-  signal?: AbortSignal;
-  /** first retry delay (tests shorten it) */
-  backoffMs?: number;
-}
-
-export interface AgentsResult {
-  outcome: 'done' | 'stopped' | 'nothing-to-do' | 'no-agents' | 'dry-run';
-  product: string;
-  /** the agent version of the installed bundle */
-  target: string | null;
-  bundle: string | null;
-  rollout?: Rollout;
-  /** --dry-run: the waves that would run, agent ids */
-  waves?: WavePreview[];
-  message: string;
-}
-
-export interface Fleet {
-  L: Layout;
-  product: string;
-  version: string;
-  bundle: string;
-  manifest: Manifest;
-  values: AgentSettings;
-  knex: Knex;
-  table: string;
-  agents: AgentRecord[];
-  progress?: RolloutProgress;
-}
+export type { AgentsRequest, AgentsResult, Fleet } from './api.js';
 
 /** the installed manager, its bundle's agent section and the fleet as the DB (and progress file) know it */
 export async function openFleet(root: string): Promise<Fleet | { product: string; bundle: string | null; none: true }> {

@@ -13,7 +13,7 @@ export interface AgentSettings {
   table: string;
   serve?: { host?: string; port?: number; public_url?: string };
   /** the broker agents with an amqp:<id> address listen on */
-  amqp?: { url?: string };
+  amqp?: { url?: string; exchange?: string };
 }
 
 export function agentSettings(values: Record<string, unknown>): AgentSettings {

@@ -7,11 +7,12 @@ import path from 'node:path';
 import { messageOf, usageError } from '../errors.js';
 import type { Emit } from '../events.js';
 import { runRollout } from './engine.js';
-import type { AgentsRequest, AgentsResult, Fleet } from './index.js';
+import type { AgentsRequest, AgentsResult, Fleet } from './api.js';
 import { servePackage } from './package-server.js';
 import { saveProgress, type RolloutProgress } from './progress.js';
 import { recordOutcome } from './registry.js';
 import { fleetTransport } from './transports.js';
+import { amqpExchange } from './amqp-transport.js';
 import type { AgentOutcome, ResolvedPolicy, Rollout } from './types.js';
 
 export async function runFleetRollout(fleet: Fleet, policy: ResolvedPolicy, req: AgentsRequest, emit: Emit): Promise<AgentsResult> {
@@ -22,7 +23,7 @@ export async function runFleetRollout(fleet: Fleet, policy: ResolvedPolicy, req:
   if (!fleet.values.token) throw usageError('AGENTS_NO_TOKEN', `The site values (${L.values(fleet.product)}) have no agents.token to authenticate to the agents.`, 'Add agents: { token: ... } with the token the agents were started with.');
   const entry = manifest.files[agents.file];
   const server = await servePackage({ file: path.join(L.bundle(fleet.bundle), agents.file), host: fleet.values.serve?.host, port: fleet.values.serve?.port, publicUrl: fleet.values.serve?.public_url });
-  const transport = fleetTransport({ target, token: fleet.values.token, package: { url: server.url, sha256: entry.sha256 }, amqpUrl: fleet.values.amqp?.url });
+  const transport = fleetTransport({ target, token: fleet.values.token, package: { url: server.url, sha256: entry.sha256 }, amqpUrl: fleet.values.amqp?.url, amqpExchange: amqpExchange(fleet.product, fleet.values.amqp?.exchange) });
   const progress: RolloutProgress = fleet.progress ?? { target, bundle: fleet.bundle, started: new Date().toISOString(), updated: '', outcomes: {} };
   const file = L.agentsProgress(target);
   const onOutcome = async (o: AgentOutcome) => {

@@ -14,6 +14,8 @@ export interface FleetTransportOptions {
   package: { url: string; sha256: string };
   /** amqp(s)://user:pass@host:port/vhost; needed only when an agent's address is amqp:<id> */
   amqpUrl?: string;
+  /** the agents' topic exchange (amqpExchange) */
+  amqpExchange: string;
 }
 
 export function fleetTransport(o: FleetTransportOptions): AgentTransport {
@@ -28,7 +30,7 @@ export function fleetTransport(o: FleetTransportOptions): AgentTransport {
       if (!o.amqpUrl) {
         throw new AgentError(`agent ${agent.id} is reached through the broker (${agent.address}), but the site values have no agents.amqp.url`, false);
       }
-      amqp ??= new AmqpTransport({ url: o.amqpUrl, target: o.target, token: o.token, package: o.package });
+      amqp ??= new AmqpTransport({ url: o.amqpUrl, exchange: o.amqpExchange, target: o.target, token: o.token, package: o.package });
       return amqp.upgrade(agent, signal);
     },
     async close() {

@@ -27,7 +27,8 @@ export interface Collected {
 const FILE = 0o644;
 const EXEC = 0o755;
 
-export async function collectInputs(spec: HopSpec, installerDir: string, installSh: Buffer): Promise<Collected> {
+/** packed: component name -> the tarball uphop packed from its folder (pack-folder.ts) */
+export async function collectInputs(spec: HopSpec, installerDir: string, installSh: Buffer, packed: Map<string, Buffer> = new Map()): Promise<Collected> {
   const inputs: BundleInput[] = [];
   const taken = new Map<string, string>();
   const add = (p: string, file: string, mode: number) => {
@@ -41,7 +42,17 @@ export async function collectInputs(spec: HopSpec, installerDir: string, install
   };
 
   const componentFiles = new Map<string, string>();
-  for (const c of spec.components) componentFiles.set(c.name, add(`components/${path.basename(c.package)}`, c.package, FILE));
+  for (const c of spec.components) {
+    const data = packed.get(c.name);
+    if (!data) componentFiles.set(c.name, add(`components/${path.basename(c.package)}`, c.package, FILE));
+    else {
+      const p = `components/${c.name}-${c.version}.tgz`;
+      if (taken.has(p)) throw usageError('SPEC_PATH_CLASH', `Two files of ${spec.file} would both be bundled as ${p}.`, 'Rename the package file that has this name.');
+      inputs.push({ path: p, source: { data }, mode: FILE });
+      taken.set(p, c.package);
+      componentFiles.set(c.name, p);
+    }
+  }
   const configFiles = spec.configs.map((c) => add(`configs/${path.basename(c.template)}`, c.template, FILE));
   const migrationFiles = spec.migrations.map((m) => add(`migrations/${m.version}/${path.basename(m.file)}`, m.file, FILE));
   const agentFile = spec.agents ? add(`agents/${path.basename(spec.agents.package)}`, spec.agents.package, FILE) : undefined;

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
@@ -15,11 +15,12 @@ import { bundleFileName, bundleId, type FileEntry } from '../bundle/manifest.js'
 import { hashFile, writeBundle } from '../bundle/write.js';
 import { fingerprint, loadPrivateKey, signBytes } from '../bundle/sign.js';
 import { loadHopSpec } from '../spec/load.js';
-import { renderTemplate } from '../spec/template.js';
 import type { HopSpec } from '../spec/types.js';
 import { collectInputs, type BundleInput } from './collect.js';
 import { makeManifest, manifestBytes, octal } from './make-manifest.js';
 import { buildEpoch, type BuildEpoch } from './epoch.js';
+import { renderInstallScript } from './install-sh.js';
+import { packFolders } from './pack-folder.js';
 import { mapLimit } from '../util/limit.js';
 
 export interface BuildOptions {
@@ -72,9 +73,8 @@ async function buildOne(spec: HopSpec, epoch: BuildEpoch, key: Awaited<ReturnTyp
   const id = bundleId(spec);
   emit({ type: 'step', step: `build ${id}`, status: 'begin' });
   const started = Date.now();
-  const builtins = { product: spec.product, from: spec.from, to: spec.to, version: spec.to };
-  const installSh = Buffer.from(renderTemplate(await readFile(spec.installScript, 'utf8'), builtins, { source: spec.installScript }));
-  const collected = await collectInputs(spec, opts.installerDir ?? defaultInstallerDir(), installSh);
+  const installSh = await renderInstallScript(spec);
+  const collected = await collectInputs(spec, opts.installerDir ?? defaultInstallerDir(), installSh, await packFolders(spec, epoch.date));
   const files = await hashInputs(collected.inputs, emit);
   const signer = key ? fingerprint(createPublicKey(key)) : undefined;
   const manifest = makeManifest(spec, collected, files, epoch.date, signer);

@@ -17,7 +17,7 @@ export interface ManifestComponent {
   name: string;
   version: string;
   type: PackageType;
-  /** path inside the bundle, e.g. components/beacon-rest-4.1.1.tgz */
+  /** path inside the bundle, e.g. components/acme-api-4.1.1.tgz */
   file: string;
   /** how the service of this component is run (argv, env, templated with site values) */
   service?: ServiceDef;
@@ -32,9 +32,9 @@ export interface ServiceDef {
 }
 
 export interface ManifestConfig {
-  /** path inside the bundle, e.g. configs/rest-service.yaml.tmpl */
+  /** path inside the bundle, e.g. configs/api.yaml.tmpl */
   template: string;
-  /** path under the manager root, e.g. etc/beacon/rest-service.yaml */
+  /** path under the manager root, e.g. etc/acme/api.yaml */
   dest: string;
   mode: string;
 }

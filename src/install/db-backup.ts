@@ -42,6 +42,8 @@ async function hasTool(name: string): Promise<boolean> {
 
 /** returns a line for the report; never the password */
 export async function backupDatabase(ctx: InstallContext): Promise<string> {
+  // a product without a database (no db values, no migrations) has nothing to save, as preflight has nothing to reach
+  if (!ctx.values.db && !ctx.manifest.migrations.length) return 'no database (no db values, no migrations)';
   const client = dbValues(ctx).client ?? 'sqlite';
   const file = backupFile(ctx);
   await mkdir(path.dirname(file), { recursive: true });

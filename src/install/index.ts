@@ -5,9 +5,8 @@
  */
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { isUphopError, messageOf, refusal, usageError, type UphopError } from '../errors.js';
+import { isUphopError, messageOf, refusal, type UphopError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
-import { validateValues } from '../spec/values.js';
 import { acquireBundle } from './acquire.js';
 import { createContext, type ConfigOutcome, type InstallContext, type InstallOptions } from './context.js';
 import { findInterrupted } from './interrupted.js';
@@ -16,28 +15,17 @@ import { layout, type Layout } from './layout.js';
 import { acquireLock, lockHeld, lockOwnerAlive, readLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { preflight } from './preflight.js';
-import { dryRunPlan, type DryRunPlan } from './dry-run.js';
-import { finish, rolledBackError, runInstallSteps, type StepReport } from './run.js';
-import { readState, type InstalledState } from './state.js';
-import { readValuesFile, type Values } from './values.js';
+import { dryRunPlan } from './dry-run.js';
+import { finish, rolledBackError, runInstallSteps } from './run.js';
+import { loadValues } from './site-values.js';
+import { recordSteps, timedStep, type StepReport } from './step-report.js';
+import type { InstallResult } from './result.js';
+import { readState } from './state.js';
 import { checkVersions } from './versions.js';
 import { resumeInstall } from './resume.js';
-import type { AgentsResult } from '../agents/index.js';
+import type { AgentsResult } from '../agents/api.js';
 
-export interface InstallResult {
-  outcome: 'installed' | 'nothing-to-do' | 'dry-run';
-  bundle: string;
-  product: string;
-  from: string;
-  to: string;
-  ms: number;
-  message: string;
-  steps: StepReport[];
-  configs: ConfigOutcome[];
-  plan?: DryRunPlan;
-  /** the agent rollout that followed a successful install */
-  agents?: AgentsResult;
-}
+export type { InstallResult } from './result.js';
 
 export type InstallRequest = InstallOptions & { bundle: string; emit?: Emit };
 
@@ -138,34 +126,3 @@ const journalOptions = (req: InstallRequest, root: string) => ({
   root, values: req.values && path.resolve(req.values), trust: req.trust && path.resolve(req.trust), allowUnsigned: !!req.allowUnsigned,
   noRollback: !!req.noRollback, notify: req.notify, ignorePreflight: req.ignorePreflight, stopTimeoutMs: req.stopTimeoutMs,
 });
-
-export async function loadValues(req: Pick<InstallOptions, 'values'>, L: Layout, product: string, prev: InstalledState | undefined): Promise<Values> {
-  if (!req.values && !prev) throw usageError('VALUES_REQUIRED', 'A fresh install needs the site values.', 'Pass --values FILE (database, service driver, ports; see docs/values.md).');
-  return readSiteValues(req.values ? path.resolve(req.values) : L.values(product));
-}
-
-export async function readSiteValues(file: string): Promise<Values> {
-  const values = await readValuesFile(file);
-  const problems = validateValues(values, file);
-  if (problems.length) throw usageError('VALUES_INVALID', `${problems.length} problem(s) in ${file}.`, 'Fix the values listed above.', problems);
-  return values;
-}
-
-export async function timedStep(ctx: InstallContext, name: string, fn: () => Promise<string | void>) {
-  const t = Date.now();
-  ctx.emit({ type: 'step', step: name, status: 'begin' });
-  try {
-    const detail = await fn();
-    ctx.emit({ type: 'step', step: name, status: 'end', ms: Date.now() - t, detail: detail || undefined });
-  } catch (e) {
-    ctx.emit({ type: 'step', step: name, status: 'fail', ms: Date.now() - t, detail: (e as Error).message });
-    throw e;
-  }
-}
-
-export function recordSteps(emit: Emit, into: StepReport[]): Emit {
-  return (e) => {
-    if (e.type === 'step' && e.status !== 'begin') into.push({ step: String(e.step), status: String(e.status), ms: e.ms as number | undefined, detail: e.detail as string | undefined });
-    emit(e);
-  };
-}

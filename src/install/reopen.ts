@@ -9,7 +9,7 @@ import type { JournalSummary } from './journal.js';
 import type { Layout } from './layout.js';
 import { recoverKept } from './kept.js';
 import { createNotifier, type Notifier } from './notify.js';
-import { readSiteValues } from './index.js';
+import { readSiteValues } from './site-values.js';
 
 export async function reopen(L: Layout, id: string, j: JournalSummary, emit: Emit, notify?: string): Promise<{ ctx: InstallContext; notifier: Notifier }> {
   const o = (j.options ?? {}) as Partial<InstallOptions>;

@@ -8,9 +8,8 @@ import { layout } from './layout.js';
 import { acquireLock } from './lock.js';
 import { reopen } from './reopen.js';
 import { finish, rolledBackError, runInstallSteps } from './run.js';
-import type { InstallResult } from './index.js';
-import { recordSteps } from './index.js';
-import type { StepReport } from './run.js';
+import type { InstallResult } from './result.js';
+import { recordSteps, type StepReport } from './step-report.js';
 
 export async function resumeInstall(req: { root: string; emit?: Emit; notify?: string }): Promise<InstallResult> {
   const t0 = Date.now();

@@ -12,9 +12,9 @@ import { layout, type Layout } from './layout.js';
 import { recoverKept } from './kept.js';
 import { acquireLock } from './lock.js';
 import { reopen } from './reopen.js';
-import { finish, undoInstallSteps, type StepReport } from './run.js';
+import { finish, undoInstallSteps } from './run.js';
 import { readState } from './state.js';
-import { recordSteps } from './index.js';
+import { recordSteps, type StepReport } from './step-report.js';
 
 export interface RollbackResult {
   outcome: 'rolled-back';

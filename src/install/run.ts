@@ -11,7 +11,9 @@ import type { Notifier } from './notify.js';
 import { readState, writeState, type HopRecord } from './state.js';
 import { INSTALL_STEPS } from './steps/index.js';
 
-export interface StepReport { step: string; status: string; ms?: number; detail?: string }
+import type { StepReport } from './step-report.js';
+
+export type { StepReport } from './step-report.js';
 
 export async function finish(ctx: InstallContext, r: EngineResult, started: Date, notifier: Notifier): Promise<void> {
   const record: HopRecord = {

@@ -30,6 +30,15 @@ const fileInfo = (file: string) => stat(file).catch(() => undefined);
 
 /** the package path after ${artifacts} substitution, if it is a file inside the artifacts folder */
 export async function checkPackage(s: SpecScope, raw: string, path: FieldPath): Promise<string | undefined> {
+  return (await checkComponentPackage(s, raw, path, false))?.file;
+}
+
+/**
+ * A component's package: a file inside the artifacts folder, or (folders allowed:
+ * type tarball) a folder inside the project or the artifacts folder that the build
+ * packs itself (src/build/pack-folder.ts). Symlinks are resolved before either check.
+ */
+export async function checkComponentPackage(s: SpecScope, raw: string, path: FieldPath, folders: boolean): Promise<{ file: string; folder: boolean } | undefined> {
   let rendered: string;
   try {
     rendered = renderTemplate(raw, { artifacts: s.artifacts }, { source: formatField(path) });
@@ -39,20 +48,30 @@ export async function checkPackage(s: SpecScope, raw: string, path: FieldPath): 
   }
   const file = resolveSpecPath(rendered, s);
   const real = await realpath(file).catch(() => undefined);
-  if (!real || !(await fileInfo(real))?.isFile()) {
-    const folderExists = (await fileInfo(s.artifacts))?.isDirectory();
-    const hint = folderExists
-      ? `build the package into ${s.artifacts} or fix the path`
-      : `the artifacts folder ${s.artifacts} does not exist: pack the components first (e.g. node scripts/pack-components.mjs) or pass --artifacts DIR`;
-    s.p.add(path, `package file ${file} does not exist`, hint);
+  const info = real ? await fileInfo(real) : undefined;
+  const artifactsReal = await realpath(s.artifacts).catch(() => s.artifacts);
+  if (info?.isDirectory() && folders) {
+    const projectReal = await realpath(s.projectRoot).catch(() => s.projectRoot);
+    if (isInside(real!, artifactsReal) || isInside(real!, projectReal)) return { file, folder: true };
+    s.p.add(path, `package folder ${file} is outside the project ${s.projectRoot} and the artifacts folder`, 'keep the component folder inside the project (e.g. components/<name>) or point package: at a .tgz in the artifacts folder');
     return undefined;
   }
-  const artifactsReal = await realpath(s.artifacts).catch(() => s.artifacts);
-  if (!isInside(real, artifactsReal)) {
+  if (!info?.isFile()) {
+    const folderExists = (await fileInfo(s.artifacts))?.isDirectory();
+    const kind = info?.isDirectory() ? `package ${file} is a folder, which only a tarball component may be` : `package file ${file} does not exist`;
+    const hint = info?.isDirectory()
+      ? 'set type: tarball to have uphop pack the folder, or point package: at the package file'
+      : folderExists
+        ? `build the package into ${s.artifacts} or fix the path`
+        : `the artifacts folder ${s.artifacts} does not exist: build your component packages into it, pass --artifacts DIR, or point a tarball component's package: at its folder for uphop to pack`;
+    s.p.add(path, kind, hint);
+    return undefined;
+  }
+  if (!isInside(real!, artifactsReal)) {
     s.p.add(path, `package ${file} is outside the artifacts folder ${s.artifacts}`, 'packages must come from the artifacts folder: write ${artifacts}/<file name> (a symlink pointing out of it is refused too)');
     return undefined;
   }
-  return file;
+  return { file, folder: false };
 }
 
 /** the absolute path of a spec file reference, if it exists as a file */

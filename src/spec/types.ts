@@ -9,15 +9,17 @@ export interface SpecComponent {
   name: string;
   version: string;
   type: PackageType;
-  /** absolute path of the package file after ${artifacts} substitution */
+  /** absolute path of the package file after ${artifacts} substitution (a folder when `folder`) */
   package: string;
+  /** the package is a folder (type tarball) that uphop packs at build time */
+  folder?: boolean;
   service?: ServiceDef;
 }
 
 export interface SpecConfig {
   /** absolute path of the template file */
   template: string;
-  /** path under the manager root, relative, e.g. etc/beacon/rest-service.yaml */
+  /** path under the manager root, relative, e.g. etc/acme/api.yaml */
   dest: string;
   mode: string;
 }
@@ -47,8 +49,8 @@ export interface HopSpec {
   agents?: { package: string; version: string; rollout: RolloutPolicy };
   /** hook name -> absolute path of the script */
   hooks: Record<string, string>;
-  /** absolute path of install.sh template used (default: templates/install.sh.tmpl) */
-  installScript: string;
+  /** absolute path of the product's install.sh template (install_script); absent: uphop's own */
+  installScript?: string;
   /** sample site values used to render-check templates */
   sampleValues: Record<string, unknown>;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import semver from 'semver';
 import type { PackageType, ServiceDef } from '../bundle/manifest.js';
 import type { SpecComponent, SpecConfig } from './types.js';
-import { checkPackage, checkRender, checkTemplateFile, type ValidationScope } from './checks.js';
+import { checkComponentPackage, checkRender, checkTemplateFile, type ValidationScope } from './checks.js';
 import { badDest } from './paths.js';
 import type { FieldPath, ProblemList } from './problems.js';
 import { isMapping, list, mapping, str, stringList } from './shape.js';
@@ -11,9 +11,9 @@ import { SAMPLE_ROOT, serviceValues } from './values.js';
 
 export const NAME = /^[a-z][a-z0-9-]*$/;
 export const PACKAGE_TYPES: readonly PackageType[] = ['tarball', 'deb', 'rpm'];
-const COMPONENT = { known: ['name', 'version', 'package', 'type', 'service'], required: ['name', 'version', 'package', 'type'], example: { name: 'rest-service', version: '4.1.1', package: '${artifacts}/beacon-rest-4.1.1.tgz', type: 'tarball' } };
+const COMPONENT = { known: ['name', 'version', 'package', 'type', 'service'], required: ['name', 'version', 'package', 'type'], example: { name: 'api', version: '4.1.1', package: '${artifacts}/acme-api-4.1.1.tgz', type: 'tarball' } };
 const SERVICE = { known: ['exec', 'env', 'unit'], required: ['exec'], example: { exec: '["${node}", "${release}/server.js"]' } };
-const CONFIG = { known: ['template', 'dest', 'mode'], required: ['template', 'dest'], example: { template: 'templates/rest-service.yaml.tmpl', dest: 'etc/beacon/rest-service.yaml' } };
+const CONFIG = { known: ['template', 'dest', 'mode'], required: ['template', 'dest'], example: { template: 'templates/api.yaml.tmpl', dest: 'etc/acme/api.yaml' } };
 const UNIT = /^[A-Za-z0-9:_.@-]+$/;
 const MODE = /^0?[0-7]{3}$/;
 
@@ -29,12 +29,12 @@ export function version(p: ProblemList, value: unknown, at: FieldPath): string |
 export async function validateComponents(s: ValidationScope, value: unknown): Promise<SpecComponent[]> {
   const out: SpecComponent[] = [];
   const seen = new Set<string>();
-  const items = list(s.p, value, ['components'], '"- name: rest-service" entries') ?? [];
+  const items = list(s.p, value, ['components'], '"- name: api" entries') ?? [];
   for (const [i, item] of items.entries()) {
     const at: FieldPath = ['components', i];
     const c = mapping(s.p, item, at, COMPONENT);
     if (!c) continue;
-    const name = str(s.p, c.name, [...at, 'name'], 'rest-service');
+    const name = str(s.p, c.name, [...at, 'name'], 'api');
     if (name !== undefined && !NAME.test(name)) s.p.add([...at, 'name'], `component name "${name}" is not valid`, 'use lowercase letters, digits and "-", starting with a letter');
     else if (name !== undefined && seen.has(name)) s.p.add([...at, 'name'], `component name "${name}" is used twice`, 'give each component a unique name');
     if (name !== undefined) seen.add(name);
@@ -42,9 +42,9 @@ export async function validateComponents(s: ValidationScope, value: unknown): Pr
     const type = str(s.p, c.type, [...at, 'type'], 'tarball') as PackageType | undefined;
     if (type !== undefined && !PACKAGE_TYPES.includes(type)) s.p.add([...at, 'type'], `package type "${type}" is not supported`, `use one of ${PACKAGE_TYPES.join(', ')}`);
     const rawPackage = str(s.p, c.package, [...at, 'package']);
-    const pkg = rawPackage === undefined ? undefined : await checkPackage(s, rawPackage, [...at, 'package']);
+    const pkg = rawPackage === undefined ? undefined : await checkComponentPackage(s, rawPackage, [...at, 'package'], type === 'tarball');
     const service = c.service === undefined ? undefined : validateService(s, c.service, [...at, 'service'], name ?? `component-${i}`);
-    if (name && ver && type && pkg) out.push({ name, version: ver, type, package: pkg, ...(service ? { service } : {}) });
+    if (name && ver && type && pkg) out.push({ name, version: ver, type, package: pkg.file, ...(pkg.folder ? { folder: true } : {}), ...(service ? { service } : {}) });
   }
   return out;
 }
@@ -81,11 +81,11 @@ export async function validateConfigs(s: ValidationScope, value: unknown): Promi
     const at: FieldPath = ['configs', i];
     const c = mapping(s.p, item, at, CONFIG);
     if (!c) continue;
-    const raw = str(s.p, c.template, [...at, 'template'], 'templates/rest-service.yaml.tmpl');
+    const raw = str(s.p, c.template, [...at, 'template'], 'templates/api.yaml.tmpl');
     const template = raw === undefined ? undefined : await checkTemplateFile(s, raw, [...at, 'template'], s.vars);
-    let dest = str(s.p, c.dest, [...at, 'dest'], 'etc/beacon/rest-service.yaml');
+    let dest = str(s.p, c.dest, [...at, 'dest'], 'etc/acme/api.yaml');
     const bad = dest === undefined ? undefined : badDest(dest);
-    if (bad) s.p.add([...at, 'dest'], `dest "${dest}" ${bad}`, 'write a relative path under the manager root, e.g. etc/beacon/rest-service.yaml');
+    if (bad) s.p.add([...at, 'dest'], `dest "${dest}" ${bad}`, 'write a relative path under the manager root, e.g. etc/acme/api.yaml');
     else if (dest !== undefined) {
       dest = path.posix.normalize(dest.replace(/\\/g, '/'));
       if (dests.has(dest)) s.p.add([...at, 'dest'], `dest "${dest}" is written by two configs`, 'give each config its own dest');

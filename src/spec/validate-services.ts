@@ -10,13 +10,13 @@ import { version } from './validate-components.js';
 export const HOOK_NAMES = ['preflight', 'pre-install', 'post-install'] as const;
 const SERVICES = { known: ['order', 'health'] };
 const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'rest' } };
-const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package'], example: { package: '${artifacts}/beacon-agent-4.1.1.tgz' } };
+const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package'], example: { package: '${artifacts}/acme-agent-4.1.1.tgz' } };
 const ROLLOUT = { known: ['canary', 'batch', 'delay', 'max_failures', 'timeout', 'retries'] };
 const PROBES = ['http', 'tcp', 'command'] as const;
 
 export function validateServices(s: ValidationScope, value: unknown, components: string[]): HopSpec['services'] {
   const m = value === undefined ? {} : mapping(s.p, value, ['services'], SERVICES);
-  const order = stringList(s.p, m?.order, ['services', 'order'], '[rest-service, worker]') ?? [];
+  const order = stringList(s.p, m?.order, ['services', 'order'], '[api, worker]') ?? [];
   order.forEach((name, i) => {
     if (!components.includes(name)) s.p.add(['services', 'order', i], `services.order names "${name}", which is not a component`, components.length ? `use one of ${components.join(', ')}` : 'add the component to components first');
     else if (order.indexOf(name) !== i) s.p.add(['services', 'order', i], `"${name}" is listed twice in services.order`, 'list each service once');
@@ -40,18 +40,18 @@ function validateHealth(s: ValidationScope, value: unknown, at: FieldPath): Heal
     s.p.add(at, probes.length ? `health check has ${probes.join(' and ')}; it must have exactly one` : 'health check has no http, tcp or command', 'give it exactly one of http: URL, tcp: "host:port" or command: [argv]');
   }
   const check: HealthCheck = { name: name ?? '' };
-  const http = str(s.p, h.http, [...at, 'http'], 'http://127.0.0.1:${rest_port}/health');
+  const http = str(s.p, h.http, [...at, 'http'], 'http://127.0.0.1:${http_port}/health');
   if (http !== undefined) {
     check.http = http;
     const url = checkRender(s, http, [...at, 'http'], s.vars);
-    if (url !== undefined && !/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) s.p.add([...at, 'http'], `http "${url}" is not an http(s) URL`, 'write e.g. http://127.0.0.1:${rest_port}/health');
+    if (url !== undefined && !/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) s.p.add([...at, 'http'], `http "${url}" is not an http(s) URL`, 'write e.g. http://127.0.0.1:${http_port}/health');
   }
-  const tcp = str(s.p, h.tcp, [...at, 'tcp'], '127.0.0.1:${worker_port}');
+  const tcp = str(s.p, h.tcp, [...at, 'tcp'], '127.0.0.1:${queue_port}');
   if (tcp !== undefined) {
     check.tcp = tcp;
     const addr = checkRender(s, tcp, [...at, 'tcp'], s.vars);
     const port = addr === undefined ? undefined : Number(/^.+:(\d+)$/.exec(addr)?.[1]);
-    if (port !== undefined && !(port >= 1 && port <= 65535)) s.p.add([...at, 'tcp'], `tcp "${addr}" is not host:port`, 'write e.g. "127.0.0.1:${worker_port}"');
+    if (port !== undefined && !(port >= 1 && port <= 65535)) s.p.add([...at, 'tcp'], `tcp "${addr}" is not host:port`, 'write e.g. "127.0.0.1:${queue_port}"');
   }
   const command = stringList(s.p, h.command, [...at, 'command'], '["${node}", "-e", "process.exit(0)"]');
   if (command?.length === 0) s.p.add([...at, 'command'], 'command is empty', 'write the program and its arguments as a list');

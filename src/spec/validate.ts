@@ -16,9 +16,8 @@ import { validateAgents, validateHooks, validateServices } from './validate-serv
 import { SAMPLE_NODE, SAMPLE_ROOT, builtinValues } from './values.js';
 
 export const SPEC_KEYS = ['product', 'from', 'to', 'sample_values', 'install_script', 'components', 'configs', 'migrations', 'services', 'agents', 'hooks'] as const;
-const TOP = { known: SPEC_KEYS, required: ['product', 'from', 'to', 'components'], example: { product: 'beacon', from: '4.0.1', to: '4.1.1', components: '[...]' } };
+const TOP = { known: SPEC_KEYS, required: ['product', 'from', 'to', 'components'], example: { product: 'acme', from: '4.0.1', to: '4.1.1', components: '[...]' } };
 export const DEFAULT_SAMPLE_VALUES = 'templates/values.sample.yaml';
-export const DEFAULT_INSTALL_SCRIPT = 'templates/install.sh.tmpl';
 
 export interface SpecInput extends SpecScope {
   file: string;
@@ -29,8 +28,8 @@ export async function validateHopSpec(doc: unknown, input: SpecInput): Promise<H
   const { p } = input;
   const top = mapping(p, doc, [], TOP);
   if (!top) return undefined;
-  const product = str(p, top.product, ['product'], 'beacon');
-  if (product !== undefined && !NAME.test(product)) p.add(['product'], `product name "${product}" is not valid`, 'use lowercase letters, digits and "-", starting with a letter, e.g. beacon');
+  const product = str(p, top.product, ['product'], 'acme');
+  if (product !== undefined && !NAME.test(product)) p.add(['product'], `product name "${product}" is not valid`, 'use lowercase letters, digits and "-", starting with a letter, e.g. acme');
   const { from, to } = versions(input, top.from, top.to);
   const sampleValues = await loadSampleValues(input, top.sample_values, DEFAULT_SAMPLE_VALUES);
   const s: ValidationScope = {
@@ -47,9 +46,9 @@ export async function validateHopSpec(doc: unknown, input: SpecInput): Promise<H
   const agents = top.agents === undefined ? undefined : await validateAgents(s, top.agents);
   const hooks = await validateHooks(s, top.hooks);
   const installScript = await validateInstallScript(s, top.install_script, { product: s.product, from: from ?? 'none', to: s.to, version: s.to });
-  if (p.count || !product || !from || !to || !installScript) return undefined;
+  if (p.count || !product || !from || !to) return undefined;
   const { file, hopDir, projectRoot } = input;
-  return { file, hopDir, projectRoot, product, from, to, components, configs, migrations, services, ...(agents ? { agents } : {}), hooks, installScript, sampleValues: sampleValues ?? {} };
+  return { file, hopDir, projectRoot, product, from, to, components, configs, migrations, services, ...(agents ? { agents } : {}), hooks, ...(installScript ? { installScript } : {}), sampleValues: sampleValues ?? {} };
 }
 
 function versions(s: SpecScope, rawFrom: unknown, rawTo: unknown): { from?: string; to?: string } {
@@ -81,8 +80,9 @@ async function validateMigrations(s: ValidationScope, value: unknown, from?: str
   }
 }
 
+/** the product's own install.sh template, when the spec names one (else the bundle gets uphop's, src/build/install-sh.ts) */
 async function validateInstallScript(s: ValidationScope, value: unknown, vars: Record<string, string>): Promise<string | undefined> {
-  const raw = str(s.p, value, ['install_script'], DEFAULT_INSTALL_SCRIPT) ?? (value === undefined ? DEFAULT_INSTALL_SCRIPT : undefined);
+  const raw = str(s.p, value, ['install_script'], 'templates/install.sh.tmpl');
   if (raw === undefined) return undefined;
   return checkTemplateFile(s, raw, ['install_script'], vars, 'install script template', ' (install.sh sees product, from, to and version)');
 }

@@ -21,7 +21,7 @@ export function validateValues(values: unknown, file: string): Problem[] {
   const problems: Problem[] = [];
   const add = (path: FieldPath, message: string, hint: string) => problems.push({ file, field: formatField(path), message, hint });
   if (!isMapping(values)) {
-    add([], 'the values must be a mapping of keys', 'write key: value pairs, e.g. "rest_port: 8080"');
+    add([], 'the values must be a mapping of keys', 'write key: value pairs, e.g. "http_port: 8080"');
     return problems;
   }
   const { db, services } = values;
@@ -60,6 +60,8 @@ function checkAgents(agents: unknown, add: (path: FieldPath, message: string, hi
   const amqp = agents.amqp;
   if (amqp !== undefined && !(isMapping(amqp) && typeof amqp.url === 'string' && /^amqps?:\/\/[^/]/.test(amqp.url))) {
     add(['agents', 'amqp'], 'agents.amqp must be a mapping with an amqp(s):// url', 'write amqp: { url: amqp://user:password@broker:5672/vhost }');
+  } else if (amqp !== undefined && amqp.exchange !== undefined && (typeof amqp.exchange !== 'string' || !/^[A-Za-z0-9_.:-]{1,255}$/.test(amqp.exchange))) {
+    add(['agents', 'amqp', 'exchange'], 'agents.amqp.exchange must be an exchange name', 'write the topic exchange your agents bind to, e.g. acme.agents (default: <product>.agents)');
   }
   const serve = agents.serve;
   if (serve === undefined) return;

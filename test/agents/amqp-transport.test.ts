@@ -31,7 +31,7 @@ const transports: AmqpTransport[] = [];
 
 const record = (a: { id: string }): AgentRecord => ({ id: a.id, address: `amqp:${a.id}`, version: '4.1.1', state: 'online' });
 const transport = (o: { token?: string; sha256?: string; url?: string } = {}) => {
-  const t = new AmqpTransport({ url: o.url ?? BROKER, target: '4.2.0', token: o.token ?? TOKEN, package: { url: pkg.url, sha256: o.sha256 ?? sha256 } });
+  const t = new AmqpTransport({ url: o.url ?? BROKER, exchange: 'beacon.agents', target: '4.2.0', token: o.token ?? TOKEN, package: { url: pkg.url, sha256: o.sha256 ?? sha256 } });
   transports.push(t);
   return t;
 };
@@ -209,7 +209,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
         import { AmqpTransport } from './src/agents/amqp-transport.ts';
         (async () => {
           const [url, id] = process.argv.slice(2);
-          const t = new AmqpTransport({ url, target: '4.2.0', token: 'child-token-4e1f', package: { url: 'http://127.0.0.1:9/p.tgz', sha256: '${'0'.repeat(64)}' } });
+          const t = new AmqpTransport({ url, exchange: 'beacon.agents', target: '4.2.0', token: 'child-token-4e1f', package: { url: 'http://127.0.0.1:9/p.tgz', sha256: '${'0'.repeat(64)}' } });
           const err = await t.upgrade({ id, address: 'amqp:' + id, version: null, state: 'online' }, AbortSignal.timeout(30000)).catch((e) => e);
           console.log(err.message);
           await t.close();

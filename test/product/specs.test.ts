@@ -10,6 +10,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { rmrf, tempDir } from './helpers/programs.js';
 import { render } from './helpers/render.js';
+import { DEFAULT_INSTALL_SH } from '../../src/build/install-sh.js';
 // @ts-expect-error plain ESM module, no types
 import { PROJECT_ROOT, packageFileName } from '../../scripts/lib/pack.mjs';
 
@@ -52,8 +53,8 @@ describe.each(HOPS)('bundles/%s/bundle.yaml', (hop) => {
   });
 });
 
-describe('install.sh template', () => {
-  const script = render(readFileSync(path.join(root, 'templates/install.sh.tmpl'), 'utf8'), builtins);
+describe("uphop's default install.sh", () => {
+  const script = render(DEFAULT_INSTALL_SH, { ...builtins, from: '4.1.1', to: '4.2.0' });
 
   function bundleDir() {
     const dir = tempDir('bundle');

@@ -41,6 +41,7 @@ export function baseSpec(): Spec {
     },
     agents: { package: '${artifacts}/beacon-agent-4.1.1.tgz', rollout: { canary: '10%', batch: 20, delay: '5s', max_failures: '5%' } },
     hooks: { preflight: 'hooks/check-disk.sh' },
+    install_script: 'templates/install.sh.tmpl',
   };
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CommandDef } from '../command.js';
 import type { AgentsList, AgentsResult } from '../../agents/index.js';
 import type { WavePreview } from '../../agents/preview.js';
-import { rootOption } from './install.js';
+import { rootOption } from '../options.js';
 import { table } from '../format.js';
 
 interface Opts { action: 'list' | 'rollout'; root: string; dryRun: boolean }

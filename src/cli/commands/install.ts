@@ -1,13 +1,14 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandDef } from '../command.js';
-import type { InstallResult } from '../../install/index.js';
+import type { InstallResult } from '../../install/result.js';
 import type { DryRunPlan } from '../../install/dry-run.js';
 import { ADVISORY_CHECKS } from '../../install/advisory.js';
 import { parseDuration } from '../../spec/duration.js';
 import { usageError } from '../../errors.js';
 import { fmtMs } from '../format.js';
 import { rolloutText, waveLines } from './agents.js';
+import { rootOption } from '../options.js';
 
 /** the flags of applying bundles, shared by install and upgrade */
 export const withApplyOptions = (y: Argv) =>
@@ -21,8 +22,6 @@ export const withApplyOptions = (y: Argv) =>
 export function checkNotifyUrl(url: string | undefined) {
   if (url && !/^https?:\/\//.test(url)) throw usageError('USAGE', `--notify needs an http(s) URL, not "${url}".`, 'Example: --notify https://hooks.slack.com/services/...');
 }
-
-export const rootOption = (y: Argv) => y.option('root', { type: 'string', default: '/', describe: 'the manager root (everything lives under it)' });
 
 interface Opts {
   bundle: string; root: string; values?: string; dryRun: boolean; trust?: string; allowUnsigned: boolean; rollback: boolean;

@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { CommandDef } from '../command.js';
 import type { StatusReport } from '../../install/status.js';
 import type { RollbackResult } from '../../install/rollback.js';
-import type { InstallResult } from '../../install/index.js';
+import type { InstallResult } from '../../install/result.js';
 import type { HopRecord } from '../../install/state.js';
-import { rootOption, installText } from './install.js';
+import { installText } from './install.js';
+import { rootOption } from '../options.js';
 import { fmtMs, table } from '../format.js';
 
 interface RootOpts { root: string; notify?: string }

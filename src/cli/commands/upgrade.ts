@@ -4,7 +4,8 @@ import { parseDuration } from '../../spec/duration.js';
 import type { UpgradeResult } from '../../upgrade/index.js';
 import { fmtBytes, fmtMs, table } from '../format.js';
 import { rolloutText } from './agents.js';
-import { checkNotifyUrl, rootOption, withApplyOptions } from './install.js';
+import { checkNotifyUrl, withApplyOptions } from './install.js';
+import { rootOption } from '../options.js';
 import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
 
 interface Opts extends StoreCliOpts {

@@ -64,7 +64,7 @@ function serverConnection(client: 'pg' | 'mysql', c: DbConnectionValues): Server
 /** the sqlite file on disk: under the root, never outside it */
 export function sqliteFile(db: DbValues, root: string): string {
   const filename = db.connection?.filename;
-  if (!filename) throw usageError('DB_CONFIG_INVALID', 'db.connection.filename is missing for the sqlite client', 'set db.connection.filename, e.g. var/lib/beacon/beacon.db (relative to the manager root)');
+  if (!filename) throw usageError('DB_CONFIG_INVALID', 'db.connection.filename is missing for the sqlite client', 'set db.connection.filename, e.g. var/lib/acme/acme.db (relative to the manager root)');
   if (filename === ':memory:') return filename;
   const base = path.resolve(root);
   const file = path.resolve(base, '.' + path.sep + filename.replace(/^\/+/, ''));

@@ -11,8 +11,9 @@ import { installCommand } from './install.js';
 import { upgradeCommand } from './upgrade.js';
 import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from './manage.js';
 import { agentsCommand } from './agents.js';
+import { initCommand } from './init.js';
 
 export const COMMANDS: CommandDef[] = [
-  buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
+  initCommand, buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
   installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand,
 ];

@@ -10,7 +10,8 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, freePort } from './helpers/manager.js';
+import { CLI } from './helpers/manager.js';
+import { quietPort } from './products/ledger.js';
 
 const guide = readFileSync('docs/product-guide.md', 'utf8');
 const fenced = (lang: string) => [...guide.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
@@ -27,12 +28,12 @@ function ours(): number[] {
 }
 
 beforeAll(async () => {
-  cpSync('products/ledger', project, { recursive: true, filter: (src) => !src.includes(`${path.sep}artifacts`) });
+  cpSync('products/ledger', project, { recursive: true, filter: (src) => !['artifacts', 'out'].includes(path.basename(src)) });
   const bin = path.join(work, 'bin');
   mkdirSync(bin);
   writeFileSync(path.join(bin, 'uphop'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
   chmodSync(path.join(bin, 'uphop'), 0o755);
-  port = await freePort();
+  port = await quietPort();
 });
 afterAll(() => {
   for (const pid of ours()) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }

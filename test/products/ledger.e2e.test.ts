@@ -25,7 +25,7 @@ const hasPg = await serviceAvailable('pg');
 
 describe.each([['sqlite'], ...(hasPg ? [['pg']] : [])] as Array<[LedgerDb]>)('Ledger (Python) on %s', (kind) => {
   let sb: LedgerSandbox;
-  afterEach(() => sb?.cleanup());
+  afterEach(async () => { await sb?.cleanup(); sb = undefined as unknown as LedgerSandbox; });
 
   const install = async (hop: string, file = project.bundle(hop)) => {
     const r = await cli(['install', file, '--root', sb.root, '--allow-unsigned', ...(hop.startsWith('none-') ? ['--values', sb.valuesFile] : [])]);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import knexFactory, { type Knex } from 'knex';
 import YAML from 'yaml';
+import net from 'node:net';
 import { CLI, freePort } from '../helpers/manager.js';
 import { PG } from '../helpers/services.js';
 
@@ -34,7 +35,7 @@ export async function ledgerProject(): Promise<LedgerProject> {
   const top = await mkdtemp(path.join(tmpdir(), 'uphop-ledger-'));
   const dir = path.join(top, 'project');
   const built = new Map<string, string>();
-  await cp('products/ledger', dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}artifacts`) });
+  await cp('products/ledger', dir, { recursive: true, filter: (src) => !['artifacts', 'out'].includes(path.basename(src)) });
   execFileSync('sh', [path.join(dir, 'build-artifacts.sh')], { stdio: 'pipe' });
   build(dir, path.join(dir, 'out'), [...HOPS]);
   return {
@@ -57,6 +58,24 @@ export async function ledgerProject(): Promise<LedgerProject> {
   };
 }
 
+/**
+ * A free port below the kernel's ephemeral range. A port from bind(0) is free only
+ * until it is closed: while a test installs, any other process's bind(0) or outgoing
+ * connection may get it. A port outside that range is handed out by no one else.
+ */
+export async function quietPort(): Promise<number> {
+  const range = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '')).trim().split(/\s+/).map(Number);
+  const below = range[0] > 12_000 ? range[0] : 0;
+  for (let i = 0; below && i < 50; i++) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  return freePort();
+}
+
 export type LedgerDb = 'sqlite' | 'pg';
 
 export interface LedgerSandbox {
@@ -74,7 +93,7 @@ const rand = () => Math.random().toString(36).slice(2, 10);
 
 export async function ledgerSandbox(kind: LedgerDb): Promise<LedgerSandbox> {
   const root = await mkdtemp(path.join(tmpdir(), 'uphop-ledger-mgr-'));
-  const port = await freePort();
+  const port = await quietPort();
   const schema = `ledger_t_${rand()}`;
   const knex: Knex | undefined = kind === 'pg' ? knexFactory({ client: 'pg', connection: PG, searchPath: [schema], pool: { min: 0, max: 2 } }) : undefined;
   await knex?.raw(`create schema ${schema}`);

@@ -6,6 +6,7 @@
 import { type Emit, silent } from '../events.js';
 import { messageOf } from '../errors.js';
 import { planWaves } from './policy.js';
+import { pause, retry } from '../util/retry.js';
 import { AgentError, type AgentOutcome, type AgentRecord, type AgentTransport, type ResolvedPolicy, type Rollout } from './types.js';
 
 export interface RolloutOptions {
@@ -15,7 +16,7 @@ export interface RolloutOptions {
   transport: AgentTransport;
   emit?: Emit;
   signal?: AbortSignal;
-  /** wait before the first retry; doubles per retry, capped at 30 s (default 1000) */
+  /** wait before the first retry; doubles per retry with jitter, capped at 30 s (default 1000; util/retry.ts) */
   backoffMs?: number;
   /** awaited after each attempted agent finishes, in completion order (the caller persists progress) */
   onOutcome?: (o: AgentOutcome) => void | Promise<void>;
@@ -26,15 +27,6 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** milliseconds as a policy would write them: 2m, 5s, 50ms */
 export const formatMs = (ms: number) => (ms > 0 && ms % 60_000 === 0 ? `${ms / 60_000}m` : ms > 0 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
-
-/** resolves after `ms`, or as soon as the signal aborts (callers check it) */
-const pause = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 interface Attempt { version?: string; error?: string; retryable: boolean }
 
@@ -81,15 +73,18 @@ export async function runRollout(o: RolloutOptions): Promise<Rollout> {
     const started = Date.now();
     const max = 1 + policy.retries;
     let attempts = 0;
-    let last: Attempt;
-    for (;;) {
-      attempts++;
-      last = await attempt(agent);
-      if (!last.error || !last.retryable || attempts >= max) break;
-      const wait = Math.min(MAX_BACKOFF_MS, (o.backoffMs ?? 1000) * 2 ** (attempts - 1));
-      emit({ type: 'log', level: 'info', message: `${agent.id}: ${last.error}; retrying in ${formatMs(wait)} (attempt ${attempts + 1} of ${max})` });
-      await pause(wait, signal);
-      if (signal?.aborted) { last = { error: 'interrupted', retryable: false }; break; }
+    let last: Attempt = { error: 'interrupted', retryable: false };
+    try {
+      await retry(async () => {
+        attempts++;
+        last = await attempt(agent);
+        if (last.error && last.retryable) throw new Error(last.error);
+      }, {
+        attempts: max, baseMs: o.backoffMs ?? 1000, maxMs: MAX_BACKOFF_MS, signal,
+        onRetry: ({ waitMs }) => emit({ type: 'log', level: 'info', message: `${agent.id}: ${last.error}; retrying in ${formatMs(waitMs)} (attempt ${attempts + 1} of ${max})` }),
+      });
+    } catch {
+      if (signal?.aborted) last = { error: 'interrupted', retryable: false };
     }
     const outcome: AgentOutcome = {
       id: agent.id, address: agent.address, status: last.error ? 'failed' : 'upgraded', attempts, ms: Date.now() - started,

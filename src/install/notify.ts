@@ -1,9 +1,11 @@
 /**
  * --notify URL: the install's milestones as JSON POSTs (Slack-compatible `text`),
- * each retried with backoff. A notification that cannot be delivered is a warning,
+ * each retried with backoff (util/retry.ts). A notification that cannot be delivered is a warning,
  * never a reason to fail or roll back an install.
  */
 import type { Emit, UphopEvent } from '../events.js';
+import { messageOf } from '../errors.js';
+import { pause as sleep, retry } from '../util/retry.js';
 
 export type Milestone = 'started' | 'step' | 'failed' | 'rolled-back' | 'succeeded' | 'refused' | 'agents' | 'agents-stopped';
 
@@ -14,8 +16,6 @@ export interface Notifier {
   flush(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export function createNotifier(url: string | undefined, base: { bundle: string; from: string; to: string }, emit: Emit, opts: { attempts?: number; delayMs?: number } = {}): Notifier {
   // one at a time, in order: a channel must read "succeeded" after the steps, not before
   let queue: Promise<void> = Promise.resolve();
@@ -23,23 +23,19 @@ export function createNotifier(url: string | undefined, base: { bundle: string; 
   // once an event could not be delivered, the next ones get one try each: a dead endpoint must not hold the install
   let down = false;
   const post = async (body: Record<string, unknown>) => {
-    let last = '';
-    const attempts = down ? 1 : (opts.attempts ?? 4);
-    for (let i = 0; i < attempts; i++) {
-      if (i) await sleep((opts.delayMs ?? 500) * 2 ** (i - 1));
-      try {
-        const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
-        if (res.ok) {
-          down = false;
-          return;
-        }
-        last = `HTTP ${res.status}`;
-      } catch (e) {
-        last = (e as Error).message;
-      }
+    try {
+      await retry(
+        async () => {
+          const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        },
+        { attempts: down ? 1 : (opts.attempts ?? 4), baseMs: opts.delayMs ?? 500, maxMs: 8000 },
+      );
+      down = false;
+    } catch (e) {
+      down = true;
+      emit({ type: 'log', level: 'warn', message: `could not notify ${new URL(url!).host} of "${String(body.event)}" (${messageOf(e)}); the install goes on` });
     }
-    down = true;
-    emit({ type: 'log', level: 'warn', message: `could not notify ${new URL(url!).host} of "${String(body.event)}" (${last}); the install goes on` });
   };
   const send = (event: Milestone, message: string, extra: Record<string, unknown> = {}) => {
     if (!url) return;

@@ -8,6 +8,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { UphopError, failure, messageOf } from '../errors.js';
 import type { Store } from './types.js';
+import { type AttemptContext, retry } from '../util/retry.js';
 
 export interface PartLayout {
   size: number;
@@ -61,7 +62,7 @@ export async function fetchRun(o: RangedOptions, i: number, run: Run): Promise<v
   const end = run.last * layout.partSize + partLength(layout, run.last);
   let received = 0;
   let t0 = 0;
-  for (let attempt = 0; ; attempt++) {
+  const once = async (ctx: AttemptContext) => {
     while (i < run.last && complete(layout, i)) i++;
     if (complete(layout, i)) return;
     const startPart = i;
@@ -87,19 +88,24 @@ export async function fetchRun(o: RangedOptions, i: number, run: Run): Promise<v
         }
       });
       if (!complete(layout, run.last)) throw new Error(`the server ended the range at ${pos} early`);
-      return;
     } catch (e) {
-      // refusals (object changed) and usage errors (credentials) will not get better by retrying
-      if (e instanceof UphopError && e.exitCode !== 1) throw e;
       if (run.cancelled()) return;
       while (i < run.last && complete(layout, i)) i++;
-      if (i !== startPart) attempt = 0; // a stream that moved on is retried afresh from where it stands
-      if (attempt >= o.retries) {
-        const why = e instanceof UphopError ? e.message : `${messageOf(e)}.`;
-        throw failure('DOWNLOAD_INTERRUPTED', `The download of ${o.key} was interrupted: ${why}`, 'Run the same command again: it resumes where it stopped.', e);
-      }
-      await new Promise((r) => setTimeout(r, 300 * 2 ** attempt));
+      if (i !== startPart) ctx.progressed(); // a stream that moved on is retried afresh from where it stands
+      throw e;
     }
+  };
+  try {
+    await retry(once, {
+      attempts: o.retries + 1,
+      baseMs: 300,
+      // refusals (object changed) and usage errors (credentials) will not get better by retrying
+      retryable: (e) => !(e instanceof UphopError && e.exitCode !== 1),
+    });
+  } catch (e) {
+    if (e instanceof UphopError && e.exitCode !== 1) throw e;
+    const why = e instanceof UphopError ? e.message : `${messageOf(e)}.`;
+    throw failure('DOWNLOAD_INTERRUPTED', `The download of ${o.key} was interrupted: ${why}`, 'Run the same command again: it resumes where it stopped.', e);
   }
 }
 

@@ -27,10 +27,8 @@ describe.each([['sqlite'], ...(hasPg ? [['pg']] : [])] as Array<[LedgerDb]>)('Le
   let sb: LedgerSandbox;
   afterEach(async () => { await sb?.cleanup(); sb = undefined as unknown as LedgerSandbox; });
 
-  const install = async (hop: string, file = project.bundle(hop)) => {
-    const r = await cli(['install', file, '--root', sb.root, '--allow-unsigned', ...(hop.startsWith('none-') ? ['--values', sb.valuesFile] : [])]);
-    return r;
-  };
+  const install = (hop: string, file = project.bundle(hop)) =>
+    cli(['install', file, '--root', sb.root, '--allow-unsigned', ...(hop.startsWith('none-') ? ['--values', sb.valuesFile] : [])]);
   const installOk = async (hop: string) => {
     const r = await install(hop);
     expect(r.code, r.stderr).toBe(0);

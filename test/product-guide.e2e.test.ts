@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from './helpers/manager.js';
 import { quietPort } from './products/ledger.js';
@@ -61,7 +62,9 @@ describe('docs/product-guide.md', () => {
     expect(out).not.toMatch(/\berror\b/i);
   });
 
-  it('leaves no service running once its last block stopped it', () => {
+  it('leaves no service running once its last block stopped it', async () => {
+    // SIGTERM is asynchronous: give the service a moment to exit
+    for (let i = 0; i < 50 && ours().length; i++) await sleep(100);
     expect(ours()).toEqual([]);
   });
 

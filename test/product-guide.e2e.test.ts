@@ -12,7 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from './helpers/manager.js';
-import { quietPort } from './products/ledger.js';
+import { ledgerRuns, quietPort } from './products/ledger.js';
 
 const guide = readFileSync('docs/product-guide.md', 'utf8');
 const fenced = (lang: string) => [...guide.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
@@ -41,7 +41,16 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('docs/product-guide.md', () => {
+/** the blocks use Ledger (python3, dpkg-deb) and rpmbuild; missing: skip here, fail on CI */
+function runnable(): boolean {
+  if (!ledgerRuns('sqlite')) return false;
+  try { execFileSync('rpmbuild', ['--version'], { stdio: 'ignore' }); return true; } catch { /* below */ }
+  if (process.env.CI) throw new Error("docs/product-guide.md's blocks must run on CI: apt-get install -y rpm");
+  console.warn("skipping docs/product-guide.md's blocks: rpmbuild is missing; to enable them, apt-get install -y rpm");
+  return false;
+}
+
+describe.skipIf(!runnable())('docs/product-guide.md', () => {
   it('has shell blocks to run', () => expect(blocks.length).toBeGreaterThan(5));
 
   // in order: a block may use what an earlier one made

@@ -12,18 +12,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cli } from '../helpers/manager.js';
 import { serviceAvailable } from '../helpers/services.js';
-import { addEntry, entries, ledgerHealth, ledgerProject, ledgerSandbox, type LedgerDb, type LedgerProject, type LedgerSandbox } from './ledger.js';
+import { addEntry, entries, ledgerHealth, ledgerProject, ledgerRuns, ledgerSandbox, type LedgerDb, type LedgerProject, type LedgerSandbox } from './ledger.js';
 
 const SCHEMA = { '1.0.0': '1.0.0/001-entries.sql', '1.1.0': '1.1.0/002-currency-backfill.sql', '1.2.0': '1.2.0/001-account-index.pre.sql' } as const;
 type Version = keyof typeof SCHEMA;
 
+const kinds = [
+  ...(ledgerRuns('sqlite') ? ['sqlite'] : []),
+  ...(ledgerRuns('pg') && (await serviceAvailable('pg')) ? ['pg'] : []),
+] as LedgerDb[];
+
 let project: LedgerProject;
-beforeAll(async () => { project = await ledgerProject(); });
+beforeAll(async () => { if (kinds.length) project = await ledgerProject(); });
 afterAll(() => project?.cleanup());
 
-const hasPg = await serviceAvailable('pg');
+// nothing can run here (the warnings above say why): one skipped test says so in the report
+describe.skipIf(kinds.length > 0)('Ledger (Python)', () => it.skip('needs python3 and dpkg-deb', () => {}));
 
-describe.each([['sqlite'], ...(hasPg ? [['pg']] : [])] as Array<[LedgerDb]>)('Ledger (Python) on %s', (kind) => {
+describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s', (kind) => {
   let sb: LedgerSandbox;
   afterEach(async () => { await sb?.cleanup(); sb = undefined as unknown as LedgerSandbox; });
 

@@ -17,6 +17,23 @@ import { CLI, freePort } from '../helpers/manager.js';
 import { PG } from '../helpers/services.js';
 
 export const PYTHON = '/usr/bin/python3'; // Debian's python3, where python3-psycopg2 is installed
+
+/**
+ * Can Ledger run here: Debian's python3 and dpkg-deb, plus python3-psycopg2 for PostgreSQL?
+ * Missing: a skip with the command that fixes it, or a failure on CI (.ci/run installs them).
+ */
+export function ledgerRuns(db: 'sqlite' | 'pg'): boolean {
+  const missing: string[] = [];
+  const works = (cmd: string, args: string[]) => { try { execFileSync(cmd, args, { stdio: 'ignore' }); return true; } catch { return false; } };
+  if (!works(PYTHON, ['-c', 'import sqlite3'])) missing.push('python3');
+  if (!works('dpkg-deb', ['--version'])) missing.push('dpkg');
+  if (db === 'pg' && !works(PYTHON, ['-c', 'import psycopg2'])) missing.push('python3-psycopg2');
+  if (!missing.length) return true;
+  const how = `apt-get install -y ${missing.join(' ')}`;
+  if (process.env.CI) throw new Error(`Ledger's tests on ${db} must run on CI: ${how}`);
+  console.warn(`skipping Ledger's tests on ${db}: ${missing.join(', ')} missing; to enable them, ${how}`);
+  return false;
+}
 export const HOPS = ['none-to-1.0.0', '1.0.0-to-1.1.0', '1.1.0-to-1.2.0'] as const;
 
 export interface LedgerProject {

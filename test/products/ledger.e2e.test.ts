@@ -5,8 +5,11 @@
  * and kill -9 of the installer mid-install then `uphop resume`. After each step the test
  * looks where a user would: /health (version and schema), the entries, the processes.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +28,22 @@ const kinds = [
 let project: LedgerProject;
 beforeAll(async () => { if (kinds.length) project = await ledgerProject(); });
 afterAll(() => project?.cleanup());
+
+describe.skipIf(!kinds.length)("Ledger's build-artifacts.sh", () => {
+  it('makes the same bytes on every run (the guide says so)', async () => {
+    const dirs = [await mkdtemp(path.join(tmpdir(), 'ledger-a-')), await mkdtemp(path.join(tmpdir(), 'ledger-b-'))];
+    try {
+      const sums = dirs.map((d) => {
+        execFileSync('sh', ['products/ledger/build-artifacts.sh', d], { stdio: 'pipe' });
+        return readdirSync(d).sort().map((f) => `${f} ${createHash('sha256').update(readFileSync(path.join(d, f))).digest('hex')}`);
+      });
+      expect(sums[0]).toHaveLength(6); // a .deb and a tarball per version
+      expect(sums[1]).toEqual(sums[0]);
+    } finally {
+      for (const d of dirs) await rm(d, { recursive: true, force: true });
+    }
+  });
+});
 
 // nothing can run here (the warnings above say why): one skipped test says so in the report
 describe.skipIf(kinds.length > 0)('Ledger (Python)', () => it.skip('needs python3 and dpkg-deb', () => {}));

@@ -8,11 +8,12 @@ import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { refusal, isUphopError, messageOf, type Problem } from '../errors.js';
-import { checkReachable } from '../drivers/db/connect.js';
+import { checkPgSchema, checkReachable, type DbValues } from '../drivers/db/connect.js';
 import type { InstallContext } from './context.js';
 import { ADVISORY_CHECKS } from './advisory.js';
 import { runnerOf } from './steps/migrate.js';
 import { lockHeld, lockOwnerAlive, readLock } from './lock.js';
+import { commandsCheck, valuesCheck } from './preflight-product.js';
 
 interface Check {
   name: string;
@@ -55,6 +56,8 @@ const CHECKS: Check[] = [
     async run(ctx) {
       if ((!ctx.manifest.migrations.length && !ctx.values.db) || !ctx.hasDatabase()) return;
       await checkReachable(ctx.db());
+      const db = ctx.values.db as DbValues | undefined;
+      if (db?.client === 'pg' && db.connection?.schema) await checkPgSchema(ctx.db(), db.connection.schema);
     },
   },
   {
@@ -64,6 +67,8 @@ const CHECKS: Check[] = [
       if (ctx.manifest.migrations.length && ctx.hasDatabase()) await runnerOf(ctx).checkDrift();
     },
   },
+  valuesCheck,
+  commandsCheck,
   {
     name: 'hook',
     async run(ctx) {

@@ -3,7 +3,7 @@
  * artifacts folder (symlinks resolved), templates and placeholders render with the
  * sample values, hooks are executable. Each check reports into the ProblemList.
  */
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, readFile, realpath, stat } from 'node:fs/promises';
 import { isUphopError, messageOf } from '../errors.js';
 import { formatField, type FieldPath, type ProblemList } from './problems.js';
@@ -24,7 +24,15 @@ export interface ValidationScope extends SpecScope {
   to: string;
   /** sample values plus the built-ins (root, product, version, node); undefined when the sample values could not be read, which skips the render checks (they would only repeat that problem) */
   vars: TemplateValues | undefined;
+  /** the sample values file (sample_values, or the default path, which may not exist) */
+  sampleFile?: string;
 }
+
+/** how a render problem's hint ends: which file the missing key goes into */
+const sampleNote = (s: SpecScope): string => {
+  const file = (s as Partial<ValidationScope>).sampleFile;
+  return file ? ` (checked with the sample values ${file}${existsSync(file) ? '' : ', which does not exist: create it or set sample_values'})` : " (checked with the spec's sample_values)";
+};
 
 const fileInfo = (file: string) => stat(file).catch(() => undefined);
 
@@ -84,7 +92,7 @@ export async function checkFile(s: SpecScope, raw: string, path: FieldPath, what
 }
 
 /** a template file that exists and renders with `values`; returns its absolute path */
-export async function checkTemplateFile(s: SpecScope, raw: string, path: FieldPath, values: TemplateValues | undefined, what = 'template', note = " (the sample render uses the spec's sample_values)"): Promise<string | undefined> {
+export async function checkTemplateFile(s: SpecScope, raw: string, path: FieldPath, values: TemplateValues | undefined, what = 'template', note = sampleNote(s)): Promise<string | undefined> {
   const file = await checkFile(s, raw, path, what);
   if (!file || !values) return file;
   try {
@@ -110,7 +118,7 @@ export function checkRender<T>(s: SpecScope, value: T, path: FieldPath, values: 
   try {
     return renderDeep(value, values, { source: formatField(path) });
   } catch (e) {
-    s.p.add(path, messageOf(e), `${isUphopError(e) && e.hint ? e.hint : 'fix the placeholder'} (checked with the spec's sample_values)`);
+    s.p.add(path, messageOf(e), `${isUphopError(e) && e.hint ? e.hint : 'fix the placeholder'}${sampleNote(s)}`);
     return undefined;
   }
 }

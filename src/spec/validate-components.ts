@@ -5,6 +5,7 @@ import type { PackageType, ServiceDef } from '../bundle/manifest.js';
 import type { SpecComponent, SpecConfig } from './types.js';
 import { checkComponentPackage, checkRender, checkTemplateFile, type ValidationScope } from './checks.js';
 import { badDest } from './paths.js';
+import { checkServiceProgram } from './package-contents.js';
 import type { FieldPath, ProblemList } from './problems.js';
 import { isMapping, list, mapping, str, stringList } from './shape.js';
 import { SAMPLE_ROOT, serviceValues } from './values.js';
@@ -44,7 +45,10 @@ export async function validateComponents(s: ValidationScope, value: unknown): Pr
     const rawPackage = str(s.p, c.package, [...at, 'package']);
     const pkg = rawPackage === undefined ? undefined : await checkComponentPackage(s, rawPackage, [...at, 'package'], type === 'tarball');
     const service = c.service === undefined ? undefined : validateService(s, c.service, [...at, 'service'], name ?? `component-${i}`);
-    if (name && ver && type && pkg) out.push({ name, version: ver, type, package: pkg.file, ...(pkg.folder ? { folder: true } : {}), ...(service ? { service } : {}) });
+    if (!(name && ver && type && pkg)) continue;
+    const component: SpecComponent = { name, version: ver, type, package: pkg.file, ...(pkg.folder ? { folder: true } : {}), ...(service ? { service } : {}) };
+    await checkServiceProgram(s, component, at);
+    out.push(component);
   }
   return out;
 }

@@ -14,13 +14,19 @@ const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package']
 const ROLLOUT = { known: ['canary', 'batch', 'delay', 'max_failures', 'timeout', 'retries'] };
 const PROBES = ['http', 'tcp', 'command'] as const;
 
-export function validateServices(s: ValidationScope, value: unknown, components: string[]): HopSpec['services'] {
+/** served: the components with a service: block (only those can be started) */
+export function validateServices(s: ValidationScope, value: unknown, components: string[], served: string[] = components): HopSpec['services'] {
   const m = value === undefined ? {} : mapping(s.p, value, ['services'], SERVICES);
   const order = stringList(s.p, m?.order, ['services', 'order'], '[api, worker]') ?? [];
   order.forEach((name, i) => {
     if (!components.includes(name)) s.p.add(['services', 'order', i], `services.order names "${name}", which is not a component`, components.length ? `use one of ${components.join(', ')}` : 'add the component to components first');
     else if (order.indexOf(name) !== i) s.p.add(['services', 'order', i], `"${name}" is listed twice in services.order`, 'list each service once');
+    else if (!served.includes(name)) s.p.add(['services', 'order', i], `services.order starts "${name}", but that component has no service: block, so nothing would start`, `add service: { exec: [program, args...] } to component ${name}, or remove it from services.order`);
   });
+  const orderList = Array.isArray(m?.order) ? order : [];
+  for (const name of served) {
+    if (m?.order !== undefined && !orderList.includes(name)) s.p.add(['services', 'order'], `component ${name} has a service: block but services.order does not list it, so it would never start`, `add ${name} to services.order (services start in that order), or remove its service: block`);
+  }
   const health: HealthCheck[] = [];
   const names = new Set<string>();
   for (const [i, item] of (list(s.p, m?.health, ['services', 'health'], '"- name: rest" entries') ?? []).entries()) {
@@ -28,6 +34,10 @@ export function validateServices(s: ValidationScope, value: unknown, components:
     if (check && names.has(check.name)) s.p.add(['services', 'health', i, 'name'], `health check name "${check.name}" is used twice`, 'give each health check a unique name');
     if (check) names.add(check.name), health.push(check);
   }
+  const starts = order.some((n) => served.includes(n));
+  health.forEach((h, i) => {
+    if (!starts && (h.http || h.tcp)) s.p.add(['services', 'health', i], `health check ${h.name} waits for ${h.http ?? h.tcp}, but services.order starts no service, so it could only time out`, served.length ? `list the service in services.order: ${served.join(', ')}` : 'give the component that answers it a service: block and list it in services.order, or remove the check');
+  });
   return { order, health };
 }
 

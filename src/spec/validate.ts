@@ -37,12 +37,15 @@ export async function validateHopSpec(doc: unknown, input: SpecInput): Promise<H
     product: product ?? 'product',
     to: to ?? '0.0.0',
     vars: sampleValues && { ...sampleValues, ...builtinValues({ root: SAMPLE_ROOT, product: product ?? 'product', version: to ?? '0.0.0', node: SAMPLE_NODE }) },
+    sampleFile: resolveSpecPath(typeof top.sample_values === 'string' ? top.sample_values : DEFAULT_SAMPLE_VALUES, input),
   };
   const components = await validateComponents(s, top.components);
   const configs = await validateConfigs(s, top.configs);
   const migrations = await validateMigrations(s, top.migrations, from, to);
-  const names = Array.isArray(top.components) ? top.components.map((c) => (c as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string') : [];
-  const services = validateServices(s, top.services, names);
+  const raw = (Array.isArray(top.components) ? top.components : []) as { name?: unknown; service?: unknown }[];
+  const names = raw.map((c) => c?.name).filter((n): n is string => typeof n === 'string');
+  const served = raw.filter((c) => c?.service !== undefined).map((c) => c.name).filter((n): n is string => typeof n === 'string');
+  const services = validateServices(s, top.services, names, served);
   const agents = top.agents === undefined ? undefined : await validateAgents(s, top.agents);
   const hooks = await validateHooks(s, top.hooks);
   const installScript = await validateInstallScript(s, top.install_script, { product: s.product, from: from ?? 'none', to: s.to, version: s.to });

@@ -6,9 +6,11 @@
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import YAML from 'yaml';
+import { encodeHeader, padding, ZERO_BLOCK } from '../../src/bundle/tar-header.js';
 
-export type FileSpec = string | { text: string; mode: number } | { symlink: string } | null;
+export type FileSpec = string | Buffer | { text: string; mode: number } | { symlink: string } | null;
 export type Files = Record<string, FileSpec>;
 export type Spec = Record<string, any>;
 
@@ -45,10 +47,21 @@ export function baseSpec(): Spec {
   };
 }
 
+/** a real .tgz holding `files` (path -> text; a trailing "*" on the path makes it executable) */
+export function tgz(files: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    const data = Buffer.from(text);
+    const exec = name.endsWith('*');
+    parts.push(encodeHeader({ path: `./${exec ? name.slice(0, -1) : name}`, kind: 'file', mode: exec ? 0o755 : 0o644, size: data.length, mtime: 0 }), data, Buffer.alloc(padding(data.length)));
+  }
+  return gzipSync(Buffer.concat([...parts, ZERO_BLOCK, ZERO_BLOCK]));
+}
+
 export function baseFiles(): Files {
   return {
-    'artifacts/beacon-rest-4.1.1.tgz': 'rest',
-    'artifacts/beacon-worker-4.1.1.tgz': 'worker',
+    'artifacts/beacon-rest-4.1.1.tgz': tgz({ 'server.js': 'rest', 'main.js': 'main' }),
+    'artifacts/beacon-worker-4.1.1.tgz': tgz({ 'worker.js': 'worker', 'main.js': 'main' }),
     'artifacts/beacon-agent-4.1.1.tgz': 'agent',
     'templates/values.sample.yaml': 'rest_port: 8080\nworker_port: 8081\ndb:\n  client: sqlite\n  connection: { filename: var/lib/beacon/beacon.db }\n',
     'templates/rest-service.yaml.tmpl': 'port: ${rest_port}\nroot: ${root}\ndb: ${db}\nliteral: $${not_a_var}\n',
@@ -80,7 +93,7 @@ export async function makeProject(spec: Spec | string = baseSpec(), files: Files
     if (content === null) continue;
     const file = path.join(root, rel);
     await mkdir(path.dirname(file), { recursive: true });
-    if (typeof content === 'string') await writeFile(file, content);
+    if (typeof content === 'string' || Buffer.isBuffer(content)) await writeFile(file, content);
     else if ('symlink' in content) await symlink(content.symlink, file);
     else {
       await writeFile(file, content.text);

@@ -149,6 +149,15 @@ export async function checkReachable(knex: Knex): Promise<void> {
   }
 }
 
+/** a PostgreSQL schema named in db.connection.schema must exist: the product's tables and uphop's live there, and pg_dump -n of a missing one fails mid-install */
+export async function checkPgSchema(knex: Knex, schema: string): Promise<void> {
+  const found = await knex.raw('select 1 from pg_namespace where nspname = ?', [schema]);
+  if (!found.rows?.length) {
+    throw refusal('DB_SCHEMA_MISSING', `The PostgreSQL schema "${schema}" (db.connection.schema) does not exist in ${describeKnex(knex)}.`,
+      `create it (CREATE SCHEMA "${schema}";) as a user the manager's database user may use, or fix db.connection.schema in the site values`);
+  }
+}
+
 /** drivers sometimes echo the connection string; make sure the password is not in it */
 function redact(message: string, knex: Knex): string {
   const pw = ((knex.client.config as Knex.Config).connection as { password?: string } | undefined)?.password;

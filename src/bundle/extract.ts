@@ -8,6 +8,7 @@ import { chmod, lstat, mkdir, mkdtemp, open, rename, rm, writeFile } from 'node:
 import { dirname, join } from 'node:path';
 import { failure, isUphopError, messageOf, usageError } from '../errors.js';
 import { MANIFEST_NAME, SIGNATURE_NAME } from './manifest.js';
+import { manifestBytesTotal, requireSpace } from './space.js';
 import { scanBundle, type EntrySink, type VerifiedBundle, type VerifyOptions } from './scan.js';
 
 export interface ExtractedBundle extends VerifiedBundle {
@@ -27,10 +28,13 @@ export async function extractBundle(bundlePath: string, destDir: string, opts: V
   } catch (e) {
     throw failure('EXTRACT_FAILED', `Cannot create ${destDir}: ${messageOf(e)}.`, 'Check the folder and its permissions.', e);
   }
-  const tmp = await mkdtemp(join(destDir, '.uphop-extract-'));
+  let tmp = '';
   const sink: EntrySink = {
     async onHead(head) {
       if (await exists(join(destDir, head.topDir))) throw destExists(join(destDir, head.topDir));
+      // the manifest's sizes are known (and signed) now: nothing is written unless they fit
+      await requireSpace(bundlePath, destDir, manifestBytesTotal(head.manifest, head.manifestBytes.length));
+      tmp = await mkdtemp(join(destDir, '.uphop-extract-'));
       // the installer reads them from the unpacked folder; the signature lets it be checked again there
       await writeFile(join(tmp, MANIFEST_NAME), head.manifestBytes, { mode: 0o644, flag: 'wx' });
       if (head.signature) await writeFile(join(tmp, SIGNATURE_NAME), head.signature, { mode: 0o644, flag: 'wx' });
@@ -61,7 +65,7 @@ export async function extractBundle(bundlePath: string, destDir: string, opts: V
     await rename(tmp, dir);
     return { ...verified, dir };
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
+    if (tmp) await rm(tmp, { recursive: true, force: true });
     if (isUphopError(e)) throw e;
     throw failure('EXTRACT_FAILED', `Cannot extract ${bundlePath} into ${destDir}: ${messageOf(e)}.`, 'Check free disk space and permissions of the destination folder.', e);
   }

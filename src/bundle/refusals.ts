@@ -22,6 +22,9 @@ export const bundleRefusal = {
   unsupportedFormat: (bundle: string, format: unknown, supported: number): UphopError =>
     refusal('BUNDLE_UNSUPPORTED_FORMAT', `${bundle}: bundle.json has format ${String(format)}, this uphop reads format ${supported}.`,
       'Use the uphop version the bundle was built for (its installer is inside the bundle: run its install.sh).'),
+  ambiguous: (bundle: string, entry: string, rule: string): UphopError =>
+    refusal('BUNDLE_AMBIGUOUS', `${bundle} holds the entry ${JSON.stringify(entry)}, refused because ${rule}: other tar readers could unpack it differently.`,
+      `uphop bundles use one plain tar form that every reader agrees on; this one was not written by \`uphop build\`. ${MALICIOUS}`),
   unsafePath: (bundle: string, path: string, why: string): UphopError =>
     refusal('BUNDLE_UNSAFE_PATH', `${bundle} holds an unsafe entry ${JSON.stringify(path)}: ${why}.`, MALICIOUS),
   extraFile: (bundle: string, path: string, why = 'it is not listed in bundle.json'): UphopError =>

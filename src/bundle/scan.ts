@@ -8,7 +8,7 @@ import { silent, type Emit } from '../events.js';
 import { gunzipChunks } from './gunzip.js';
 import { readHead } from './head.js';
 import type { Manifest } from './manifest.js';
-import { unsafeReason } from './paths.js';
+import { parentDirs, unsafeReason } from './paths.js';
 import { requireFile } from './read.js';
 import { bundleRefusal } from './refusals.js';
 import { tarEntries, type TarEntry } from './tar-entries.js';
@@ -52,10 +52,11 @@ export async function scanBundle(path: string, opts: VerifyOptions, task: string
     await sink?.onHead({ topDir: head.topDir, manifest, manifestBytes: head.manifestBytes, signature: head.signature });
     const total = Object.values(manifest.files).reduce((n, f) => n + f.size, 0);
     const seen = new Set<string>();
+    const dirs = new Dirs(Object.keys(manifest.files));
     let bytes = 0;
     let reported = 0;
     const check = async (e: TarEntry) => {
-      bytes += await checkEntry(path, head.topDir, manifest, seen, e, sink);
+      bytes += await checkEntry(path, head.topDir, manifest, seen, dirs, e, sink);
       if (bytes - reported >= Math.max(8 << 20, total / 100)) emit({ type: 'progress', task, done: (reported = bytes), total, unit: 'bytes' });
     };
     if (head.next) await check(head.next);
@@ -69,8 +70,25 @@ export async function scanBundle(path: string, opts: VerifyOptions, task: string
   }
 }
 
+/** the folders a bundle may hold: those a manifest path lies under, each once */
+class Dirs {
+  private readonly allowed = new Set<string>();
+  private readonly seen = new Set<string>();
+  constructor(files: string[]) {
+    for (const f of files) for (const d of parentDirs(f)) this.allowed.add(d);
+  }
+  /** why the folder entry `rel` is refused, or null */
+  refusal(rel: string): string | null {
+    if (rel === '') return 'it repeats the top folder';
+    if (!this.allowed.has(rel)) return 'it is a folder no file of bundle.json lies in';
+    if (this.seen.has(rel)) return 'it appears twice in the archive';
+    this.seen.add(rel);
+    return null;
+  }
+}
+
 /** checks one entry (and hands it to the sink); returns the file bytes it accounted for */
-async function checkEntry(bundle: string, top: string, manifest: Manifest, seen: Set<string>, e: TarEntry, sink?: EntrySink): Promise<number> {
+async function checkEntry(bundle: string, top: string, manifest: Manifest, seen: Set<string>, dirs: Dirs, e: TarEntry, sink?: EntrySink): Promise<number> {
   if (e.type !== '0' && e.type !== '5') {
     const kind = KINDS[e.type] ?? `an entry of type ${JSON.stringify(e.type)}`;
     throw bundleRefusal.unsafePath(bundle, e.path, e.linkpath ? `it is ${kind} to ${e.linkpath}` : `it is ${kind}`);
@@ -84,7 +102,10 @@ async function checkEntry(bundle: string, top: string, manifest: Manifest, seen:
   const listed = Object.hasOwn(manifest.files, rel) ? manifest.files[rel] : undefined;
   if (e.type === '5') {
     if (listed) throw bundleRefusal.extraFile(bundle, e.path, 'it is a folder where bundle.json lists a file');
-    if (rel) await sink?.dir(rel);
+    const refused = dirs.refusal(rel);
+    if (refused) throw bundleRefusal.extraFile(bundle, e.path, refused);
+    if ((e.mode & 0o7777) !== 0o755) throw bundleRefusal.ambiguous(bundle, e.path, `it is a folder with mode ${e.mode.toString(8).padStart(4, '0')}, not 0755`);
+    await sink?.dir(rel);
     return 0;
   }
   if (!rel) throw bundleRefusal.unsafePath(bundle, e.path, 'it is a file where the top folder should be');

@@ -1,47 +1,54 @@
 /**
  * Verifies an already-extracted bundle folder (what ./install.sh runs from):
  * the same signature policy as the archive, then every file's size and sha256,
- * nothing extra, no links. Modes are compared by their executable bit only: a
- * customer's tar and umask decide the rest.
+ * nothing extra, no links, FIFOs or devices (each is lstat'ed before it is
+ * opened: reading a FIFO would block forever). Modes are compared by their
+ * executable bit only: a customer's tar and umask decide the rest.
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { silent } from '../events.js';
 import { hashFile } from './hash.js';
+import { LIMITS, limitRefusal } from './limits.js';
 import { MANIFEST_NAME, SIGNATURE_NAME } from './manifest.js';
 import { bundleRefusal } from './refusals.js';
 import type { VerifiedBundle, VerifyOptions } from './scan.js';
 import { checkSignature } from './trust.js';
 import { parseManifest } from './validate.js';
 
-async function walk(dir: string, label: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
+async function walk(dir: string, label: string, rel = '', out: string[] = []): Promise<string[]> {
   for (const d of await readdir(path.join(dir, rel), { withFileTypes: true })) {
     const p = rel ? `${rel}/${d.name}` : d.name;
-    if (d.isDirectory()) out.push(...(await walk(dir, label, p)));
+    if (out.length >= LIMITS.entries) throw limitRefusal(label, `it holds more than ${LIMITS.entries} files`, `${LIMITS.entries} files`);
+    if (d.isDirectory()) await walk(dir, label, p, out);
     else if (d.isFile()) out.push(p);
     else throw bundleRefusal.unsafePath(label, p, d.isSymbolicLink() ? 'a bundle holds no symbolic links' : 'a bundle holds only plain files');
   }
   return out;
 }
 
+/** a head file's bytes: only a plain file of bounded size is opened */
+async function readHeadFile(dir: string, name: string, max: number, label: string): Promise<Buffer | undefined> {
+  const st = await lstat(path.join(dir, name)).catch(() => undefined);
+  if (!st) return undefined;
+  if (!st.isFile()) throw bundleRefusal.unsafePath(label, name, 'it is not a plain file');
+  if (st.size > max) throw limitRefusal(label, `its ${name} is ${st.size} bytes`, `${max} bytes`);
+  return readFile(path.join(dir, name));
+}
+
 export async function verifyDirectory(dir: string, opts: VerifyOptions = {}): Promise<VerifiedBundle> {
   const emit = opts.emit ?? silent;
   const label = dir;
-  let manifestBytes: Buffer;
-  try {
-    manifestBytes = await readFile(path.join(dir, MANIFEST_NAME));
-  } catch {
-    throw bundleRefusal.missingFile(label, MANIFEST_NAME, 0);
-  }
-  const signature = await readFile(path.join(dir, SIGNATURE_NAME)).catch(() => undefined);
+  const manifestBytes = await readHeadFile(dir, MANIFEST_NAME, LIMITS.manifest, label);
+  if (!manifestBytes) throw bundleRefusal.missingFile(label, MANIFEST_NAME, 0);
+  const signature = await readHeadFile(dir, SIGNATURE_NAME, 4096, label);
   const verdict = await checkSignature(label, manifestBytes, signature, opts, emit);
   const manifest = parseManifest(manifestBytes, label);
   const present = new Set((await walk(dir, label)).filter((p) => p !== MANIFEST_NAME && p !== SIGNATURE_NAME));
   const listed = Object.keys(manifest.files);
   const missing = listed.filter((p) => !present.has(p));
   if (missing.length) throw bundleRefusal.missingFile(label, missing[0], missing.length - 1);
-  const extra = [...present].find((p) => !(p in manifest.files));
+  const extra = [...present].find((p) => !Object.hasOwn(manifest.files, p)); // not `in`: "constructor" is in every object
   if (extra) throw bundleRefusal.extraFile(label, extra);
   let bytes = 0;
   let done = 0;

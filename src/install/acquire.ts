@@ -10,6 +10,7 @@ import { usageError, messageOf, isUphopError, UphopError } from '../errors.js';
 import type { Emit, UphopEvent } from '../events.js';
 import { extractBundle } from '../bundle/extract.js';
 import { verifyDirectory } from '../bundle/verify-dir.js';
+import { requireRoomForFolder } from '../bundle/space.js';
 import { bundleId, type Manifest } from '../bundle/manifest.js';
 import { exists } from '../drivers/fsutil.js';
 import type { Layout } from './layout.js';
@@ -44,6 +45,7 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
     const made = await mkdir(base, { recursive: true });
     const incoming = await mkdtemp(path.join(base, '.incoming-'));
     try {
+      await requireRoomForFolder(source, incoming); // plain files only, and they fit: before anything is copied
       await cp(source, incoming, { recursive: true, verbatimSymlinks: true });
       // the user gave `source`: messages name it, not our private copy
       const v = await verifyDirectory(incoming, { ...trust, emit: relabelEvents(opts.emit, incoming, source) }).catch((e) => {

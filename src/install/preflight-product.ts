@@ -28,7 +28,9 @@ export const valuesCheck = {
       healthChecks(ctx, 'new');
     } catch (e) {
       if (!isUphopError(e) || e.code !== 'TEMPLATE_VALUE_MISSING') throw e;
-      return problem(`${e.message} of ${valuesFile(ctx)}`, `${e.hint ?? 'add the key'}: add it to ${valuesFile(ctx)}${ctx.opts.values ? '' : ' (or pass --values FILE)'}, then run again`);
+      const key = /uses \$\{([^}]+)\}/.exec(e.message)?.[1] ?? 'the key';
+      const file = valuesFile(ctx);
+      return problem(`${e.message} of ${file}`, `add ${key} to ${file} (a dotted name is a nested key)${ctx.opts.values ? '' : ', or pass --values FILE'}, then run again`);
     }
   },
 };

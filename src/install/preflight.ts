@@ -4,7 +4,7 @@
  * with --ignore-preflight NAME. All failures are reported together (exit 3).
  */
 import { execFile } from 'node:child_process';
-import { statfs } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { refusal, isUphopError, messageOf, type Problem } from '../errors.js';
@@ -46,7 +46,7 @@ const CHECKS: Check[] = [
       const bytes = Object.values(ctx.manifest.files).reduce((n, f) => n + f.size, 0);
       // unpacked releases, backups of configs and DB: three times the bundle is a conservative floor
       const need = bytes * 3 + 64 * 1024 * 1024;
-      const s = await statfs(ctx.root);
+      const s = await statfs(await existingAncestor(ctx.root)); // a dry run may name a root not made yet
       const free = s.bavail * s.bsize;
       if (free < need) return problem(`only ${mb(free)} MiB free under ${ctx.root}, the install needs about ${mb(need)} MiB`, 'free some space, or pass --ignore-preflight disk if you know it fits');
     },
@@ -86,6 +86,13 @@ const CHECKS: Check[] = [
 
 
 const mb = (n: number) => Math.floor(n / 1024 / 1024);
+
+async function existingAncestor(dir: string): Promise<string> {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (await stat(d).then(() => true, () => false)) return d;
+    if (path.dirname(d) === d) return d;
+  }
+}
 
 export async function preflight(ctx: InstallContext): Promise<string> {
   const ignored = new Set(ctx.opts.ignorePreflight ?? []);

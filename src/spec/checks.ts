@@ -36,6 +36,9 @@ const sampleNote = (s: SpecScope): string => {
 
 const fileInfo = (file: string) => stat(file).catch(() => undefined);
 
+/** the problem lists that already say the artifacts folder is missing */
+const missingArtifacts = new WeakSet<ProblemList>();
+
 /** the package path after ${artifacts} substitution, if it is a file inside the artifacts folder */
 export async function checkPackage(s: SpecScope, raw: string, path: FieldPath): Promise<string | undefined> {
   return (await checkComponentPackage(s, raw, path, false))?.file;
@@ -66,6 +69,12 @@ export async function checkComponentPackage(s: SpecScope, raw: string, path: Fie
   }
   if (!info?.isFile()) {
     const folderExists = (await fileInfo(s.artifacts))?.isDirectory();
+    // one missing artifacts folder is one problem, not one per package
+    if (!folderExists && !info && isInside(file, s.artifacts)) {
+      if (!missingArtifacts.has(s.p)) s.p.add(path, `the artifacts folder ${s.artifacts} does not exist, so package ${file} (and any other in it) is missing`, `build your component packages into ${s.artifacts}, pass --artifacts DIR, or point a tarball component's package: at its folder for uphop to pack`);
+      missingArtifacts.add(s.p);
+      return undefined;
+    }
     const kind = info?.isDirectory() ? `package ${file} is a folder, which only a tarball component may be` : `package file ${file} does not exist`;
     const hint = info?.isDirectory()
       ? 'set type: tarball to have uphop pack the folder, or point package: at the package file'

@@ -9,7 +9,7 @@ import { version } from './validate-components.js';
 
 export const HOOK_NAMES = ['preflight', 'pre-install', 'post-install'] as const;
 const SERVICES = { known: ['order', 'health'] };
-const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'rest' } };
+const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'api' } };
 const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package'], example: { package: '${artifacts}/acme-agent-4.1.1.tgz' } };
 const ROLLOUT = { known: ['canary', 'batch', 'delay', 'max_failures', 'timeout', 'retries'] };
 const PROBES = ['http', 'tcp', 'command'] as const;
@@ -23,13 +23,15 @@ export function validateServices(s: ValidationScope, value: unknown, components:
     else if (order.indexOf(name) !== i) s.p.add(['services', 'order', i], `"${name}" is listed twice in services.order`, 'list each service once');
     else if (!served.includes(name)) s.p.add(['services', 'order', i], `services.order starts "${name}", but that component has no service: block, so nothing would start`, `add service: { exec: [program, args...] } to component ${name}, or remove it from services.order`);
   });
-  const orderList = Array.isArray(m?.order) ? order : [];
-  for (const name of served) {
-    if (m?.order !== undefined && !orderList.includes(name)) s.p.add(['services', 'order'], `component ${name} has a service: block but services.order does not list it, so it would never start`, `add ${name} to services.order (services start in that order), or remove its service: block`);
+  // a malformed order is reported above; a missing one is the newcomer's mistake this catches
+  if (m?.order === undefined || Array.isArray(m.order)) {
+    for (const name of served) {
+      if (!order.includes(name)) s.p.add(['services', 'order'], `component ${name} has a service: block but services.order does not list it, so it would never start`, `add ${name} to services.order (services start in that order), or remove its service: block`);
+    }
   }
   const health: HealthCheck[] = [];
   const names = new Set<string>();
-  for (const [i, item] of (list(s.p, m?.health, ['services', 'health'], '"- name: rest" entries') ?? []).entries()) {
+  for (const [i, item] of (list(s.p, m?.health, ['services', 'health'], '"- name: api" entries') ?? []).entries()) {
     const check = validateHealth(s, item, ['services', 'health', i]);
     if (check && names.has(check.name)) s.p.add(['services', 'health', i, 'name'], `health check name "${check.name}" is used twice`, 'give each health check a unique name');
     if (check) names.add(check.name), health.push(check);
@@ -44,7 +46,7 @@ export function validateServices(s: ValidationScope, value: unknown, components:
 function validateHealth(s: ValidationScope, value: unknown, at: FieldPath): HealthCheck | undefined {
   const h = mapping(s.p, value, at, HEALTH);
   if (!h) return undefined;
-  const name = str(s.p, h.name, [...at, 'name'], 'rest');
+  const name = str(s.p, h.name, [...at, 'name'], 'api');
   const probes = PROBES.filter((k) => h[k] !== undefined);
   if (probes.length !== 1) {
     s.p.add(at, probes.length ? `health check has ${probes.join(' and ')}; it must have exactly one` : 'health check has no http, tcp or command', 'give it exactly one of http: URL, tcp: "host:port" or command: [argv]');

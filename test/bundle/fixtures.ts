@@ -8,7 +8,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Header, Pax, type EntryTypeName } from 'tar';
+import { Header, type EntryTypeName } from 'tar';
 import { expect } from 'vitest';
 import { UphopError } from '../../src/errors.js';
 import { MANIFEST_FORMAT, type Manifest } from '../../src/bundle/manifest.js';
@@ -70,7 +70,7 @@ export function manifestFor(entries: Pick<BundleEntry, 'path' | 'mode' | 'sha256
       ? [{ template: 'configs/rest-service.yaml.tmpl', dest: 'etc/beacon/rest-service.yaml', mode: '0640' }] : [],
     migrations: has('migrations/4.1.1/001-add-tags.mjs')
       ? [{ version: '4.1.1', name: '4.1.1/001-add-tags.mjs', file: 'migrations/4.1.1/001-add-tags.mjs', phase: 'main' }] : [],
-    services: { order: ['rest-service'], health: [{ name: 'rest', http: 'http://127.0.0.1:8080/health' }] },
+    services: { order: has('components/beacon-rest-4.1.1.tgz') ? ['rest-service'] : [], health: [{ name: 'rest', http: 'http://127.0.0.1:8080/health' }] },
     hooks: has('hooks/check-disk.sh') ? { preflight: 'hooks/check-disk.sh' } : {},
     files: Object.fromEntries(entries.map((e) => [e.path, { sha256: e.sha256, size: e.size, mode: `0${e.mode.toString(8)}` }])),
   };
@@ -92,6 +92,17 @@ export async function buildBundle(dir: string, files = sampleFiles(), o: { edit?
 /** paxPath: a PAX record that overrides the ustar path, as readers must honour it */
 export interface RawEntry { path: string; type?: EntryTypeName; data?: Buffer; mode?: number; linkpath?: string; paxPath?: string }
 
+/** a PAX header holding only a path record, its ustar header made by node-tar */
+function paxHeader(path: string): Buffer[] {
+  const body = ` path=${path}\n`;
+  let len = Buffer.byteLength(body) + 1;
+  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+  const data = Buffer.from(`${len}${body}`);
+  const h = new Header({ path: 'PaxHeader/x', type: 'ExtendedHeader', mode: 0o644, size: data.length, mtime: new Date(MTIME * 1000), uid: 0, gid: 0 });
+  h.encode();
+  return [h.block!, data, Buffer.alloc((512 - (data.length % 512)) % 512)];
+}
+
 /** a gzip'd tar of exactly these entries, headers made by node-tar */
 export function craftTar(entries: RawEntry[]): Buffer {
   const parts: Buffer[] = [];
@@ -100,7 +111,7 @@ export function craftTar(entries: RawEntry[]): Buffer {
     const type = e.type ?? 'File';
     const h = new Header({ path: e.path, type, mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644), size: type === 'File' ? data.length : 0, linkpath: e.linkpath, mtime: new Date(MTIME * 1000), uid: 0, gid: 0 });
     h.encode();
-    if (e.paxPath) parts.push(new Pax({ path: e.paxPath, mtime: new Date(MTIME * 1000) }).encode());
+    if (e.paxPath) parts.push(...paxHeader(e.paxPath));
     parts.push(h.block!, data, Buffer.alloc((512 - (data.length % 512)) % 512));
   }
   parts.push(Buffer.alloc(1024));

@@ -149,7 +149,7 @@ describe('the head: bundle.json first and well-formed', () => {
       [(m) => { m.configs = [{ template: 'configs/missing.tmpl', dest: 'etc/x', mode: '0644' }]; }, 'configs[0].template'],
       [(m) => { m.configs = [{ template: 'install.sh', dest: '../../etc/passwd', mode: '0644' }]; }, 'configs[0].dest'],
       [(m) => { (m as { product: unknown }).product = 42; }, 'manifest.product'],
-      [(m) => { (m.components as unknown[]) = [{ name: 'x', version: '1', type: 'exe', file: 'install.sh' }]; }, 'components[0].type'],
+      [(m) => { (m.components as unknown[]) = [{ name: 'x', version: '1.0.0', type: 'exe', file: 'install.sh' }]; }, 'components[0].type'],
     ];
     for (const [edit, field] of cases) {
       const m = manifestFor([{ path: 'install.sh', mode: 0o755, sha256: 'b'.repeat(64), size: 1 }]);

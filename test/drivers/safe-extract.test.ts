@@ -1,5 +1,11 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { unsafeReason } from '../../src/drivers/packages/safe-extract.js';
+import { extractTarSafely, unsafeReason } from '../../src/drivers/packages/safe-extract.js';
+import type { UphopError } from '../../src/errors.js';
+import { END, entry } from '../bundle/raw-tar.js';
 
 /** feed entries in archive order, as the extractors do; returns the first refusal */
 function firstRefusal(entries: Array<{ path: string; type: string; linkpath?: string }>): string | null {
@@ -49,4 +55,58 @@ describe('archive entry refusals', () => {
       { path: 'd', type: 'Link', linkpath: 'a/b/c' },
     ])).toContain('hard link to a symbolic link');
   });
+});
+
+describe('a symbolic link may not leave its release once everything is unpacked, whatever the entry order', () => {
+  /** a world folder holding the release and a sentinel beside it; returns what the unpack did */
+  async function unpack(entries: Buffer[]) {
+    const world = await mkdtemp(path.join(os.tmpdir(), 'uphop-links-'));
+    const release = path.join(world, 'opt', 'releases', '1.0.0');
+    await mkdir(release, { recursive: true });
+    await writeFile(path.join(world, 'sentinel'), 'untouched');
+    const before = await listTree(world, release);
+    const err = await extractTarSafely(Readable.from([Buffer.concat([...entries, END])]), release, 'pkg.tgz').then(() => undefined, (e: unknown) => e as UphopError);
+    const after = await listTree(world, release);
+    await rm(world, { recursive: true, force: true });
+    return { err, outsideUnchanged: JSON.stringify(before) === JSON.stringify(after) };
+  }
+  /** every path under world except inside the release, with file contents */
+  async function listTree(world: string, release: string): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (d: string) => {
+      for (const e of await readdir(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (p === release) continue;
+        out.push(e.isFile() ? `${p}=${await readFile(p, 'utf8')}` : p);
+        if (e.isDirectory()) await walk(p);
+      }
+    };
+    await walk(world);
+    return out.sort();
+  }
+  const dir = (name: string) => entry({ name, type: '5', mode: 0o755 });
+  const file = (name: string, text = 'x') => entry({ name }, Buffer.from(text));
+  const link = (name: string, to: string) => entry({ name, type: '2', linkname: to });
+
+  it('accepts links that stay inside (control)', async () => {
+    const r = await unpack([dir('bin/'), file('bin/server.js'), link('main.js', 'bin/server.js'), link('bin/self', '../bin/./server.js'), link('dangling', 'later/x')]);
+    expect(r.err).toBeUndefined();
+    expect(r.outsideUnchanged).toBe(true);
+  });
+
+  const attacks: [string, Buffer[]][] = [
+    ['a link made harmless-looking, then a link it passes through pointing up', [dir('d/'), link('d/l', 'sub/../..'), link('d/sub', '..')]],
+    ['the same with the pieces reversed in depth', [link('a/b/l', 'c/../../..'), dir('a/'), link('a/b/c', '../..')]],
+    ['a link first, a file through it later', [link('a', '../..'), file('a/x', 'escaped')]],
+    ['an empty folder replaced by a link after another link relied on it', [dir('d/'), dir('d/sub/'), link('d/l', 'sub/../..'), link('d/sub', '..')]],
+    ['a link chain that climbs only at its end', [link('one', 'two/..'), link('two', 'three/../..'), dir('three/')]],
+  ];
+  for (const [what, entries] of attacks) {
+    it(`refuses ${what}`, async () => {
+      const r = await unpack(entries);
+      expect(r.err?.code).toBe('PACKAGE_UNSAFE_ENTRY');
+      expect(r.err?.message).not.toContain('bug in uphop');
+      expect(r.outsideUnchanged).toBe(true);
+    });
+  }
 });

@@ -13,7 +13,7 @@ import knexFactory from 'knex';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, stopServices } from '../helpers/manager.js';
-import { PG, serviceAvailable } from '../helpers/services.js';
+import { MYSQL, PG, serviceAvailable } from '../helpers/services.js';
 import { runIn } from '../helpers/stranger.js';
 
 let base: string;
@@ -89,6 +89,31 @@ describe('uphop init, then build --all and install, without an edit', () => {
     } finally {
       await stopServices(path.join(base, 'pgmanager'));
       await admin.raw(`drop schema if exists ${schema} cascade`);
+      await admin.destroy();
+    }
+  });
+
+  it('--db mysql: the scaffold installs on MariaDB with the site\'s connection', async (ctx) => {
+    if (!(await serviceAvailable('mysql'))) return ctx.skip();
+    const r = await runIn(base, ['init', 'myprod', '--product', 'myprod', '--db', 'mysql']);
+    expect(r.code, r.stderr).toBe(0);
+    const project = path.join(base, 'myprod');
+    expect((await runIn(project, ['build', '--all', '--out', 'out'])).code).toBe(0);
+    const database = `uphop_init_${Math.random().toString(36).slice(2, 10)}`;
+    const admin = knexFactory({ client: 'mysql2', connection: { ...MYSQL, database: undefined } });
+    await admin.raw(`create database ${database}`);
+    try {
+      const site = await siteValues(project, (v) => {
+        expect(v.db.client).toBe('mysql');
+        v.db.connection = { ...v.db.connection, user: MYSQL.user, password: MYSQL.password, database };
+      });
+      const inst = await runIn(project, ['install', 'out/myprod-none-to-1.0.0.tar.gz', '--root', path.join(base, 'mymanager'), '--values', site.file, '--allow-unsigned']);
+      expect(inst.code, inst.stderr).toBe(0);
+      expect(await health(site.port)).toEqual({ status: 'ok', version: '1.0.0' });
+      expect((await admin.raw('select count(*) as n from information_schema.tables where table_schema = ? and table_name = ?', [database, 'items']))[0][0].n).toBe(1);
+    } finally {
+      await stopServices(path.join(base, 'mymanager'));
+      await admin.raw(`drop database if exists ${database}`);
       await admin.destroy();
     }
   });

@@ -41,10 +41,14 @@ it('a key the config template needs but the site values lack: exit 3 naming the 
   await s.write('templates/values.sample.yaml', 'http_port: 8080\nsite: { name: sample }\n');
   const bundle = await build(s, ['configs:', '  - { template: templates/app.conf.tmpl, dest: etc/acme/app.conf }']);
   const site = await s.write('site.yaml', 'http_port: 8080\n');
-  const r = await s.uphop(['install', bundle, '--root', s.root, '--values', site, '--allow-unsigned']);
-  expect(r.code, r.stderr).toBe(3);
-  expect(r.stderr).toMatch(/PREFLIGHT_VALUES.*app\.conf\.tmpl line 2 uses \$\{site\.name\}, which is not in the values of .*site\.yaml/);
-  expect(r.stderr).toMatch(/hint: .*add it to .*site\.yaml/);
+  // --dry-run on a root that does not exist yet says the same, and makes nothing
+  for (const extra of [['--dry-run'], []]) {
+    const r = await s.uphop(['install', bundle, '--root', s.root, '--values', site, '--allow-unsigned', ...extra]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/PREFLIGHT_VALUES.*app\.conf\.tmpl line 2 uses \$\{site\.name\}, which is not in the values of .*site\.yaml/);
+    expect(r.stderr).toMatch(/hint: add site\.name to .*site\.yaml \(a dotted name is a nested key\), then run again/);
+    if (extra.length) expect(existsSync(s.root)).toBe(false);
+  }
   await nothingChanged(s.root);
 });
 

@@ -2,11 +2,14 @@
  * Streaming tar extraction that refuses, rather than silently skips, any entry that
  * could land outside the destination: absolute paths, `..`, links pointing out, paths
  * through a symlink of the same archive, device files. The first bad entry aborts.
+ * Once everything is unpacked, every symlink must still resolve inside the
+ * release (link-check.ts): entry order cannot make a link escape after the fact.
  */
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Unpack, type ReadEntry } from 'tar';
 import { failure } from '../../errors.js';
+import { linkLeavingTree } from './link-check.js';
 
 const posix = path.posix;
 const FORBIDDEN_TYPES = new Set(['CharacterDevice', 'BlockDevice', 'FIFO']);
@@ -88,7 +91,14 @@ export function extractTarSafely(source: Readable, dest: string, label: string):
       reject(refused ?? failure('PACKAGE_UNPACK_FAILED', `Cannot unpack ${label}: ${e instanceof Error ? e.message : String(e)}.`, 'Check that the package is a complete, valid archive (rebuild or fetch the bundle again).', e));
     };
     unpack.on('error', fail);
-    unpack.on('close', () => (refused ? fail(refused) : resolve()));
+    unpack.on('close', () => {
+      if (refused) return fail(refused);
+      linkLeavingTree(dest).then((bad) => {
+        if (!bad) return resolve();
+        refused = failure('PACKAGE_UNSAFE_ENTRY', `The package ${label} holds a symbolic link "${bad.path}" that, once unpacked, ${bad.why.replace(/^it /, '')}; nothing of it is used.`, 'Rebuild the package with links that stay inside its top folder.');
+        fail(refused);
+      }, fail);
+    });
     source.on('error', fail);
     source.pipe(unpack);
   });

@@ -5,18 +5,17 @@
  * served from the kept bundle copy over HTTP and each agent checks its sha256
  * from the signed manifest. Outcomes go to the DB and to a progress file.
  */
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { failure, refusal, usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
-import { parseManifest } from '../bundle/validate.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { openDatabase, type DbValues } from '../drivers/db/connect.js';
 import { nativeBinding } from '../install/context.js';
 import { readSiteValues } from '../install/site-values.js';
 import { findInterrupted } from '../install/interrupted.js';
-import { recoverKept } from '../install/kept.js';
+import { keptPolicy, recoverKept, verifyKept } from '../install/kept.js';
 import { layout, type Layout } from '../install/layout.js';
 import { acquireLock, lockHeld, lockOwnerAlive, readLock, releaseLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
@@ -44,9 +43,10 @@ export async function openFleet(root: string): Promise<Fleet | { product: string
   const hop = [...state.history].reverse().find((h) => h.result === 'succeeded' && h.to === state.version);
   if (!hop) throw failure('AGENTS_NO_BUNDLE', `No successful install of ${state.version} is recorded under ${L.root}.`, 'Install the version whose agents you want to roll out.');
   await recoverKept(L, hop.bundle);
-  const manifest = parseManifest(await readFile(path.join(L.bundle(hop.bundle), 'bundle.json')).catch(() => {
+  if (!existsSync(path.join(L.bundle(hop.bundle), 'bundle.json')))
     throw failure('AGENTS_NO_BUNDLE', `The bundle ${hop.bundle} is no longer kept under ${L.bundlesDir}.`, 'Install it again (the same bundle is a no-op for the manager) or copy its agent package by hand.');
-  }), hop.bundle);
+  // the package agents get is served from the kept copy: re-hashed against its manifest first
+  const { manifest } = await verifyKept(L, hop.bundle, { ...(await keptPolicy(L, hop.bundle)), emit: silent });
   if (!manifest.agents) return { product: state.product, bundle: hop.bundle, none: true };
   const values = await readSiteValues(L.values(state.product));
   const agentValues = agentSettings(values);

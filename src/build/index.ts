@@ -7,13 +7,14 @@
 import path from 'node:path';
 import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { bundleFileName, bundleId, type FileEntry } from '../bundle/manifest.js';
 import { hashFile, writeBundle } from '../bundle/write.js';
 import { fingerprint, loadPrivateKey, signBytes } from '../bundle/sign.js';
+import { sigPathOf, writeFileSignature } from '../bundle/file-sig.js';
 import { loadHopSpec } from '../spec/load.js';
 import type { HopSpec } from '../spec/types.js';
 import { collectInputs, type BundleInput } from './collect.js';
@@ -46,6 +47,8 @@ export interface BuiltBundle {
   files: number;
   signed: boolean;
   signer?: string;
+  /** `<bundle>.tar.gz.sig`, the detached signature of the whole archive (signed builds) */
+  sig?: string;
   created: string;
   reproducible: boolean;
 }
@@ -91,6 +94,10 @@ async function buildOne(spec: HopSpec, epoch: BuildEpoch, key: Awaited<ReturnTyp
     level: opts.level,
     emit,
   });
+  // the whole archive, checkable with openssl before extraction; its sha256 was taken while writing
+  const sig = key ? await writeFileSignature(written.path, key, { sha256: written.sha256, size: written.size }) : undefined;
+  // an unsigned rebuild must not leave an older build's .sig beside it (it would fail every check)
+  if (!key) await rm(sigPathOf(written.path), { force: true });
   emit({ type: 'step', step: `build ${id}`, status: 'end', ms: Date.now() - started, detail: out });
   return {
     id,
@@ -100,6 +107,7 @@ async function buildOne(spec: HopSpec, epoch: BuildEpoch, key: Awaited<ReturnTyp
     files: collected.inputs.length,
     signed: !!signature,
     signer,
+    sig,
     created: manifest.created,
     reproducible: epoch.source !== 'clock',
   };

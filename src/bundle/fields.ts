@@ -9,7 +9,7 @@ import semver from 'semver';
 /** product and component names: the spec's name rule (src/spec/validate-components.ts NAME) */
 export const NAME = /^[a-z][a-z0-9-]*$/;
 /** hook names the spec knows (src/spec/validate-services.ts HOOK_NAMES) */
-export const HOOK_NAMES: readonly string[] = ['preflight', 'pre-install', 'post-install'];
+export const HOOK_NAMES: readonly string[] = ['preflight', 'pre-install', 'post-install', 'seed', 'verify'];
 /** systemd unit names (src/spec/validate-components.ts UNIT), never "." or ".." */
 export const UNIT = /^(?!\.\.?$)[A-Za-z0-9:_.@-]{1,255}$/;
 /** environment variable names */

@@ -9,12 +9,13 @@ import path from 'node:path';
 import { usageError, messageOf, isUphopError, UphopError } from '../errors.js';
 import type { Emit, UphopEvent } from '../events.js';
 import { extractBundle } from '../bundle/extract.js';
+import { checkBesideSignature } from '../bundle/file-sig.js';
 import { verifyDirectory } from '../bundle/verify-dir.js';
 import { requireRoomForFolder } from '../bundle/space.js';
 import { bundleId, type Manifest } from '../bundle/manifest.js';
 import { exists } from '../drivers/fsutil.js';
 import type { Layout } from './layout.js';
-import { asideOf, dropKept, recoverKept } from './kept.js';
+import { asideOf, dropKept, recoverKept, verifyKept } from './kept.js';
 
 export interface Acquired {
   manifest: Manifest;
@@ -38,32 +39,32 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
   const base = opts.dryRun ? await mkdtemp(path.join(tmpdir(), 'uphop-dry-')) : L.bundlesDir;
   const trust = { trust: opts.trust, allowUnsigned: opts.allowUnsigned, emit: opts.emit };
   if (st.isDirectory()) {
+    // hooks and packages run from a verified copy only, never from the folder given: it may change after the check
     if (opts.dryRun) {
-      const v = await verifyDirectory(source, trust).catch(dropTemp(base));
-      return { manifest: v.manifest, dir: source, id: bundleId(v.manifest), signer: v.signer, temp: base };
+      const copy = path.join(base, 'bundle');
+      const v = await copyVerified(source, copy, trust).catch(dropTemp(base));
+      return { manifest: v.manifest, dir: copy, id: bundleId(v.manifest), signer: v.signer, temp: base };
     }
     const made = await mkdir(base, { recursive: true });
     const incoming = await mkdtemp(path.join(base, '.incoming-'));
     try {
-      await requireRoomForFolder(source, incoming); // plain files only, and they fit: before anything is copied
-      await cp(source, incoming, { recursive: true, verbatimSymlinks: true });
-      // the user gave `source`: messages name it, not our private copy
-      const v = await verifyDirectory(incoming, { ...trust, emit: relabelEvents(opts.emit, incoming, source) }).catch((e) => {
-        throw relabel(e, incoming, source);
-      });
-      return { ...(await settle(incoming, v.manifest, L, made)), signer: v.signer };
+      const v = await copyVerified(source, incoming, trust);
+      return { ...(await settle(incoming, v.manifest, L, made, trust)), signer: v.signer };
     } finally {
       await rm(incoming, { recursive: true, force: true });
       await removeIfEmpty(base, made);
     }
   }
+  // the whole archive first, by its detached signature when one lies beside it: nothing is read out of an archive that fails it
+  const fileSigner = await checkBesideSignature(source, opts.trust).catch(dropTemp(opts.dryRun ? base : undefined));
+  if (fileSigner) opts.emit({ type: 'log', level: 'info', message: `${path.basename(source)}: detached signature verified (${fileSigner})` });
   const made = opts.dryRun ? undefined : await mkdir(base, { recursive: true });
   const staging = await mkdtemp(path.join(base, '.incoming-'));
   try {
     const extracting = extractBundle(source, staging, trust);
     const x = await (opts.dryRun ? extracting.catch(dropTemp(base)) : extracting);
     if (opts.dryRun) return { manifest: x.manifest, dir: x.dir, id: bundleId(x.manifest), signer: x.signer, temp: base };
-    return { ...(await settle(x.dir, x.manifest, L, made)), signer: x.signer };
+    return { ...(await settle(x.dir, x.manifest, L, made, trust)), signer: x.signer };
   } finally {
     if (!opts.dryRun) {
       await rm(staging, { recursive: true, force: true });
@@ -72,9 +73,20 @@ export async function acquireBundle(source: string, L: Layout, opts: Opts): Prom
   }
 }
 
+type Trust = { trust?: string; allowUnsigned?: boolean; emit: Emit };
+
+/** copy an extracted bundle folder, then verify the copy; messages name the folder the user gave, not our private copy */
+async function copyVerified(source: string, copy: string, trust: Trust) {
+  await requireRoomForFolder(source, path.dirname(copy)); // plain files only, and they fit: before anything is copied
+  await cp(source, copy, { recursive: true, verbatimSymlinks: true });
+  return verifyDirectory(copy, { ...trust, emit: relabelEvents(trust.emit, copy, source) }).catch((e) => {
+    throw relabel(e, copy, source);
+  });
+}
+
 /** a dry run's temp folder goes with a refused bundle too */
-const dropTemp = (dir: string) => async (e: unknown): Promise<never> => {
-  await rm(dir, { recursive: true, force: true });
+const dropTemp = (dir: string | undefined) => async (e: unknown): Promise<never> => {
+  if (dir) await rm(dir, { recursive: true, force: true });
   throw e;
 };
 
@@ -96,14 +108,18 @@ const relabelEvents = (emit: Emit, from: string, to: string): Emit => (e: UphopE
   emit(e.type === 'log' && typeof e.message === 'string' ? { ...e, message: e.message.split(from).join(to) } : e);
 
 /** move the verified copy to bundles/<id>; an identical one kept earlier (resume, re-run) stays */
-async function settle(dir: string, manifest: Manifest, L: Layout, made: string | undefined): Promise<Acquired> {
+async function settle(dir: string, manifest: Manifest, L: Layout, made: string | undefined, trust: Trust): Promise<Acquired> {
   const id = bundleId(manifest);
   const dest = L.bundle(id);
   await recoverKept(L, id);
   if (await exists(dest)) {
     const kept = await readFile(path.join(dest, 'bundle.json')).catch(() => undefined);
     const fresh = await readFile(path.join(dir, 'bundle.json'));
-    if (kept && kept.equals(fresh)) return { manifest, dir: dest, id };
+    // the same build kept earlier is reused only once it is re-hashed: it may have changed on disk since
+    if (kept && kept.equals(fresh)) {
+      await verifyKept(L, id, trust);
+      return { manifest, dir: dest, id };
+    }
     // a different build under the same name: replaced only once the install begins (see index.ts)
     const aside = asideOf(L, id);
     await rename(dest, aside);

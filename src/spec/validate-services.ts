@@ -7,7 +7,7 @@ import type { FieldPath } from './problems.js';
 import { integer, list, mapping, str, stringList } from './shape.js';
 import { version } from './validate-components.js';
 
-export const HOOK_NAMES = ['preflight', 'pre-install', 'post-install'] as const;
+export const HOOK_NAMES = ['preflight', 'pre-install', 'post-install', 'seed', 'verify'] as const;
 const SERVICES = { known: ['order', 'health'] };
 const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'api' } };
 const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package'], example: { package: '${artifacts}/acme-agent-4.1.1.tgz' } };

@@ -23,6 +23,8 @@ export interface CatalogHop {
   created: string;
   /** fingerprint of the key that signed the bundle when the publisher could check it; null otherwise */
   signer: string | null;
+  /** object key of the bundle's detached signature (`<file>.sig`, the whole archive's ed25519 signature); absent before it existed */
+  sig?: string;
 }
 
 export interface CatalogProduct {
@@ -72,6 +74,7 @@ export function parseCatalog(bytes: Buffer, where: string): Catalog {
   for (const h of c.hops) {
     const ok = h && ['product', 'from', 'to', 'file', 'sha256'].every((k) => typeof (h as unknown as Record<string, unknown>)[k] === 'string') && Number.isInteger(h.size);
     if (!ok) throw invalid(where, 'a hop lacks product, from, to, file, sha256 or size');
+    if (h.sig !== undefined && h.sig !== `${h.file}.sig`) throw invalid(where, `the signature of ${h.file} is not ${h.file}.sig`);
   }
   return c;
 }

@@ -11,12 +11,14 @@ import { refusal } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { readManifest } from '../bundle/read.js';
 import { loadPublicKey } from '../bundle/sign.js';
+import { sigPathOf } from '../bundle/file-sig.js';
 import { checkSignature } from '../bundle/trust.js';
 import { planPath } from '../plan/graph.js';
 import { selectProduct } from '../plan/sources.js';
 import { readCatalog } from './catalog-read.js';
 import type { CatalogHop } from './catalog.js';
 import { download, type DownloadStatus } from './download.js';
+import { fetchFileSignature } from './fetch-sig.js';
 import { checkFileName } from './keys.js';
 import { openStore } from './open.js';
 import { uphopHome } from './seen.js';
@@ -51,6 +53,8 @@ export interface FetchedBundle {
   fetched: number;
   /** fingerprint of the key that verified the bundle's signature */
   signer?: string;
+  /** `<path>.sig`, the detached signature downloaded beside it, when the catalog lists one */
+  sig?: string;
 }
 
 export interface FetchResult {
@@ -101,7 +105,11 @@ export async function downloadChain(store: Store, chain: CatalogHop[], o: ChainO
       partSize: o.partSize, concurrency: o.concurrency, retries: o.retries, emit,
     });
     const signer = await checkBundle(dest, hop, { trust: o.trust, allowUnsigned: o.allowUnsigned }, emit);
-    bundles.push({ file: hop.file, path: dest, from: hop.from, to: hop.to, size: got.size, sha256: got.sha256, status: got.status, fetched: got.fetched, signer });
+    await fetchFileSignature(store, hop, dest, o.trust, emit).catch(async (e) => {
+      await rm(dest, { force: true }); // a file whose signature fails must not look like a good download
+      throw e;
+    });
+    bundles.push({ file: hop.file, path: dest, from: hop.from, to: hop.to, size: got.size, sha256: got.sha256, status: got.status, fetched: got.fetched, signer, sig: hop.sig ? sigPathOf(dest) : undefined });
     emit({ type: 'step', step: `fetch ${hop.file}`, status: got.status === 'present' ? 'skip' : 'end', ms: Date.now() - t0, detail: got.status });
   }
   return bundles;

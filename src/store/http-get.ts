@@ -7,12 +7,18 @@
  * waiting per read, and stays paused while the sink writes a chunk out.
  *
  * It speaks only what a presigned S3 GET needs: a Content-Length framed body (or one
- * that runs to the end of the connection) on a connection of its own. Anything else
- * (chunked framing) is reported as UnsupportedFraming before a byte reaches the sink,
- * so the caller can take the general path instead.
+ * that runs to the end of the connection). Anything else (chunked framing) is
+ * reported as UnsupportedFraming before a byte reaches the sink, so the caller can
+ * take the general path instead. Interim 1xx answers (100 Continue, 103 Early
+ * Hints) before the real one are skipped. Connections are kept alive and reused
+ * (http-pool.ts), a reused connection the server had closed meanwhile is retried
+ * once on a fresh one, and a proxy is spoken to as proxy.ts says (CONNECT for
+ * https, an absolute-URI GET for http). No header value with CR or LF is written.
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import { checkHeader, proxyAuthorization } from './proxy.js';
+import { connection, drop, release, type Conn, type ConnOptions } from './http-pool.js';
+
+export { closeIdleConnections } from './http-pool.js';
 import type { ChunkSink } from './types.js';
 
 export interface RawResponse {
@@ -23,40 +29,71 @@ export interface RawResponse {
   body?: string;
 }
 
-export interface RawGetOptions {
+export interface RawGetOptions extends ConnOptions {
   headers?: Record<string, string>;
-  /** bytes per read, default 1 MiB */
-  bufferSize?: number;
-  /** a connection silent this long fails with ETIMEDOUT, default 60 s */
-  idleMs?: number;
-  /** extra trusted CA for https (tests); the system store and NODE_EXTRA_CA_CERTS apply anyway */
-  ca?: string | Buffer;
 }
 
 export class UnsupportedFraming extends Error {}
+/** a kept-alive connection the server had closed before this request: retried on a fresh one */
+class StaleConnection extends Error {}
 
 const MAX_HEAD = 64 * 1024;
 
-export function rawGet(url: URL, sink: ChunkSink, o: RawGetOptions = {}): Promise<RawResponse> {
+function requestHead(url: URL, o: RawGetOptions): string {
+  const headers: [string, string][] = [['Host', url.host], ...Object.entries(o.headers ?? {}), ['User-Agent', 'uphop']];
+  const viaProxy = o.proxy && url.protocol === 'http:';
+  const auth = viaProxy ? proxyAuthorization(o.proxy!) : undefined;
+  if (auth) headers.push(['Proxy-Authorization', auth]);
+  for (const [k, v] of headers) checkHeader(k, v);
+  // through a proxy, an http target is named in full (absolute-URI form); https goes through a tunnel
+  const target = `${viaProxy ? url.origin : ''}${url.pathname}${url.search}`;
+  return `GET ${target} HTTP/1.1\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+}
+
+export async function rawGet(url: URL, sink: ChunkSink, o: RawGetOptions = {}): Promise<RawResponse> {
+  const head = requestHead(url, o);
+  for (let attempt = 0; ; attempt++) {
+    const conn = await connection(url, o);
+    try {
+      return await exchange(conn, head, sink, o);
+    } catch (e) {
+      if (!(e instanceof StaleConnection) || attempt > 0) throw e;
+    }
+  }
+}
+
+function exchange(conn: Conn, request: string, sink: ChunkSink, o: RawGetOptions): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
-    const https = url.protocol === 'https:';
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const port = Number(url.port) || (https ? 443 : 80);
+    const socket = conn.socket;
     let head: Buffer | undefined = Buffer.alloc(0);
     let res: RawResponse | undefined;
     let length: number | undefined;
     let received = 0;
     let errorDoc = '';
     let settled = false;
+    let heard = false;
 
+    let statusLine = '';
+    const reusable = () => {
+      if (!res || length === undefined || received !== length) return false;
+      const connection = res.headers.connection?.toLowerCase();
+      // HTTP/1.0 closes unless it says keep-alive; 1.1 keeps alive unless it says close
+      return connection !== 'close' && (!statusLine.startsWith('HTTP/1.0') || connection === 'keep-alive');
+    };
     const settle = (e?: unknown) => {
       if (settled) return;
       settled = true;
-      socket.destroy();
+      conn.handler = undefined;
+      if (e || !reusable()) {
+        drop(conn);
+        socket.destroy();
+      } else release(conn);
       if (e) reject(e);
       else resolve(errorDoc ? { ...res!, body: errorDoc } : res!);
     };
     const complete = () => length !== undefined && received >= length;
+    /** a reused connection that ends before a single byte of answer was closed by the server while idle */
+    const lost = (e: Error) => settle(conn.reused && !heard ? new StaleConnection(e.message) : e);
 
     /** one piece of the body; false = the socket is paused until the sink is done with the buffer */
     const body = (chunk: Buffer): boolean => {
@@ -85,28 +122,41 @@ export function rawGet(url: URL, sink: ChunkSink, o: RawGetOptions = {}): Promis
       return false;
     };
 
-    const onread = (n: number, buf: Buffer): boolean => {
+    const read = (n: number, buf: Buffer): boolean => {
       if (settled) return false;
+      heard = true;
       if (!head) return body(buf.subarray(0, n));
       head = Buffer.concat([head, buf.subarray(0, n)]); // the header is small: copying it is cheap
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (head.length > MAX_HEAD) settle(new Error('the server sent an over-long response header'));
-        return true;
+      for (;;) {
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (head.length > MAX_HEAD) settle(new Error('the server sent an over-long response header'));
+          return true;
+        }
+        try {
+          const text = head.subarray(0, end).toString('latin1');
+          res = parseHead(text);
+          statusLine = text.slice(0, 9);
+        } catch (e) {
+          settle(e);
+          return false;
+        }
+        head = head.subarray(end + 4);
+        if (res.status === 101) {
+          settle(new Error('the server switched protocols (HTTP 101) in answer to a GET'));
+          return false;
+        }
+        if (res.status >= 200) break;
+        res = undefined; // 100 Continue, 103 Early Hints: the real answer follows
       }
-      try {
-        res = parseHead(head.subarray(0, end).toString('latin1'));
-      } catch (e) {
-        settle(e);
-        return false;
-      }
-      const rest = head.subarray(end + 4);
+      const rest = head;
       head = undefined;
       if (res.headers['transfer-encoding'] && res.headers['transfer-encoding'] !== 'identity') {
         settle(new UnsupportedFraming(`transfer-encoding ${res.headers['transfer-encoding']}`));
         return false;
       }
-      length = res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
+      // 204 and 304 never carry a body, whatever their headers say
+      length = res.status === 204 || res.status === 304 ? 0 : res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
       if (length === 0 || rest.length === 0) {
         if (complete()) settle();
         return true;
@@ -114,20 +164,17 @@ export function rawGet(url: URL, sink: ChunkSink, o: RawGetOptions = {}): Promis
       return body(rest);
     };
 
-    const options = { host, port, onread: { buffer: Buffer.allocUnsafe(o.bufferSize ?? 1024 * 1024), callback: onread } };
-    const socket: net.Socket = https
-      ? tls.connect({ ...options, servername: net.isIP(host) ? undefined : host, ca: o.ca ? [...tls.rootCertificates, String(o.ca)] : undefined })
-      : net.connect(options);
-    socket.setTimeout(o.idleMs ?? 60_000, () => {
-      settle(Object.assign(new Error(`the server sent nothing for ${Math.round((o.idleMs ?? 60_000) / 1000)} s`), { code: 'ETIMEDOUT' }));
-    });
-    socket.on('error', (e) => settle(e));
-    socket.on('close', () => {
-      if (res && length === undefined) return settle(); // the body ran to the end of the connection
-      settle(new Error(res ? `the connection closed after ${received} of ${length} bytes` : 'the connection closed before a response'));
-    });
-    const extra = Object.entries(o.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-    socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${extra}User-Agent: uphop\r\nConnection: close\r\n\r\n`);
+    conn.handler = {
+      read,
+      error: (e) => lost(e),
+      close: () => {
+        if (res && length === undefined) return settle(); // the body ran to the end of the connection
+        lost(new Error(res ? `the connection closed after ${received} of ${length} bytes` : 'the connection closed before a response'));
+      },
+      timeout: () => settle(Object.assign(new Error(`the server sent nothing for ${Math.round((o.idleMs ?? 60_000) / 1000)} s`), { code: 'ETIMEDOUT' })),
+    };
+    socket.setTimeout(o.idleMs ?? 60_000);
+    socket.write(request);
   });
 }
 

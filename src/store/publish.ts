@@ -6,6 +6,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import path from 'node:path';
 import { failure, refusal } from '../errors.js';
@@ -14,6 +15,7 @@ import { bundleFileName } from '../bundle/manifest.js';
 import { readManifest } from '../bundle/read.js';
 import { hashFile } from '../bundle/hash.js';
 import { fingerprint, loadPrivateKey, verifyBytes } from '../bundle/sign.js';
+import { readFileSignature, requireFileSignature, sigPathOf, writeFileSignature } from '../bundle/file-sig.js';
 import { DEFAULT_EXPIRES_DAYS } from './defaults.js';
 import { checkFileName } from './keys.js';
 import { entryKey, syncCatalog } from './catalog-sync.js';
@@ -68,6 +70,8 @@ export async function publish(opts: PublishOptions, emit: Emit = silent): Promis
       }
       const t0 = Date.now();
       await upload(store, sources.get(hop.file)!, hop, emit);
+      // the .sig before the entry: a hop a catalog lists always has the signature it names
+      if (hop.sig) await store.put(hop.sig, await readFile(sigPathOf(sources.get(hop.file)!)), { contentType: 'application/octet-stream' });
       const { status: _s, ...entry } = hop;
       await store.put(entryKey(hop.file), Buffer.from(JSON.stringify(entry, null, 2) + '\n'), { contentType: 'application/json' });
       emit({ type: 'step', step: `publish ${hop.file}`, status: 'end', ms: Date.now() - t0 });
@@ -96,7 +100,25 @@ async function describe(file: string, key?: KeyObject): Promise<PublishedBundle>
   const { sha256, size } = await hashFile(file);
   const pub = key ? createPublicKey(key) : undefined;
   const signer = pub && signature && verifyBytes(manifestBytes, signature, pub) ? fingerprint(pub) : null;
-  return { product: manifest.product, from: manifest.from, to: manifest.to, file: name, sha256, size, created: manifest.created, signer, status: 'uploaded' };
+  const sig = await detachedSignature(file, key, !!signer, { sha256, size });
+  return { product: manifest.product, from: manifest.from, to: manifest.to, file: name, sha256, size, created: manifest.created, signer, ...(sig ? { sig: `${name}.sig` } : {}), status: 'uploaded' };
+}
+
+/**
+ * A published bundle carries `<file>.sig` when it can: the one beside it (a signed
+ * build), or one made now with the publisher's key. The key only signs, and only
+ * judges the .sig beside, for a bundle whose bundle.json it signed: a catalog key
+ * may differ from the bundle key (then the .sig goes up as it is and clients check
+ * it with their own --trust), but a stale .sig next to the publisher's own bundle
+ * must not be published.
+ */
+async function detachedSignature(file: string, key: KeyObject | undefined, ownBundle: boolean, digest: { sha256: string; size: number }): Promise<string | undefined> {
+  const beside = await readFileSignature(file);
+  if (beside) {
+    if (key && ownBundle) await requireFileSignature(file, beside, createPublicKey(key));
+    return sigPathOf(file);
+  }
+  return key && ownBundle ? writeFileSignature(file, key, digest) : undefined;
 }
 
 async function statusIn(store: Store, hop: PublishedBundle, replace: boolean): Promise<PublishStatus> {
@@ -104,9 +126,10 @@ async function statusIn(store: Store, hop: PublishedBundle, replace: boolean): P
   if (!bytes) return 'uploaded';
   const old = JSON.parse(bytes.toString('utf8')) as CatalogHop;
   if (old.sha256 === hop.sha256) {
-    // entry without its bundle (an interrupted replace): upload again
+    // entry without its bundle (an interrupted replace), or the same bundle now with its .sig: upload again
     const obj = await store.head(hop.file);
-    return obj?.size === hop.size ? 'unchanged' : 'uploaded';
+    const sigThere = !hop.sig || (old.sig === hop.sig && !!(await store.head(hop.sig)));
+    return obj?.size === hop.size && sigThere ? 'unchanged' : 'uploaded';
   }
   if (!replace) {
     throw refusal('HOP_EXISTS', `${store.url} already has ${hop.file} with different contents (sha256 ${old.sha256.slice(0, 12)}…, published bundle ${hop.sha256.slice(0, 12)}…).`,

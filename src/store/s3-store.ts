@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { checkKey } from './keys.js';
 import { objectMissing } from './errors.js';
 import { rawGet, UnsupportedFraming, type RawResponse } from './http-get.js';
+import { proxyAgents, proxyFor } from './proxy.js';
 import { isNotFound, s3Error } from './s3-errors.js';
 import type { ChunkSink, GetOptions, ObjectInfo, PutBody, PutOptions, Store, StoreOptions } from './types.js';
 
@@ -20,13 +21,16 @@ export interface S3Location {
   prefix: string;
 }
 
+const hasProxy = (env: NodeJS.ProcessEnv) => ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((k) => env[k]);
+
 export class S3Store implements Store {
   private readonly client: S3Client;
   private readonly endpoint?: string;
+  private readonly env: NodeJS.ProcessEnv;
   private probed?: Promise<void>;
 
   constructor(readonly url: string, private readonly loc: S3Location, opts: StoreOptions = {}) {
-    const env = opts.env ?? process.env;
+    const env = (this.env = opts.env ?? process.env);
     // uphop supports Node 20 on purpose (air-gapped hosts); the SDK's upgrade nag would garble CLI output
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
@@ -42,6 +46,8 @@ export class S3Store implements Store {
       credentials: opts.credentials ?? envCreds,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // the SDK reads no proxy variables itself: with one set, its requests go through agents that do (NO_PROXY per host)
+      ...(hasProxy(env) ? { requestHandler: { ...proxyAgents(env), connectionTimeout: 30_000 } } : {}),
     });
   }
 
@@ -125,9 +131,11 @@ export class S3Store implements Store {
         return noted(e);
       }
     };
+    const target = new URL(url);
+    const proxy = proxyFor(target, this.env);
     let res: RawResponse;
     try {
-      res = await rawGet(new URL(url), guarded, { headers });
+      res = await rawGet(target, guarded, { headers, proxy });
     } catch (e) {
       if (e === sinkError) throw e;
       // framing rawGet does not speak: take the SDK's stream (nothing reached the sink yet)

@@ -26,4 +26,5 @@ export async function cacheState(dir: string, file: string, size: number): Promi
 /** an installed hop's bundle is kept extracted under var/lib/uphop/bundles: the archive is no longer needed */
 export async function dropDownload(dir: string, file: string): Promise<void> {
   await rm(path.join(dir, checkFileName(file)), { force: true });
+  await rm(path.join(dir, `${checkFileName(file)}.sig`), { force: true }); // its detached signature goes with it
 }

@@ -77,7 +77,7 @@ describe('signing', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, signed: true });
     const wrong = await cli(['verify', file, '--trust', path.join(other, 'uphop-signing.pub')]);
     expect(wrong.code).toBe(3);
-    expect(wrong.stderr).toContain('BUNDLE_BAD_SIGNATURE');
+    expect(wrong.stderr).toContain('BUNDLE_BAD_FILE_SIGNATURE'); // the .sig beside it is checked first
     const none = await cli(['verify', file]);
     expect(none.code).toBe(3);
     expect(none.stderr).toContain('--trust');

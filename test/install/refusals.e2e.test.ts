@@ -104,7 +104,12 @@ describe('a 4.0.1 manager refuses and stays exactly as it was', () => {
     for (const k of ['publisher', 'stranger']) expect((await cli(['keygen', '--out', path.join(tmp, k)])).code).toBe(0);
     const out = path.join(tmp, 'signed');
     execFileSync(process.execPath, [path.resolve('dist/cli/main.js'), 'build', path.join(v.dir, 'bundles', HOP), '--out', out, '--sign-key', path.join(tmp, 'publisher', 'uphop-signing.key')], { stdio: 'pipe' });
-    await refused([path.join(out, `beacon-${HOP}.tar.gz`), '--trust', path.join(tmp, 'stranger', 'uphop-signing.pub')], 3, 'BUNDLE_BAD_SIGNATURE', 'does not verify with the trusted key', 'which key signed it');
+    const archive = path.join(out, `beacon-${HOP}.tar.gz`);
+    const stranger = path.join(tmp, 'stranger', 'uphop-signing.pub');
+    // the detached signature beside the archive is checked first, over the whole file
+    await refused([archive, '--trust', stranger], 3, 'BUNDLE_BAD_FILE_SIGNATURE', 'does not verify with the trusted key', 'which key signed them');
+    await rm(`${archive}.sig`);
+    await refused([archive, '--trust', stranger], 3, 'BUNDLE_BAD_SIGNATURE', 'does not verify with the trusted key', 'which key signed it');
   });
 
   it('another install holds the lock (a live process): LOCK_HELD naming its pid', async () => {

@@ -10,13 +10,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rawGet, UnsupportedFraming } from '../../src/store/http-get.js';
+import { closeIdleConnections, rawGet, UnsupportedFraming } from '../../src/store/http-get.js';
 import { openStore } from '../../src/store/open.js';
 import { BUCKET, startS3 } from './helpers.js';
 
 const TLS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tls');
 const servers: net.Server[] = [];
 afterEach(async () => {
+  closeIdleConnections();
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => { s.closeAllConnections?.(); s.close(r); })));
 });
 

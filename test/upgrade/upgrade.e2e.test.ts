@@ -5,7 +5,7 @@
  * every hop; refusals change nothing and say why (exit 2 / 3).
  */
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
@@ -72,6 +72,13 @@ describe.each(['file', 's3'] as const)('upgrade 3.4.2 -> 4.2.0 through a %s stor
     expect(await history(sb)).toEqual(['none->3.4.2:succeeded', '3.4.2->4.0.1:succeeded', '4.0.1->4.1.1:succeeded', '4.1.1->4.2.0:succeeded']);
     // installed bundles are kept extracted by the installer; the downloaded archives are gone
     expect(await readdir(path.join(sb.root, 'var/lib/uphop/downloads'))).toEqual([]);
+    // one report for the whole upgrade: its three hops, a downtime window each
+    const info = JSON.parse((await cli(['report', '--root', sb.root, '--json'])).stdout);
+    expect(info.html).toMatch(/-upgrade-to-4\.2\.0\.html$/);
+    const report = JSON.parse(await readFile(info.json, 'utf8'));
+    expect(report).toMatchObject({ kind: 'upgrade', from: '3.4.2', to: '4.2.0', outcome: 'succeeded' });
+    expect(report.hops.map((h: any) => h.label)).toEqual(['1/3 3.4.2 -> 4.0.1', '2/3 4.0.1 -> 4.1.1', '3/3 4.1.1 -> 4.2.0']);
+    expect(report.downtime.map((w: any) => w.hop)).toEqual([1, 2, 3]);
   }, 180_000);
 
   it('is a no-op when the manager is already on the target', async () => {

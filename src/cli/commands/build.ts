@@ -41,6 +41,6 @@ export const buildCommand: CommandDef<Opts, { bundles: BuiltBundle[] }> = {
   },
   human: ({ bundles }) =>
     bundles
-      .map((b) => `${b.path}\n  sha256 ${b.sha256}  ${fmtBytes(b.size)}  ${b.files} files  ${b.signed ? `signed by ${b.signer}` : 'UNSIGNED'}${b.reproducible ? '' : '  (not reproducible: set SOURCE_DATE_EPOCH)'}`)
+      .map((b) => `${b.path}\n  sha256 ${b.sha256}  ${fmtBytes(b.size)}  ${b.files} files  ${b.signed ? `signed by ${b.signer}` : 'UNSIGNED'}${b.reproducible ? '' : '  (not reproducible: set SOURCE_DATE_EPOCH)'}${b.sig ? `\n  ${b.sig}` : ''}`)
       .join('\n'),
 };

@@ -12,8 +12,13 @@ import { upgradeCommand } from './upgrade.js';
 import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from './manage.js';
 import { agentsCommand } from './agents.js';
 import { initCommand } from './init.js';
+import { reportCommand } from './report.js';
+import { testPathCommand } from './test-path.js';
+import { rehearseCommand } from './rehearse.js';
+import { supportBundleCommand } from './support-bundle.js';
 
 export const COMMANDS: CommandDef[] = [
   initCommand, buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
   installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand,
+  reportCommand, testPathCommand, rehearseCommand, supportBundleCommand,
 ];

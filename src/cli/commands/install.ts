@@ -43,13 +43,15 @@ export const installCommand: CommandDef<Opts, InstallResult> = {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     checkNotifyUrl(o.notify);
     const { install } = await import('../../install/index.js');
-    const result = await install({
+    const { reportInstall } = await import('../../report/apply.js');
+    const stopTimeoutMs = parseDuration(o.stopTimeout);
+    const { result, report } = await reportInstall({ root: abs(o.root)!, bundle: o.bundle, emit: ctx.emit }, (emit) => install({
       bundle: abs(o.bundle)!, root: abs(o.root)!, values: abs(o.values), dryRun: o.dryRun, trust: abs(o.trust), allowUnsigned: o.allowUnsigned,
-      noRollback: !o.rollback, notify: o.notify, ignorePreflight: o.ignorePreflight, stopTimeoutMs: parseDuration(o.stopTimeout), emit: ctx.emit,
+      noRollback: !o.rollback, notify: o.notify, ignorePreflight: o.ignorePreflight, stopTimeoutMs, emit,
       agents: o.agents,
-    });
+    }));
     // the manager is installed either way; a stopped agent rollout is the part that failed
-    return { result, exitCode: result.agents?.outcome === 'stopped' ? 1 : 0 };
+    return { result: report ? { ...result, report: report.html } : result, exitCode: result.agents?.outcome === 'stopped' ? 1 : 0 };
   },
   human: (r) => installText(r),
 };

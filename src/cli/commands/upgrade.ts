@@ -35,13 +35,14 @@ export const upgradeCommand: CommandDef<Opts, UpgradeResult> = {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     checkNotifyUrl(o.notify);
     const { upgrade } = await import('../../upgrade/index.js');
-    const result = await upgrade({
+    const { reportUpgrade } = await import('../../report/apply.js');
+    const { result, report } = await reportUpgrade({ root: abs(o.root)!, to: o.to, emit: ctx.emit }, (emit) => upgrade({
       to: o.to, store: o.store, root: abs(o.root)!, trust: abs(o.trust), allowUnsigned: o.allowUnsigned, values: abs(o.values), dryRun: o.dryRun,
       noRollback: !o.rollback, notify: o.notify, cache: abs(o.cache), product: o.product, home: abs(o.home), storeOptions: storeOptionsOf(o, ctx),
       concurrency: o.parallel === undefined ? undefined : Math.max(1, Math.floor(o.parallel)), ignorePreflight: o.ignorePreflight,
-      stopTimeoutMs: parseDuration(o.stopTimeout), emit: ctx.emit, agents: o.agents,
-    });
-    return { result, exitCode: result.agents?.outcome === 'stopped' ? 1 : 0 };
+      stopTimeoutMs: parseDuration(o.stopTimeout), emit, agents: o.agents,
+    }));
+    return { result: report ? { ...result, report: report.html } : result, exitCode: result.agents?.outcome === 'stopped' ? 1 : 0 };
   },
   human: (r) => {
     if (r.outcome === 'nothing-to-do') return r.message;

@@ -1,0 +1,95 @@
+/**
+ * The rehearsal's copy of the database, taken while the live manager serves:
+ * SQLite by VACUUM INTO (a consistent online copy); PostgreSQL streamed
+ * pg_dump | pg_restore into a temporary database; MariaDB streamed
+ * mysqldump --single-transaction | mysql into a temporary database. Nothing is
+ * written to the live database. Returns the copy's `db` values and how to drop it.
+ */
+import { spawn } from 'node:child_process';
+import type { Knex } from 'knex';
+import { openDatabase, sqliteFile, type DbConnectionValues, type DbValues } from '../drivers/db/connect.js';
+import { failure } from '../errors.js';
+import { adminDo, tempName } from '../sandbox/temp-db.js';
+
+export interface DbCopy {
+  values: DbValues;
+  method: string;
+  drop(): Promise<void>;
+}
+
+interface Server { host: string; port: number; user?: string; password?: string; database?: string }
+
+/** the server settings knex resolved (url or fields) */
+function serverOf(knex: Knex): Server {
+  return { ...(knex.client.config.connection as Server) };
+}
+
+export async function copyDatabase(db: DbValues, live: string, copy: string, scrub: (t: string) => string): Promise<DbCopy> {
+  const client = db.client ?? 'sqlite';
+  const knex = openDatabase(db, { root: live });
+  try {
+    if (client === 'sqlite') {
+      const target = sqliteFile(db, copy);
+      await knex.raw('VACUUM INTO ?', [target]);
+      return { values: db, method: 'sqlite VACUUM INTO', drop: async () => {} };
+    }
+    const s = serverOf(knex);
+    const name = tempName('uphop_rehearse');
+    const admin: DbConnectionValues = { host: s.host, port: s.port, user: s.user, password: s.password, database: s.database };
+    const conn = { ...(db.connection ?? {}) };
+    delete conn.url;
+    const values: DbValues = { client, connection: { ...conn, host: s.host, port: s.port, user: s.user, password: s.password, database: name } };
+    if (client === 'pg') {
+      await adminDo('pg', admin, `create database ${name}`);
+      const drop = () => adminDo('pg', admin, `drop database if exists ${name} with (force)`);
+      try {
+        const auth = ['-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres'];
+        const schema = db.connection?.schema;
+        await pipe(['pg_dump', '-Fc', ...auth, ...(schema ? ['-n', schema] : []), s.database ?? 'postgres'], ['pg_restore', '--no-owner', ...auth, '-d', name], { PGPASSWORD: s.password ?? '' }, scrub);
+      } catch (e) {
+        await drop().catch(() => undefined);
+        throw e;
+      }
+      return { values, method: `pg_dump | pg_restore into database ${name}`, drop };
+    }
+    await adminDo('mysql', { ...admin, database: undefined }, `create database ${name}`);
+    const drop = () => adminDo('mysql', { ...admin, database: undefined }, `drop database if exists ${name}`);
+    try {
+      const auth = ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root'];
+      await pipe(['mysqldump', ...auth, '--single-transaction', '--routines', s.database ?? ''], ['mysql', ...auth, name], { MYSQL_PWD: s.password ?? '' }, scrub);
+    } catch (e) {
+      await drop().catch(() => undefined);
+      throw e;
+    }
+    return { values, method: `mysqldump | mysql into database ${name}`, drop };
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/** a | b, streamed; fails with the stderr of whichever failed */
+function pipe(a: string[], b: string[], env: Record<string, string>, scrub: (t: string) => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const opts = { env: { ...process.env, ...env } };
+    const src = spawn(a[0], a.slice(1), { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    const dst = spawn(b[0], b.slice(1), { ...opts, stdio: ['pipe', 'ignore', 'pipe'] });
+    let errA = '';
+    let errB = '';
+    src.stderr.on('data', (d) => (errA += d));
+    dst.stderr.on('data', (d) => (errB += d));
+    src.stdout.pipe(dst.stdin);
+    dst.stdin.on('error', () => {});
+    let pending = 2;
+    const codes: (number | null)[] = [];
+    const done = (i: number) => (code: number | null) => {
+      codes[i] = code;
+      if (--pending) return;
+      if (codes[0] === 0 && codes[1] === 0) resolve();
+      else reject(failure('REHEARSE_DB_COPY_FAILED', `Copying the database failed: ${scrub((codes[0] ? `${a[0]}: ${errA}` : `${b[0]}: ${errB}`).trim().split('\n').slice(-3).join(' '))}.`, `Check that ${a[0]} and ${b[0]} are installed and that the database user may create databases.`));
+    };
+    src.once('error', (e) => reject(failure('REHEARSE_DB_COPY_FAILED', `Cannot run ${a[0]}: ${e.message}.`, `Install ${a[0]} (the PostgreSQL/MariaDB client tools).`)));
+    dst.once('error', (e) => reject(failure('REHEARSE_DB_COPY_FAILED', `Cannot run ${b[0]}: ${e.message}.`, `Install ${b[0]} (the PostgreSQL/MariaDB client tools).`)));
+    src.once('close', done(0));
+    dst.once('close', done(1));
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * `uphop test-path --from A --to B`: a sandbox manager at A (built with the
+ * fresh-install bundle and the hops up to A), seeded by the product's hook, then
+ * for every hop on the path: snapshot, install, verify, roll back, compare with
+ * the snapshot, install again. Nothing touches a real manager.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { usageError } from '../errors.js';
+import { silent, type Emit } from '../events.js';
+import type { Manifest } from '../bundle/manifest.js';
+import { install } from '../install/index.js';
+import { layout } from '../install/layout.js';
+import { rollback } from '../install/rollback.js';
+import { plan } from '../plan/plan.js';
+import type { StoreOptions } from '../store/types.js';
+import type { SandboxDb } from '../sandbox/temp-db.js';
+import { runCase, suspects } from './cases.js';
+import { runHook } from './hooks.js';
+import type { HopCase } from './junit.js';
+import { createSandbox, type Sandbox } from './sandbox.js';
+import { compareSnapshots, snapshot, type Snapshot } from './snapshot.js';
+
+export interface TestPathOptions {
+  from: string;
+  to: string;
+  bundles?: string;
+  store?: string;
+  storeOptions?: StoreOptions;
+  trust?: string;
+  allowUnsigned?: boolean;
+  product?: string;
+  db: SandboxDb;
+  dbUrl?: string;
+  /** the product's site values to start from (ports and db are replaced) */
+  values?: string;
+  /** a seed hook instead of the bundle's */
+  seed?: string;
+  rows?: number;
+  /** tables the product's services keep writing (heartbeats): schema compared, rows not */
+  ignoreData?: string[];
+  emit?: Emit;
+}
+
+export interface TestPathResult {
+  outcome: 'passed' | 'failed';
+  product: string;
+  from: string;
+  to: string;
+  db: string;
+  hops: string[];
+  seeded: string;
+  cases: HopCase[];
+  ms: number;
+}
+
+export async function testPath(o: TestPathOptions): Promise<TestPathResult> {
+  const emit = o.emit ?? silent;
+  const t0 = Date.now();
+  const temp = o.store ? await mkdtemp(path.join(tmpdir(), 'uphop-test-path-bundles-')) : undefined;
+  try {
+    const dir = o.bundles ? path.resolve(o.bundles) : await fetchChains(o, temp!, emit);
+    const setup = o.from === 'none' ? [] : (await plan({ from: 'none', to: o.from, bundles: dir, product: o.product })).hops;
+    const chain = await plan({ from: o.from, to: o.to, bundles: dir, product: o.product });
+    o = { ...o, product: chain.product };
+    if (!chain.hops.length) throw usageError('TEST_PATH_EMPTY', `There is no hop from ${o.from} to ${o.to}: nothing to test.`, 'Give --to a later version than --from.');
+    const sb = await createSandbox({ db: o.db, dbUrl: o.dbUrl, values: o.values });
+    emit({ type: 'log', level: 'info', message: `sandbox manager in ${sb.root} on ${sb.db.label}` });
+    try {
+      const base = { root: sb.root, allowUnsigned: o.allowUnsigned, trust: o.trust, agents: false, emit };
+      let lastId: string | undefined;
+      for (const [i, h] of setup.entries()) lastId = (await install({ ...base, bundle: path.join(dir, h.file), values: i === 0 ? sb.valuesFile : undefined })).bundle;
+      const seeded = await seed(o, sb, lastId, o.from, emit);
+      const cases: HopCase[] = [];
+      for (const [i, h] of chain.hops.entries()) {
+        const label = `${h.from} -> ${h.to}`;
+        const step = `hop ${i + 1}/${chain.hops.length} ${label}`;
+        emit({ type: 'step', step, status: 'begin' });
+        const t = Date.now();
+        const ok = await testHop(sb, { ...base, bundle: path.join(dir, h.file), values: setup.length || i ? undefined : sb.valuesFile }, label, o, cases);
+        emit({ type: 'step', step, status: ok ? 'end' : 'fail', ms: Date.now() - t, detail: ok ? 'up, down and up again' : cases.filter((c) => !c.ok).map((c) => `${c.direction}: ${c.message}`).join('; ') });
+        if (!ok) break;
+      }
+      const failed = cases.some((c) => !c.ok);
+      return { outcome: failed ? 'failed' : 'passed', product: chain.product, from: o.from, to: o.to, db: sb.db.label, hops: chain.hops.map((h) => `${h.from} -> ${h.to}`), seeded, cases, ms: Date.now() - t0 };
+    } finally {
+      await sb.remove();
+    }
+  } finally {
+    if (temp) await rm(temp, { recursive: true, force: true });
+  }
+}
+
+type InstallReq = Parameters<typeof install>[0];
+
+async function testHop(sb: Sandbox, req: InstallReq, label: string, o: TestPathOptions, cases: HopCase[]): Promise<boolean> {
+  const before = await snap(sb, o);
+  let id = '';
+  const up = await runCase(label, 'up', req.emit!, async (w) => {
+    const r = await install({ ...req, emit: w.emit });
+    id = r.bundle;
+    await verify(sb, id, r.to, o, w.emit);
+  });
+  cases.push(up);
+  if (!up.ok) return false;
+  const down = await runCase(label, 'down', req.emit!, async (w) => {
+    await rollback({ root: sb.root, emit: w.emit });
+    const differences = compareSnapshots(before, await snap(sb, o));
+    if (!differences.length) return;
+    const { manifest, dir } = await kept(sb, id);
+    const names = await suspects(dir, manifest, differences);
+    return [`the rollback left the database different from before the install: ${differences.join('; ')}`, ...differences, ...names.map((n) => `suspect: ${n}`)];
+  });
+  cases.push(down);
+  if (!down.ok) return false;
+  const again = await runCase(label, 'up', req.emit!, async (w) => {
+    await install({ ...req, values: undefined, emit: w.emit });
+  });
+  if (!again.ok) Object.assign(up, { ...again, message: `installing again after the rollback failed: ${again.message}` });
+  return again.ok;
+}
+
+/** a fresh connection each time: a restore may replace the SQLite file under an open one */
+async function snap(sb: Sandbox, o: TestPathOptions): Promise<Snapshot> {
+  try {
+    return await snapshot(sb.knex(), { ignoreData: o.ignoreData });
+  } finally {
+    await sb.closeDb();
+  }
+}
+
+async function kept(sb: Sandbox, id: string): Promise<{ manifest: Manifest; dir: string }> {
+  const dir = layout(sb.root).bundle(id);
+  return { dir, manifest: JSON.parse(await readFile(path.join(dir, 'bundle.json'), 'utf8')) as Manifest };
+}
+
+async function seed(o: TestPathOptions, sb: Sandbox, id: string | undefined, version: string, emit: Emit): Promise<string> {
+  const hook = o.seed ? path.resolve(o.seed) : id && (await hookOf(sb, id, 'seed'));
+  if (!hook) return 'no seed hook: the hops run on an empty database';
+  try {
+    const out = await runHook({ name: 'seed', file: hook, root: sb.root, product: o.product ?? '', version, values: sb.values, valuesFile: sb.valuesFile, db: sb.values.db as never, knex: sb.knex(), rows: o.rows ?? 3000, scrub: sb.scrub });
+    emit({ type: 'log', level: 'info', message: `seeded ${version}${out ? `: ${out}` : ''}` });
+    return out || `seeded with ${path.basename(hook)}`;
+  } finally {
+    await sb.closeDb();
+  }
+}
+
+async function verify(sb: Sandbox, id: string, version: string, o: TestPathOptions, emit: Emit): Promise<void> {
+  const hook = await hookOf(sb, id, 'verify');
+  if (!hook) return;
+  try {
+    const out = await runHook({ name: 'verify', file: hook, root: sb.root, product: o.product ?? '', version, values: sb.values, valuesFile: sb.valuesFile, db: sb.values.db as never, knex: sb.knex(), rows: o.rows ?? 3000, scrub: sb.scrub });
+    emit({ type: 'log', level: 'info', message: `verified ${version}${out ? `: ${out}` : ''}` });
+  } finally {
+    await sb.closeDb();
+  }
+}
+
+async function hookOf(sb: Sandbox, id: string, name: string): Promise<string | undefined> {
+  const { manifest, dir } = await kept(sb, id);
+  const rel = manifest.hooks?.[name];
+  return rel ? path.join(dir, rel) : undefined;
+}
+
+async function fetchChains(o: TestPathOptions, out: string, emit: Emit): Promise<string> {
+  const { fetchBundles } = await import('../store/fetch.js');
+  const common = { store: o.store!, out, product: o.product, trust: o.trust, allowUnsigned: o.allowUnsigned, storeOptions: o.storeOptions, home: out };
+  if (o.from !== 'none') await fetchBundles({ ...common, from: 'none', to: o.from }, emit);
+  await fetchBundles({ ...common, from: o.from, to: o.to }, emit);
+  return out;
+}

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cli } from '../helpers/manager.js';
-import { serviceAvailable } from '../helpers/services.js';
+import { PG, serviceAvailable } from '../helpers/services.js';
 import { addEntry, entries, ledgerHealth, ledgerProject, ledgerRuns, ledgerSandbox, type LedgerDb, type LedgerProject, type LedgerSandbox } from './ledger.js';
 
 const SCHEMA = { '1.0.0': '1.0.0/001-entries.sql', '1.1.0': '1.1.0/002-currency-backfill.sql', '1.2.0': '1.2.0/001-account-index.pre.sql' } as const;
@@ -140,6 +140,17 @@ describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s
 
     await installOk('1.1.0-to-1.2.0');
     await expectOn('1.2.0', ['alice']);
+  });
+
+  it("uphop test-path takes every hop up, down and up again with Ledger's Python seed and verify hook", async () => {
+    const args = ['test-path', '--from', '1.0.0', '--to', '1.2.0', '--bundles', path.dirname(project.bundle('none-to-1.0.0')), '--allow-unsigned',
+      '--values', path.join(project.dir, 'templates/values.sample.yaml'), '--rows', '40', '--db', kind === 'pg' ? 'postgres' : 'sqlite',
+      '--reports', path.join(project.dir, 'reports', kind), '--json'];
+    const r = await cli(args, kind === 'pg' ? { UPHOP_TEST_DB_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${PG.database}` } : {});
+    expect(r.code, r.stderr).toBe(0);
+    // the hook's own words: it seeded, then checked the data after each hop
+    expect(r.stdout + r.stderr).toContain('seeded 40 entries');
+    expect(r.stdout + r.stderr).toContain('40 entries ok at 1.2.0');
   });
 
   // a moment inside the downtime or around it, chosen at random (seed printed) and found in the journal.

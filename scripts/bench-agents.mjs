@@ -11,6 +11,10 @@
  * queues go too, also on failure or Ctrl-C.
  *
  *   node scripts/bench-agents.mjs [--agents 40] [--rounds 1]
+ *   node scripts/bench-agents.mjs --fleet [--sizes 1000,10000] [--concurrency 100]
+ *
+ * --fleet: simulated agents at fleet scale instead (scripts/lib/agent-sim.mjs, the
+ * same simulator the fleet tests use); see scripts/lib/bench-agents-fleet-mode.mjs.
  *
  * BENCH_AMQP_URL overrides the broker (default amqp://guest:guest@127.0.0.1:5672).
  */
@@ -21,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deleteAgentQueues, healthVersions, startFleet, stopAllAgents } from './lib/bench-agents-fleet.mjs';
-import { cleanupOnInterrupt, MiB, median, numArg, ratio, table } from './lib/bench-report.mjs';
+import { cleanupOnInterrupt, flag, MiB, median, numArg, ratio, table } from './lib/bench-report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(process.env.UPHOP_DIST ?? path.join(ROOT, 'dist'), 'agents');
@@ -40,6 +44,23 @@ for (const v of [FROM, TO]) {
     console.error(`bench-agents: ${path.relative(ROOT, tgz(v))} is missing; run \`node scripts/pack-components.mjs --components agent\` first.`);
     process.exit(1);
   }
+}
+if (flag('fleet')) {
+  const { fleetMode } = await import('./lib/bench-agents-fleet-mode.mjs');
+  const at = process.argv.indexOf('--sizes');
+  const sizes = (at > 0 ? process.argv[at + 1] : '1000,10000').split(',').map(Number).filter((x) => x > 0);
+  const brokerAnswers = async () => {
+    try {
+      const { connect } = await import('amqplib');
+      await (await connect(AMQP_URL, { timeout: 3000 })).close();
+      return true;
+    } catch (e) {
+      console.log(`bench-agents: AMQP skipped: no broker answers (${e.code ?? e.message})`);
+      return false;
+    }
+  };
+  const ok = await fleetMode({ root: ROOT, dist: path.dirname(DIST), from: FROM, to: TO, pkg: tgz(TO), amqpUrl: AMQP_URL, brokerAnswers, sizes, concurrency: Math.floor(numArg('concurrency', 100)) });
+  process.exit(ok ? 0 : 1);
 }
 const fleetSize = Math.floor(numArg('agents', 40));
 const rounds = Math.floor(numArg('rounds', 1));
@@ -90,11 +111,11 @@ async function measure(kind, round) {
   if (amqp) live.queues = ids; // set before starting: a half-started fleet has queues too
   const agents = await startFleet({ tgz: tgz(FROM), dir: path.join(work, `${kind}-${round}`), ids, token, amqp: amqp ? AMQP_URL : undefined });
   live.server = await servePackage({ file: tgz(TO) });
-  live.transport = fleetTransport({ target: TO, token, package: { url: live.server.url, sha256 }, amqpUrl: AMQP_URL });
+  live.transport = fleetTransport({ target: TO, token, package: { url: live.server.url, sha256 }, amqpUrl: AMQP_URL, amqpExchange: 'beacon.agents' });
 
   const records = agents.map((a) => ({ id: a.id, address: a.address, version: FROM, state: 'ok' }));
   const rollout = async (subset, batch) => {
-    const policy = { canary: 1, batch, delayMs: 0, maxFailures: 0, timeoutMs: 60_000, retries: 0 };
+    const policy = { canary: 1, batch, concurrency: batch, delayMs: 0, maxFailures: 0, maxConsecutive: Infinity, pause: false, timeoutMs: 60_000, retries: 0 };
     const t0 = performance.now();
     const r = await runRollout({ agents: subset, target: TO, policy, transport: live.transport });
     return { r, n: subset.length, msPerAgent: (performance.now() - t0) / subset.length };

@@ -110,6 +110,10 @@ async function main() {
     bus = await startAmqp({
       url: args.amqp, id: args.id, version: VERSION, log, handover,
       upgrade: (presented, body) => runUpgrade(tokenMatches(presented, token), async () => body),
+      query: (presented) => {
+        if (!tokenMatches(presented, token)) throw refuse(401, 'UNAUTHORIZED', 'missing or wrong token');
+        return busy ? 'upgrading' : 'ok';
+      },
     });
   }
   log.info('listening', { version: VERSION, port, home, ...(bus && { broker: brokerName(args.amqp), queue: bus.queue }) });

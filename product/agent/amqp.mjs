@@ -46,9 +46,11 @@ function refusal(err, log) {
  * Connects (failing fast when the broker cannot be reached at start; a later loss
  * reconnects with backoff and announces the status again) and consumes commands.
  * upgrade(token, body) is the agent's one upgrade path and resolves with the
- * installed version; handover() ends this process after a successful one.
+ * installed version; query(token) says "ok" or "upgrading" (a {query: "version"}
+ * command, answered with the running version); handover() ends this process after
+ * a successful upgrade.
  */
-export async function startAmqp({ url, id, version, log, upgrade, handover }) {
+export async function startAmqp({ url, id, version, log, upgrade, query, handover }) {
   const queue = `beacon.agent.${id}`;
   let channel = null;
   let consumerTag = null;
@@ -60,9 +62,14 @@ export async function startAmqp({ url, id, version, log, upgrade, handover }) {
     try {
       const body = parse(msg.content);
       if (!body) throw new UpgradeRefused('BAD_REQUEST', 'the command is not a JSON object');
-      // only these fields reach the upgrade: the token is checked, never passed on or logged
-      const to = await upgrade(body.token, { url: body.url, path: body.path, sha256: body.sha256 });
-      reply = { status: 'upgrading', from: version, to };
+      if (body.query === 'version') {
+        // a manager resuming after a crash asks before it commands: no second upgrade of an upgraded agent
+        reply = { status: query(body.token), id, version };
+      } else {
+        // only these fields reach the upgrade: the token is checked, never passed on or logged
+        const to = await upgrade(body.token, { url: body.url, path: body.path, sha256: body.sha256 });
+        reply = { status: 'upgrading', from: version, to };
+      }
     } catch (err) {
       reply = refusal(err, log);
       log.warn('upgrade command refused', { correlationId, error: reply.error });

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage, type Message } from 'amqplib';
-import { AgentError, type AgentRecord, type AgentTransport } from './types.js';
+import { AgentError, type AgentRecord, type AgentTransport, type UpgradeHow } from './types.js';
 
 export interface AmqpTransportOptions {
   /** amqp(s)://user:password@host:port/vhost; the password never appears in a message */
@@ -39,7 +39,7 @@ export function brokerName(url: string): string {
   return u ? `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}` : '(unparsable broker URL)';
 }
 
-interface Waiter { id: string; who: string; replied: boolean; reported: boolean; settle(e: unknown, version?: string): void }
+interface Waiter { id: string; who: string; replied: boolean; reported: boolean; settle(e: unknown, version?: string): void; onReply?(body: Record<string, unknown>): void }
 interface Link { conn: ChannelModel; ch: Channel; replyTo: string }
 
 const REFUSED = new Set(['SHA256_MISMATCH', 'BAD_PACKAGE', 'BAD_REQUEST', 'BAD_SOURCE']);
@@ -69,11 +69,11 @@ export class AmqpTransport implements AgentTransport {
   }
 
   /** scrubs the secrets from any text an agent or the broker wrote */
-  private fail(message: string, retryable: boolean): AgentError {
-    return new AgentError(this.secrets.reduce((text, secret) => text.split(secret).join('***'), message), retryable);
+  private fail(message: string, retryable: boolean, offline = false): AgentError {
+    return new AgentError(this.secrets.reduce((text, secret) => text.split(secret).join('***'), message), retryable, offline);
   }
 
-  async upgrade(agent: AgentRecord, signal: AbortSignal): Promise<string> {
+  async upgrade(agent: AgentRecord, signal: AbortSignal, how: UpgradeHow = {}): Promise<string> {
     const id = amqpAgentId(agent.address);
     if (!id) throw this.fail(`agent ${agent.id} cannot be contacted: its address ${agent.address} is not amqp:<id>`, false);
     const who = agent.id === id ? `agent ${id}` : `agent ${agent.id} (amqp:${id})`;
@@ -83,10 +83,30 @@ export class AmqpTransport implements AgentTransport {
       signal.addEventListener('abort', onAbort, { once: true });
       this.open().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
+    if (how.inDoubt) {
+      // an interrupted run may have upgraded it: ask first, never send a second upgrade to an upgraded agent
+      const answer = await this.exchange(link, id, who, signal, { token: this.o.token, query: 'version' }, 'query');
+      const now = JSON.parse(answer) as { status?: string; version?: string; error?: string; reported?: boolean };
+      if (now.status === 'ok' && now.version === this.o.target) return this.o.target;
+      if (now.reported) return this.o.target;
+      if (now.status === 'upgrading') return this.exchange(link, id, who, signal, undefined, 'wait');
+      if (now.error === 'UNAUTHORIZED') throw this.fail(`${who} rejected the token`, false);
+      // ok on another version, or an agent too old to answer a query (it refused it): command it
+    }
+    const { url, path, sha256 } = this.o.package;
+    return this.exchange(link, id, who, signal, { token: this.o.token, ...(url ? { url } : { path }), sha256 }, 'upgrade');
+  }
+
+  /**
+   * One message to the agent and the wait for what settles it: `upgrade` its reply
+   * and then its status.<id> on the target; `query` its reply (as JSON text, with
+   * `reported` when the target's status came meanwhile); `wait` (nothing sent) the status.
+   */
+  private exchange(link: Link, id: string, who: string, signal: AbortSignal, message: object | undefined, mode: 'upgrade' | 'query' | 'wait'): Promise<string> {
     const correlationId = randomUUID();
     return new Promise<string>((resolve, reject) => {
       const onAbort = () => w.settle(signal.reason);
-      const w: Waiter = { id, who, replied: false, reported: false, settle: (e, version) => {
+      const w: Waiter = { id, who, replied: mode === 'wait', reported: false, settle: (e, version) => {
         this.byCorrelation.delete(correlationId);
         this.byAgent.get(id)?.delete(w);
         if (!this.byAgent.get(id)?.size) this.byAgent.delete(id);
@@ -94,16 +114,16 @@ export class AmqpTransport implements AgentTransport {
         if (version !== undefined) resolve(version);
         else reject(e);
       } };
+      if (mode === 'query') w.onReply = (body) => w.settle(undefined, JSON.stringify({ ...body, reported: w.reported }));
       // registered before publishing: the reply and the new process's status may come at once
       this.byCorrelation.set(correlationId, w);
       this.byAgent.set(id, (this.byAgent.get(id) ?? new Set()).add(w));
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) return onAbort();
-      const { url, path, sha256 } = this.o.package;
-      const command = { token: this.o.token, ...(url ? { url } : { path }), sha256 };
+      if (!message) return;
       try {
         // not persistent: the command holds the token and is worthless once the attempt is over
-        link.ch.publish(this.o.exchange, `upgrade.${id}`, Buffer.from(JSON.stringify(command)), {
+        link.ch.publish(this.o.exchange, `upgrade.${id}`, Buffer.from(JSON.stringify(message)), {
           mandatory: true, correlationId, replyTo: link.replyTo, expiration: String(this.o.commandTtlMs ?? 120_000), contentType: 'application/json',
         });
       } catch (e) {
@@ -152,7 +172,7 @@ export class AmqpTransport implements AgentTransport {
       // mandatory and unroutable: no queue is bound to upgrade.<id>
       ch.on('return', (m: Message) => {
         const w = this.byCorrelation.get(m.properties.correlationId);
-        w?.settle(this.fail(`${w.who} has no queue on the broker (is it running with --amqp?)`, true));
+        w?.settle(this.fail(`${w.who} has no queue on the broker (is it running with --amqp?)`, true, true));
       });
       await ch.assertExchange(this.o.exchange, 'topic', { durable: true });
       const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
@@ -178,6 +198,7 @@ export class AmqpTransport implements AgentTransport {
     }
     const w = this.byCorrelation.get(m.properties.correlationId);
     if (!w) return; // the answer to an attempt already given up
+    if (w.onReply) return w.onReply(body);
     const theirs = String(body.message ?? body.error ?? '').trim().slice(0, 300) || 'no reason given';
     if (body.status === 'upgrading') {
       // the package holds another version: waiting for the target could only time out

@@ -7,10 +7,11 @@ import type { Knex } from 'knex';
 import type { Emit } from '../events.js';
 import type { Manifest } from '../bundle/manifest.js';
 import type { Layout } from '../install/layout.js';
+import type { PolicyOverrides } from './policy.js';
 import type { WavePreview } from './preview.js';
 import type { RolloutProgress } from './progress.js';
 import type { AgentSettings } from './registry.js';
-import type { AgentRecord, Rollout } from './types.js';
+import type { AgentOutcome, AgentRecord, Rollout } from './types.js';
 
 export interface AgentsRequest {
   root: string;
@@ -19,10 +20,17 @@ export interface AgentsRequest {
   signal?: AbortSignal;
   /** first retry delay (tests shorten it) */
   backoffMs?: number;
+  /** first HTTP health poll (tests shorten it) */
+  pollMs?: number;
+  /** command-line flags over the bundle's policy, for this run only */
+  overrides?: PolicyOverrides;
+  /** only agents of these groups / not of these groups (the agents table's `group` column) */
+  only?: string[];
+  except?: string[];
 }
 
 export interface AgentsResult {
-  outcome: 'done' | 'stopped' | 'nothing-to-do' | 'no-agents' | 'dry-run';
+  outcome: 'done' | 'stopped' | 'paused' | 'aborted' | 'nothing-to-do' | 'no-agents' | 'dry-run';
   product: string;
   /** the agent version of the installed bundle */
   target: string | null;
@@ -30,6 +38,9 @@ export interface AgentsResult {
   rollout?: Rollout;
   /** --dry-run: the waves that would run, agent ids */
   waves?: WavePreview[];
+  /** agents left out: in a held group (agents.hold_groups) or not selected by --only/--except */
+  held?: number;
+  unselected?: number;
   message: string;
 }
 
@@ -44,4 +55,8 @@ export interface Fleet {
   table: string;
   agents: AgentRecord[];
   progress?: RolloutProgress;
+  /** upgraded as the progress log says, not yet in the DB (its batch was lost to a kill): the next rollout writes them */
+  unrecorded: AgentOutcome[];
 }
+
+

@@ -4,11 +4,13 @@
  * the only way to reach it and nothing else on the host is exposed.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+
+const IN_MEMORY_MAX = 16 * 1024 * 1024;
 
 export interface PackageServer {
   /** the URL agents download the package from */
@@ -25,7 +27,11 @@ export async function servePackage(o: {
 }): Promise<PackageServer> {
   const file = path.resolve(o.file);
   // fail here, not at the first agent's download
-  if (!(await stat(file)).isFile()) throw new Error(`${file} is not a file`);
+  const info = await stat(file);
+  if (!info.isFile()) throw new Error(`${file} is not a file`);
+  // a package of ordinary size is read once and served from memory: 10,000 downloads
+  // would otherwise allocate (and leave to the GC) 10,000 sets of read buffers
+  const body = info.size <= IN_MEMORY_MAX ? await readFile(file) : undefined;
   const host = o.host ?? '127.0.0.1';
   const route = `/agent-package/${randomBytes(16).toString('hex')}/${encodeURIComponent(path.basename(file))}`;
 
@@ -33,6 +39,10 @@ export async function servePackage(o: {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     if (pathname !== route) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    if (body) {
+      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': body.length });
+      return void res.end(req.method === 'HEAD' ? undefined : body);
+    }
     stat(file).then(
       (s) => {
         res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': s.size });

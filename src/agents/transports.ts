@@ -6,7 +6,7 @@
  */
 import { AmqpTransport } from './amqp-transport.js';
 import { HttpTransport } from './http-transport.js';
-import { AgentError, type AgentRecord, type AgentTransport } from './types.js';
+import { AgentError, type AgentRecord, type AgentTransport, type UpgradeHow } from './types.js';
 
 export interface FleetTransportOptions {
   target: string;
@@ -14,6 +14,8 @@ export interface FleetTransportOptions {
   package: { url: string; sha256: string };
   /** amqp(s)://user:pass@host:port/vhost; needed only when an agent's address is amqp:<id> */
   amqpUrl?: string;
+  /** tests shorten the HTTP health poll */
+  pollMs?: number;
   /** the agents' topic exchange (amqpExchange) */
   amqpExchange: string;
 }
@@ -22,16 +24,16 @@ export function fleetTransport(o: FleetTransportOptions): AgentTransport {
   let http: HttpTransport | undefined;
   let amqp: AmqpTransport | undefined;
   return {
-    async upgrade(agent: AgentRecord, signal: AbortSignal): Promise<string> {
+    async upgrade(agent: AgentRecord, signal: AbortSignal, how?: UpgradeHow): Promise<string> {
       if (!agent.address.startsWith('amqp:')) {
-        http ??= new HttpTransport({ target: o.target, token: o.token, package: o.package });
-        return http.upgrade(agent, signal);
+        http ??= new HttpTransport({ target: o.target, token: o.token, package: o.package, pollMs: o.pollMs });
+        return http.upgrade(agent, signal, how);
       }
       if (!o.amqpUrl) {
         throw new AgentError(`agent ${agent.id} is reached through the broker (${agent.address}), but the site values have no agents.amqp.url`, false);
       }
       amqp ??= new AmqpTransport({ url: o.amqpUrl, exchange: o.amqpExchange, target: o.target, token: o.token, package: o.package });
-      return amqp.upgrade(agent, signal);
+      return amqp.upgrade(agent, signal, how);
     },
     async close() {
       await amqp?.close();

@@ -11,18 +11,26 @@ export interface AgentRecord {
   address: string;
   version: string | null;
   state: string;
+  /** the optional `group` column: --only/--except select by it, agents.hold_groups never upgrade */
+  group?: string | null;
 }
 
 /** a bundle's RolloutPolicy resolved against the fleet: counts and milliseconds */
 export interface ResolvedPolicy {
   /** agents in the canary wave (0 when the fleet is empty) */
   canary: number;
-  /** agents upgraded at once in each later wave */
+  /** agents per wave after the canary: the unit of `delay` */
   batch: number;
-  /** pause between waves */
+  /** agents in flight at once; with no delay the window slides across waves */
+  concurrency: number;
+  /** pause between waves (0: the next wave's agents start as soon as a slot frees) */
   delayMs: number;
-  /** failed agents tolerated; one more stops the rollout */
+  /** failed agents tolerated across the whole rollout; one more stops it */
   maxFailures: number;
+  /** this many failures in a row stop the rollout (Infinity: off) */
+  maxConsecutive: number;
+  /** stop after a successful canary until `uphop agents continue` */
+  pause: boolean;
   /** one attempt on one agent: the request plus the wait for it to report the target version */
   timeoutMs: number;
   /** further attempts after a retryable failure */
@@ -39,7 +47,8 @@ export interface Wave {
 export interface AgentOutcome {
   id: string;
   address: string;
-  status: 'upgraded' | 'skipped' | 'failed';
+  /** offline: could not be reached at all; not counted against the failure budget, tried again by a later run */
+  status: 'upgraded' | 'skipped' | 'failed' | 'offline';
   /** the version the agent reported at the end */
   version?: string;
   attempts: number;
@@ -54,10 +63,14 @@ export interface Rollout {
   upgraded: number;
   skipped: number;
   failed: number;
-  /** agents not attempted because the rollout stopped */
+  /** could not be reached: skipped without spending the failure budget */
+  offline: number;
+  /** agents not attempted because the rollout stopped or paused */
   pending: number;
   /** why it stopped early (a failed canary, too many failures, interrupted) */
   stopped?: string;
+  /** the canary passed and the policy says pause: the rest waits for `uphop agents continue` */
+  paused?: boolean;
   waves: number;
   outcomes: AgentOutcome[];
 }
@@ -69,13 +82,23 @@ export interface AgentTransport {
    * resolves with the reported version, rejects with an AgentError; gives up when
    * the signal aborts (the per-attempt timeout)
    */
-  upgrade(agent: AgentRecord, signal: AbortSignal): Promise<string>;
+  upgrade(agent: AgentRecord, signal: AbortSignal, how?: UpgradeHow): Promise<string>;
   close?(): Promise<void>;
+}
+
+export interface UpgradeHow {
+  /**
+   * a command may already have reached this agent (an earlier run was killed with
+   * it in flight): look first, and send nothing if it already runs the target or is
+   * still upgrading (transports that cannot look send the command)
+   */
+  inDoubt?: boolean;
 }
 
 /** a failed attempt on one agent; retryable ones are tried again with backoff */
 export class AgentError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
+  /** `offline`: the agent could not be reached at all (no command was delivered) */
+  constructor(message: string, readonly retryable: boolean, readonly offline = false) {
     super(message);
     this.name = 'AgentError';
   }

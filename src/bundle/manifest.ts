@@ -69,6 +69,12 @@ export interface RolloutPolicy {
   max_failures?: string | number;
   timeout?: string;
   retries?: number;
+  /** agents in flight at once (default: batch) */
+  concurrency?: number;
+  /** stop after the canary until `uphop agents continue` */
+  pause?: boolean;
+  /** this many failures in a row stop the rollout (default: off) */
+  max_consecutive_failures?: number;
 }
 
 export interface Manifest {

@@ -29,4 +29,6 @@ export interface CommandDef<O = any, R = any> {
   run: (options: O, ctx: CommandContext) => Promise<CommandOutcome<R>>;
   /** lines for a person; omitted lines mean "print nothing" */
   human?: (result: R, options: O) => string;
+  /** with --json: the result as JSON lines instead of one document (large lists stream); undefined: one document */
+  jsonLines?: (result: R, options: O) => Iterable<unknown> | undefined;
 }

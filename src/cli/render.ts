@@ -11,9 +11,12 @@ export interface Sink {
 }
 
 
-export function progressLine(e: { task: string; done: number; total?: number; unit?: string }, width = 30, rate?: number): string {
+export function progressLine(e: { task: string; done: number; total?: number; unit?: string; upgraded?: unknown; failed?: unknown; offline?: unknown }, width = 30, rate?: number): string {
   const fmt = e.unit === 'bytes' ? fmtBytes : String;
-  const rateText = rate ? ` ${fmtBytes(rate)}/s` : '';
+  const rateText = rate ? (e.unit === 'bytes' ? ` ${fmtBytes(rate)}/s` : ` ${rate.toFixed(rate < 10 ? 1 : 0)}/s`) : '';
+  // an agent rollout says how its agents ended so far
+  const counts = typeof e.upgraded === 'number' ? ` (${e.upgraded} upgraded, ${e.failed} failed, ${e.offline} offline)` : '';
+  if (counts) return progressLine({ task: e.task, done: e.done, total: e.total, unit: e.unit }, width, rate) + counts;
   if (!e.total) return `${e.task} ${fmt(e.done)}${rateText}`;
   const share = Math.min(1, e.done / e.total);
   const filled = Math.round(share * width);

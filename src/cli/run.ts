@@ -27,7 +27,9 @@ export async function run(argv: string[], io: Io, commands: CommandDef[]): Promi
     const emit = createRenderer(io.err, { json, verbose });
     const ctx = { emit, cwd: io.cwd ?? process.cwd(), env: io.env ?? process.env };
     const { result, exitCode } = await parsed.command.run(parsed.options, ctx);
-    if (json) io.out.write(JSON.stringify(result, null, 2) + '\n');
+    const lines = json ? parsed.command.jsonLines?.(result, parsed.options) : undefined;
+    if (lines) for (const line of lines) io.out.write(JSON.stringify(line) + '\n');
+    else if (json) io.out.write(JSON.stringify(result, null, 2) + '\n');
     else {
       const text = parsed.command.human?.(result, parsed.options);
       if (text) io.out.write(text.endsWith('\n') ? text : text + '\n');

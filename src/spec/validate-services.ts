@@ -11,7 +11,7 @@ export const HOOK_NAMES = ['preflight', 'pre-install', 'post-install', 'seed', '
 const SERVICES = { known: ['order', 'health'] };
 const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'api' } };
 const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package'], example: { package: '${artifacts}/acme-agent-4.1.1.tgz' } };
-const ROLLOUT = { known: ['canary', 'batch', 'delay', 'max_failures', 'timeout', 'retries'] };
+const ROLLOUT = { known: ['canary', 'batch', 'delay', 'max_failures', 'timeout', 'retries', 'concurrency', 'pause', 'max_consecutive_failures'] };
 const PROBES = ['http', 'tcp', 'command'] as const;
 
 /** served: the components with a service: block (only those can be started) */
@@ -124,6 +124,10 @@ export async function validateAgents(s: ValidationScope, value: unknown): Promis
     set('max_failures', share(s, r.max_failures, at('max_failures')));
     set('timeout', duration(s, r.timeout, at('timeout'), true));
     set('retries', integer(s.p, r.retries, at('retries'), { min: 0 }));
+    set('concurrency', integer(s.p, r.concurrency, at('concurrency'), { min: 1, max: 10_000 }));
+    set('max_consecutive_failures', integer(s.p, r.max_consecutive_failures, at('max_consecutive_failures'), { min: 1 }));
+    if (r.pause !== undefined && typeof r.pause !== 'boolean') s.p.add(at('pause'), `pause must be true or false, got ${JSON.stringify(r.pause)}`, 'write pause: true');
+    else set('pause', r.pause as boolean | undefined);
   }
   return pkg && ver ? { package: pkg, version: ver, rollout } : undefined;
 }

@@ -57,6 +57,10 @@ function checkAgents(agents: unknown, add: (path: FieldPath, message: string, hi
   if (agents.table !== undefined && (typeof agents.table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(agents.table))) {
     add(['agents', 'table'], 'agents.table must be a table name', 'write e.g. agents');
   }
+  const hold = agents.hold_groups;
+  if (hold !== undefined && !(Array.isArray(hold) && hold.every((g) => typeof g === 'string' && g.length > 0))) {
+    add(['agents', 'hold_groups'], 'agents.hold_groups must be a list of group names', 'write hold_groups: [frozen, lab]');
+  }
   const amqp = agents.amqp;
   if (amqp !== undefined && !(isMapping(amqp) && typeof amqp.url === 'string' && /^amqps?:\/\/[^/]/.test(amqp.url))) {
     add(['agents', 'amqp'], 'agents.amqp must be a mapping with an amqp(s):// url', 'write amqp: { url: amqp://user:password@broker:5672/vhost }');

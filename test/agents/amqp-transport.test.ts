@@ -103,6 +103,25 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
     }
   });
 
+  it('an agent in doubt is asked its version first: upgraded already, it gets no second command; not yet, it is upgraded', async () => {
+    const agent = await amqpAgent();
+    const t = transport();
+    expect(await t.upgrade(record(agent), AbortSignal.timeout(30_000))).toBe('4.2.0');
+    const pid = await pidOf(agent);
+    expect(await t.upgrade(record(agent), AbortSignal.timeout(30_000), { inDoubt: true })).toBe('4.2.0');
+    // the same process still runs: nothing was installed or re-executed
+    expect(await pidOf(agent)).toBe(pid);
+    expect(agent.log.filter((l) => l.includes('upgrade installed'))).toHaveLength(1);
+    const fresh = await amqpAgent();
+    expect(await t.upgrade(record(fresh), AbortSignal.timeout(30_000), { inDoubt: true })).toBe('4.2.0');
+    expect(await healthOf(fresh)).toEqual({ status: 'ok', version: '4.2.0' });
+    // a wrong token is refused on the query already, without the token in the message
+    const stranger = await amqpAgent({ token: 'another-fleets-token' });
+    const e = await failure(t.upgrade(record(stranger), AbortSignal.timeout(30_000), { inDoubt: true }));
+    expect(e).toMatchObject({ retryable: false });
+    expect(e.message).toContain('rejected the token');
+  });
+
   it('with --amqp-file the broker password is in no process list, before or after the upgrade', async () => {
     const agent = await amqpAgent({ amqpFile: true });
     const cmdline = async () => (await readFile(`/proc/${await pidOf(agent)}/cmdline`, 'utf8')).split('\0');

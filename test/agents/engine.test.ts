@@ -5,11 +5,11 @@
  */
 import { expect, test } from 'vitest';
 import { runRollout, type RolloutOptions } from '../../src/agents/engine.js';
-import { AgentError, type AgentRecord, type AgentTransport, type ResolvedPolicy, type Rollout } from '../../src/agents/types.js';
+import { AgentError, type AgentRecord, type AgentTransport, type ResolvedPolicy, type Rollout, type UpgradeHow } from '../../src/agents/types.js';
 import type { UphopEvent } from '../../src/events.js';
 
 const TARGET = '4.1.1';
-type Script = 'ok' | 'fatal' | 'hang' | { fail: number } | { version: string };
+type Script = 'ok' | 'fatal' | 'hang' | 'offline' | 'slow' | { fail: number } | { version: string };
 
 /** upgrades after a short pause unless scripted otherwise; records every call in one timeline */
 class ScriptedTransport implements AgentTransport {
@@ -19,17 +19,21 @@ class ScriptedTransport implements AgentTransport {
   inFlight = 0;
   maxInFlight = 0;
   onStart?: (id: string) => void;
+  /** ids of the attempts told the agent may already have the command */
+  inDoubt: string[] = [];
   constructor(private script: Record<string, Script> = {}) {}
 
-  async upgrade(agent: AgentRecord, signal: AbortSignal): Promise<string> {
+  async upgrade(agent: AgentRecord, signal: AbortSignal, how?: UpgradeHow): Promise<string> {
+    if (how?.inDoubt) this.inDoubt.push(agent.id);
     const n = (this.attempts[agent.id] = (this.attempts[agent.id] ?? 0) + 1);
     this.calls.push({ id: agent.id, at: performance.now() });
     this.timeline.push(`start ${agent.id}`);
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
     this.onStart?.(agent.id);
     try {
-      await new Promise((r) => setTimeout(r, 5));
       const s = this.script[agent.id] ?? 'ok';
+      await new Promise((r) => setTimeout(r, s === 'slow' ? 150 : 5));
+      if (s === 'offline') throw new AgentError(`${agent.id} could not be reached (ECONNREFUSED)`, true, true);
       if (s === 'hang') await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
       if (s === 'fatal') throw new AgentError(`${agent.id} refused the token (401)`, false);
       if (typeof s === 'object' && 'fail' in s && n <= s.fail) throw new Error(`connection refused (try ${n})`);
@@ -43,7 +47,7 @@ class ScriptedTransport implements AgentTransport {
 
 const fleet = (n: number, version = '4.0.1'): AgentRecord[] =>
   Array.from({ length: n }, (_, i) => ({ id: `a${String(i).padStart(2, '0')}`, address: `http://127.0.0.1:${7000 + i}`, version, state: 'online' }));
-const policy = (p: Partial<ResolvedPolicy> = {}): ResolvedPolicy => ({ canary: 1, batch: 2, delayMs: 0, maxFailures: 0, timeoutMs: 5000, retries: 2, ...p });
+const policy = (p: Partial<ResolvedPolicy> = {}): ResolvedPolicy => ({ canary: 1, batch: 2, concurrency: p.batch ?? 2, delayMs: 0, maxFailures: 0, maxConsecutive: Infinity, pause: false, timeoutMs: 5000, retries: 2, ...p });
 
 async function roll(agents: AgentRecord[], p: Partial<ResolvedPolicy>, t = new ScriptedTransport(), extra: Partial<RolloutOptions> = {}) {
   const events: UphopEvent[] = [];
@@ -57,16 +61,18 @@ async function roll(agents: AgentRecord[], p: Partial<ResolvedPolicy>, t = new S
   checkCounts(r);
   // onOutcome ran (and was awaited) once per attempted agent, in completion order
   expect(persisted).toEqual(r.outcomes.filter((o) => o.status !== 'skipped').map((o) => o.id));
-  const progress = events.filter((e) => e.type === 'progress') as { done: number; total: number }[];
-  expect(progress.map((e) => e.done)).toEqual(persisted.map((_, i) => i + 1));
+  // progress is throttled, but counts up and ends with every attempted agent
+  const progress = events.filter((e) => e.type === 'progress') as { done: number; total: number; upgraded: number; failed: number; offline: number }[];
+  expect(progress.map((e) => e.done)).toEqual([...progress.map((e) => e.done)].sort((a, b) => a - b));
+  expect(progress.at(-1)).toMatchObject({ done: persisted.length, upgraded: r.upgraded, failed: r.failed, offline: r.offline });
   const logs = events.filter((e) => e.type === 'log') as { level: string; message: string }[];
   return { r, t, events, logs: logs.map((e) => `${e.level}: ${e.message}`) };
 }
 
 function checkCounts(r: Rollout) {
-  expect(r.upgraded + r.skipped + r.failed + r.pending).toBe(r.total);
+  expect(r.upgraded + r.skipped + r.failed + r.offline + r.pending).toBe(r.total);
   expect(r.outcomes.length).toBe(r.total - r.pending);
-  for (const s of ['upgraded', 'skipped', 'failed'] as const) expect(r.outcomes.filter((o) => o.status === s).length).toBe(r[s]);
+  for (const s of ['upgraded', 'skipped', 'failed', 'offline'] as const) expect(r.outcomes.filter((o) => o.status === s).length).toBe(r[s]);
 }
 const byId = (r: Rollout) => Object.fromEntries(r.outcomes.map((o) => [o.id, o]));
 
@@ -126,11 +132,70 @@ test('a failed canary stops the rollout before any batch', async () => {
   expect(t.calls.map((c) => c.id)).toEqual(['a00']);
 });
 
-test('more failures than max_failures stop the rollout once the current wave has finished', async () => {
+test('the failure budget counts across waves: one more failure than max_failures starts no further agent', async () => {
+  // one failure in each of the waves 2, 3 and 4 (batch 3): the third one spends the budget of 2
+  const t = new ScriptedTransport({ a02: 'fatal', a05: 'fatal', a08: 'fatal' });
+  const { r } = await roll(fleet(14), { canary: 1, batch: 3, concurrency: 1, maxFailures: 2 }, t);
+  expect(r).toMatchObject({ upgraded: 6, failed: 3, pending: 5, stopped: '3 agents failed, more than max_failures 2' });
+  expect(Object.keys(t.attempts).sort()).toEqual(fleet(9).map((a) => a.id));
+});
+
+test('agents in flight finish when the budget is spent; none start after', async () => {
   const t = new ScriptedTransport({ a01: 'fatal', a02: 'fatal' });
-  const { r } = await roll(fleet(9), { canary: 1, batch: 4, maxFailures: 1 }, t);
-  expect(r).toMatchObject({ upgraded: 3, failed: 2, pending: 4, waves: 2, stopped: '2 agents failed, more than max_failures 1' });
-  expect(Object.keys(t.attempts).sort()).toEqual(['a00', 'a01', 'a02', 'a03', 'a04']);
+  const { r } = await roll(fleet(12), { canary: 1, batch: 4, maxFailures: 1 }, t);
+  expect(r).toMatchObject({ failed: 2, stopped: '2 agents failed, more than max_failures 1' });
+  // a01..a04 were in flight together; at most one more started before the second failure came in
+  expect(Object.keys(t.attempts).length).toBeLessThanOrEqual(6);
+  expect(r.pending).toBe(12 - Object.keys(t.attempts).length);
+});
+
+test('max_consecutive_failures: failures in a row stop it, a success in between resets the count', async () => {
+  const t = new ScriptedTransport({ a02: 'fatal', a03: 'fatal', a05: 'fatal', a06: 'fatal', a07: 'fatal' });
+  const { r } = await roll(fleet(12), { canary: 1, batch: 3, concurrency: 1, maxFailures: 100, maxConsecutive: 3 }, t);
+  expect(r).toMatchObject({ upgraded: 3, failed: 5, pending: 4, stopped: '3 agents failed in a row (max_consecutive_failures 3)' });
+});
+
+test('offline agents are outcomes of their own: no budget spent, the rollout goes on', async () => {
+  const t = new ScriptedTransport({ a02: 'offline', a04: 'offline' });
+  const { r } = await roll(fleet(6), { maxFailures: 0, retries: 1 }, t);
+  expect(r).toMatchObject({ upgraded: 4, failed: 0, offline: 2, pending: 0 });
+  expect(r.stopped).toBeUndefined();
+  expect(byId(r).a02).toMatchObject({ status: 'offline', attempts: 2, error: 'a02 could not be reached (ECONNREFUSED)' });
+  // a canary that is only offline tested nothing
+  const { r: dark } = await roll(fleet(4), { canary: 1 }, new ScriptedTransport({ a00: 'offline' }));
+  expect(dark).toMatchObject({ offline: 1, pending: 3, stopped: 'every canary agent is offline: nothing was tested' });
+});
+
+test('a sliding window: a slow agent does not hold back the next wave when there is no delay', async () => {
+  const t = new ScriptedTransport({ a01: 'slow' });
+  const { r } = await roll(fleet(8), { canary: 1, batch: 2, concurrency: 2 }, t);
+  expect(r.upgraded).toBe(8);
+  const at = (x: string) => t.timeline.indexOf(x);
+  // a01 (wave 2) is still running when the agents of waves 3 and 4 start and end
+  for (const id of ['a03', 'a04', 'a05', 'a06', 'a07']) expect(at(`end ${id}`)).toBeLessThan(at('end a01'));
+  expect(t.maxInFlight).toBe(2);
+});
+
+test('pause: the canary runs, then the rollout stops as paused; canaryDone runs the rest without canary or pause', async () => {
+  const t = new ScriptedTransport();
+  const { r } = await roll(fleet(7), { canary: 2, batch: 2, pause: true }, t);
+  expect(r).toMatchObject({ upgraded: 2, pending: 5, paused: true, waves: 1 });
+  expect(r.stopped).toBeUndefined();
+  const rest = fleet(7).map((a, i) => (i < 2 ? { ...a, version: TARGET } : a));
+  const { r: cont, logs } = await roll(rest, { canary: 2, batch: 2, pause: true }, t, { canaryDone: true });
+  expect(cont).toMatchObject({ upgraded: 5, skipped: 2, pending: 0, waves: 3 });
+  expect(cont.paused).toBeUndefined();
+  expect(logs.filter((l) => l.includes('wave'))[0]).toBe('info: wave 1/3 (batch): 2 agents');
+});
+
+test('in-doubt agents and retries are told the command may have arrived; onStart comes before the first command', async () => {
+  const t = new ScriptedTransport({ a02: { fail: 1 } });
+  const started: string[] = [];
+  t.onStart = (id) => expect(started).toContain(id);
+  const { r } = await roll(fleet(4), { batch: 3 }, t, { inDoubt: new Set(['a01']), onStart: (a) => started.push(a.id) });
+  expect(r.upgraded).toBe(4);
+  expect(t.inDoubt.sort()).toEqual(['a01', 'a02']);
+  expect(started.sort()).toEqual(['a00', 'a01', 'a02', 'a03']);
 });
 
 test('failures up to max_failures do not stop the rollout', async () => {
@@ -139,13 +204,14 @@ test('failures up to max_failures do not stop the rollout', async () => {
   expect(r.stopped).toBeUndefined();
 });
 
-test('an abort interrupts in-flight attempts and leaves the rest pending', async () => {
+test('an abort interrupts in-flight attempts and leaves them and the rest pending', async () => {
   const ac = new AbortController();
   const t = new ScriptedTransport({ a01: 'hang', a02: 'hang' });
   t.onStart = (id) => { if (id === 'a02') setTimeout(() => ac.abort(), 10); };
   const { r } = await roll(fleet(7), { canary: 1, batch: 2 }, t, { signal: ac.signal });
-  expect(r).toMatchObject({ upgraded: 1, failed: 2, pending: 4, waves: 2, stopped: 'interrupted' });
-  expect(byId(r).a01).toMatchObject({ status: 'failed', attempts: 1, error: 'interrupted' });
+  // an interrupted agent has no outcome: the command may have reached it (the log keeps it "in doubt")
+  expect(r).toMatchObject({ upgraded: 1, failed: 0, pending: 6, waves: 2, stopped: 'interrupted' });
+  expect(byId(r).a01).toBeUndefined();
   expect(t.attempts).toEqual({ a00: 1, a01: 1, a02: 1 });
 });
 

@@ -5,10 +5,10 @@
  * lock) skips the agent already upgraded and finishes the others.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readProgress } from '../../src/agents/progress.js';
 import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
 import { installHops } from '../install/manager-state.js';
 import { bundle, CLI, cli, sandbox, type Sandbox } from '../helpers/manager.js';
@@ -39,8 +39,8 @@ describe('an interrupted agent rollout', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code, sig) => r(sig === 'SIGKILL' ? 137 : code)));
     const file = path.join(sb.root, 'var/lib/uphop/agents', `${target}.json`);
     for (let i = 0; i < 300; i++) {
-      const p = JSON.parse(await readFile(file, 'utf8').catch(() => '{}'));
-      if (p.outcomes?.a1?.status === 'upgraded') break;
+      const p = await readProgress(file);
+      if (p?.outcomes.get('a1')?.status === 'upgraded') break;
       await sleep(50);
     }
     // meanwhile a second rollout is refused: the same agents must not be upgraded twice at once

@@ -2,10 +2,10 @@
 import { expect, test } from 'vitest';
 import type { RolloutPolicy } from '../../src/bundle/manifest.js';
 import { UphopError } from '../../src/errors.js';
-import { planWaves, resolvePolicy } from '../../src/agents/policy.js';
+import { planWaves, resolvePolicy, withOverrides } from '../../src/agents/policy.js';
 import type { AgentRecord, ResolvedPolicy } from '../../src/agents/types.js';
 
-const DEFAULTS: ResolvedPolicy = { canary: 1, batch: 10, delayMs: 0, maxFailures: 0, timeoutMs: 120_000, retries: 2 };
+const DEFAULTS: ResolvedPolicy = { canary: 1, batch: 10, concurrency: 10, delayMs: 0, maxFailures: 0, maxConsecutive: Infinity, pause: false, timeoutMs: 120_000, retries: 2 };
 
 test.each<[string, RolloutPolicy, number, Partial<ResolvedPolicy>]>([
   ['the defaults', {}, 10, {}],
@@ -21,8 +21,10 @@ test.each<[string, RolloutPolicy, number, Partial<ResolvedPolicy>]>([
   ['a canary of 0% still tries one agent first', { canary: '0%' }, 50, { canary: 1 }],
   ['a canary bigger than the fleet is the fleet', { canary: 40 }, 7, { canary: 7 }],
   ['a canary of 100%', { canary: '100%' }, 7, { canary: 7 }],
-  ['batch, delay, timeout and retries as written', { batch: 3, delay: '5s', timeout: '500ms', retries: 0 }, 10, { batch: 3, delayMs: 5000, timeoutMs: 500, retries: 0 }],
-  ['a batch of 1', { batch: 1 }, 10, { batch: 1 }],
+  ['batch, delay, timeout and retries as written', { batch: 3, delay: '5s', timeout: '500ms', retries: 0 }, 10, { batch: 3, concurrency: 3, delayMs: 5000, timeoutMs: 500, retries: 0 }],
+  ['a batch of 1', { batch: 1 }, 10, { batch: 1, concurrency: 1 }],
+  ['concurrency apart from the batch', { batch: 100, concurrency: 20 }, 10, { batch: 100, concurrency: 20 }],
+  ['pause and max_consecutive_failures', { pause: true, max_consecutive_failures: 3 }, 10, { pause: true, maxConsecutive: 3 }],
   ['max_failures as a count', { max_failures: 3 }, 10, { maxFailures: 3 }],
   ['max_failures as a percentage rounds down (5% of 10 is 0)', { max_failures: '5%' }, 10, { maxFailures: 0 }],
   ['max_failures 5% of 100 is 5', { max_failures: '5%' }, 100, { canary: 10, maxFailures: 5 }],
@@ -60,6 +62,10 @@ test.each<[string, Record<string, unknown>]>([
   ['timeout', { timeout: '0s' }],
   ['retries', { retries: -1 }],
   ['retries', { retries: 'twice' }],
+  ['concurrency', { concurrency: 0 }],
+  ['concurrency', { concurrency: 10_001 }],
+  ['max_consecutive_failures', { max_consecutive_failures: 0 }],
+  ['pause', { pause: 'yes' }],
 ])('a bad %s (%j) is refused naming the field', (field, policy) => {
   const err = refusal(policy as RolloutPolicy);
   expect(err).toBeInstanceOf(UphopError);
@@ -110,3 +116,31 @@ test('planning is deterministic and leaves the input alone', () => {
   expect(shape(agents, p)).toEqual(shape([...agents].reverse(), p));
   expect(agents.map((a) => a.id)).toEqual(copy);
 });
+
+test.each<[string, string | number | boolean, Partial<ResolvedPolicy>]>([
+  ['canary', '5%', { canary: 5 }],
+  ['canary', '3', { canary: 3 }],
+  ['batch', '25', { batch: 25, concurrency: 25 }],
+  ['concurrency', '7', { concurrency: 7 }],
+  ['delay', '30s', { delayMs: 30_000 }],
+  ['max-failures', '10%', { maxFailures: 10 }],
+  ['max-failures', '4', { maxFailures: 4 }],
+  ['max-consecutive-failures', '2', { maxConsecutive: 2 }],
+  ['pause', true, { pause: true }],
+])('the flag --%s %s overrides the bundle for one run', (flag, value, expected) => {
+  const bundle: RolloutPolicy = { canary: '10%', batch: 10, delay: '5s', max_failures: 1 };
+  const p = resolvePolicy(withOverrides(bundle, { [flag]: value }, 100), 100);
+  expect(p).toMatchObject(expected);
+});
+
+test.each([['batch', '0'], ['batch', 'ten'], ['concurrency', '0'], ['canary', '101%'], ['delay', 'later'], ['max-failures', '2.5'], ['max-consecutive-failures', '0']])(
+  '--%s %s is refused naming the flag (exit 2)', (flag, value) => {
+    let err: UphopError | undefined;
+    try { withOverrides({}, { [flag]: value }, 10); } catch (e) { err = e as UphopError; }
+    expect(err).toBeInstanceOf(UphopError);
+    expect(err!.code).toBe('BAD_ROLLOUT_FLAG');
+    expect(err!.exitCode).toBe(2);
+    expect(err!.message).toMatch(new RegExp(`^--${flag} must `));
+    // the next policy error names the bundle's key again
+    expect(() => resolvePolicy({ batch: 0 }, 10)).toThrow(/^agents\.rollout\.batch /);
+  });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAgents, recordOutcome } from '../../src/agents/registry.js';
+import { listAgents, OutcomeWriter } from '../../src/agents/registry.js';
 import { MYSQL, PG, serviceAvailable } from '../helpers/services.js';
 
 const TABLE = `agents_t_${Math.random().toString(36).slice(2, 8)}`;
@@ -51,12 +51,39 @@ for (const [kind, available, open] of kinds) {
       ]);
     });
 
-    it('records an upgrade with the reported version, a failure as state failed, and skips skipped ones', async () => {
-      await recordOutcome(knex, TABLE, { id: 'a', address: 'amqp:a', status: 'upgraded', version: '4.2.0', attempts: 1, ms: 5 });
-      await recordOutcome(knex, TABLE, { id: 'b', address: 'http://10.0.0.2:7070', status: 'failed', error: 'x', attempts: 3, ms: 5 });
+    it('writes outcomes in batches: an upgrade with the reported version, failed and offline as states, skipped ones not at all', async () => {
+      const errors: unknown[] = [];
+      const w = new OutcomeWriter(knex, TABLE, (e) => errors.push(e), 2, 10_000);
+      w.add({ id: 'a', address: 'amqp:a', status: 'upgraded', version: '4.2.0', attempts: 1, ms: 5 });
+      w.add({ id: 'b', address: 'http://10.0.0.2:7070', status: 'failed', error: 'x', attempts: 3, ms: 5 });
+      await w.flush();
       expect((await listAgents(knex, TABLE)).map((a) => [a.id, a.version, a.state])).toEqual([['a', '4.2.0', 'ok'], ['b', '4.1.1', 'failed']]);
-      await recordOutcome(knex, TABLE, { id: 'b', address: 'http://10.0.0.2:7070', status: 'skipped', attempts: 0, ms: 0 });
+      w.add({ id: 'b', address: 'http://10.0.0.2:7070', status: 'skipped', attempts: 0, ms: 0 });
+      await w.flush();
       expect((await listAgents(knex, TABLE))[1].state).toBe('failed');
+      w.add({ id: 'b', address: 'http://10.0.0.2:7070', status: 'offline', error: 'y', attempts: 3, ms: 5 });
+      await w.flush();
+      expect((await listAgents(knex, TABLE))[1]).toMatchObject({ version: '4.1.1', state: 'offline' });
+      expect(errors).toEqual([]);
+    });
+
+    it('many outcomes at once: every one lands, in a few transactions', async () => {
+      const ids = Array.from({ length: 450 }, (_, i) => `m${String(i).padStart(3, '0')}`);
+      for (const id of ids) await knex(TABLE).insert({ id, address: `http://h/${id}`, version: '1.0.0', state: 'ok' });
+      const w = new OutcomeWriter(knex, TABLE, (e) => { throw e; }, 200, 10_000);
+      ids.forEach((id, i) => w.add({ id, address: `http://h/${id}`, status: i % 3 ? 'upgraded' : 'failed', version: '2.0.0', attempts: 1, ms: 1 }));
+      await w.flush();
+      const rows = await knex(TABLE).whereIn('id', ids).orderBy('id');
+      expect(rows.map((r) => `${r.version}/${r.state}`)).toEqual(ids.map((_, i) => (i % 3 ? '2.0.0/ok' : '1.0.0/failed')));
+      await knex(TABLE).whereIn('id', ids).del();
+    });
+
+    it('reads the optional group column when the table has one', async () => {
+      await knex.schema.alterTable(TABLE, (t) => t.string('group', 50));
+      await knex(TABLE).where({ id: 'a' }).update({ group: 'eu' });
+      expect((await listAgents(knex, TABLE)).map((a) => a.group)).toEqual(['eu', null]);
+      await knex.schema.alterTable(TABLE, (t) => t.dropColumn('group'));
+      expect((await listAgents(knex, TABLE))[0]).not.toHaveProperty('group');
     });
 
     it('says which table it could not read', async () => {

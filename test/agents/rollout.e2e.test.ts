@@ -74,8 +74,13 @@ describe('agent rollout after an install', () => {
   it('lists the fleet with the last error', async () => {
     const r = await run(['agents']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('agent version of the installed bundle: 4.0.1');
-    expect(r.stdout).toMatch(/a0 +http:\/\/127\.0\.0\.1:\d+ +3\.4\.2 +failed +agent a0 at .* rejected the token/);
+    // the summary first, failures grouped by reason; the list with --all
+    expect(r.stdout).toContain('5 agent(s); 0 on 4.0.1, the agent version of the installed bundle');
+    expect(r.stdout).toContain('1 failed: rejected the token (e.g. a0)');
+    expect(r.stdout).not.toMatch(/a1 +http/);
+    const all = await run(['agents', '--all']);
+    expect(all.stdout).toMatch(/a0 +http:\/\/127\.0\.0\.1:\d+ +3\.4\.2 +failed +agent a0 at .* rejected the token/);
+    expect(all.stdout).toMatch(/a4 +http:\/\/127\.0\.0\.1:\d+ +3\.4\.2 +ok/);
  
     const st = await run(['status']);
     expect(st.stdout).toContain('agents: 0 of 5 on 4.0.1, 1 failed');
@@ -93,7 +98,7 @@ describe('agent rollout after an install', () => {
     for (const a of fleet) expect(await agentVersion(a)).toBe('4.0.1');
     const rows = await sb.db()('agents').orderBy('id');
     expect(rows.map((x) => [x.id, x.version, x.state])).toEqual(fleet.map((a) => [a.id, '4.0.1', 'ok']));
-    const progress = await stat(path.join(sb.root, 'var/lib/uphop/agents/4.0.1.json'));
+    const progress = await stat(path.join(sb.root, 'var/lib/uphop/agents/4.0.1.log'));
     expect(progress.mode & 0o777).toBe(0o600);
 
     const again = await run(['agents', 'rollout']);
@@ -107,8 +112,9 @@ describe('agent rollout after an install', () => {
     expect(r.stdout).not.toMatch(/agent/i);
     expect((await health(sb.restPort)).body.version).toBe('4.1.1');
     for (const a of fleet) expect(await agentVersion(a)).toBe('4.0.1');
-    const list = await run(['agents', '--json']);
-    expect(JSON.parse(list.stdout)).toMatchObject({ target: '4.1.1', agents: fleet.map((a) => ({ id: a.id, version: '4.0.1' })) });
+    const list = (await run(['agents', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(list[0]).toMatchObject({ type: 'summary', target: '4.1.1', summary: { total: 5, current: 0 } });
+    expect(list.slice(1)).toMatchObject(fleet.map((a) => ({ type: 'agent', id: a.id, version: '4.0.1' })));
   });
 
   it('never prints the agents token', () => {

@@ -56,8 +56,10 @@ export interface InstallContext {
   hasDatabase(): boolean;
   close(): Promise<void>;
   scrub(text: string): string;
-  /** fault injection for crash tests (UPHOP_CRASH_AT=<step>) */
-  crashPoint?: (step: string) => Promise<void>;
+  /** the journal attempt this run continues or began ("install begin" time), set once it is known */
+  attempt?: string;
+  /** when this command (install, resume, rollback) started, for its history record */
+  runStarted: number;
   configs: ConfigOutcome[];
 }
 
@@ -75,7 +77,6 @@ export function createContext(a: {
   let knex: Knex | undefined;
   const root = path.resolve(a.opts.root);
   const services = (a.values.services ?? {}) as { driver?: ServiceDriverKind };
-  const crashAt = process.env.UPHOP_CRASH_AT;
   return {
     ...a,
     root,
@@ -100,11 +101,7 @@ export function createContext(a: {
       knex = undefined;
     },
     scrub: (t) => scrub(t, a.values),
-    crashPoint: crashAt
-      ? async (step) => {
-          if (step === crashAt) process.kill(process.pid, 'SIGKILL');
-        }
-      : undefined,
+    runStarted: Date.now(),
     configs: [],
   };
 }

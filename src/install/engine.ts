@@ -5,7 +5,9 @@
  * manager to the old version; `resume` and `rollback` re-enter here from a journal.
  */
 import { failure, isUphopError, messageOf, UphopError } from '../errors.js';
+import { commitRollback } from './commit.js';
 import type { InstallContext } from './context.js';
+import { crashPoint } from './crash-point.js';
 import type { Journal } from './journal.js';
 import type { InstallStep } from './step.js';
 
@@ -24,7 +26,7 @@ export async function applySteps(steps: InstallStep[], ctx: InstallContext, jour
     await journal.write({ step: step.name, status: 'begin' });
     begun.push(step);
     try {
-      await ctx.crashPoint?.(step.name);
+      crashPoint(step.name);
       const detail = await step.apply(ctx);
       await journal.write({ step: step.name, status: 'end' });
       ctx.emit({ type: 'step', step: step.name, status: 'end', ms: Date.now() - t, detail: detail || undefined });
@@ -38,20 +40,27 @@ export async function applySteps(steps: InstallStep[], ctx: InstallContext, jour
           hint: `Fix the cause, then run "uphop resume${rootFlag(ctx)}" to finish, or "uphop rollback${rootFlag(ctx)}" to return to ${ctx.fromVersion}.`,
         });
       }
-      await undoSteps(begun, ctx, journal);
+      await undoSteps(begun, ctx, journal, err);
       return { outcome: 'rolled-back', failedStep: step.name, error: err };
     }
   }
+  // the install committed in "record version" (commit.ts); this record only closes the journal
   await journal.write({ step: 'install', status: 'done' });
+  crashPoint('done');
   return { outcome: 'done' };
 }
 
-/** undo the given steps in reverse; an undo that fails stops here with a clear way out */
-export async function undoSteps(begun: InstallStep[], ctx: InstallContext, journal: Journal): Promise<void> {
+/**
+ * Undo the given steps in reverse, then commit the rollback (state.json back to the
+ * version before, with the history record) before the journal's final record. An
+ * undo that fails stops here with a clear way out.
+ */
+export async function undoSteps(begun: InstallStep[], ctx: InstallContext, journal: Journal, cause?: UphopError): Promise<void> {
   for (const step of [...begun].reverse()) {
     if (!step.undo) continue;
     const t = Date.now();
     await journal.write({ step: step.name, status: 'undo-begin' });
+    crashPoint(`undo ${step.name}`);
     try {
       const detail = await step.undo(ctx);
       await journal.write({ step: step.name, status: 'undo-end' });
@@ -62,6 +71,8 @@ export async function undoSteps(begun: InstallStep[], ctx: InstallContext, journ
       throw failure('ROLLBACK_FAILED', `Rolling back step "${step.name}" failed: ${err.message}`, `Fix the cause, then run "uphop rollback${rootFlag(ctx)}" again; the journal is in ${journal.file}.`);
     }
   }
+  await commitRollback(ctx, cause);
+  crashPoint('rolled back');
   await journal.write({ step: 'install', status: 'rolled-back' });
 }
 

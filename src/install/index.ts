@@ -1,6 +1,6 @@
 /**
- * `uphop install <bundle>`: verify -> versions -> preflight -> lock -> the
- * journaled steps -> history -> unlock. Returns what happened; throws a
+ * `uphop install <bundle>`: starting marker -> verify -> versions -> preflight ->
+ * lock -> the journaled steps (committed with the history, commit.ts) -> unlock. Returns what happened; throws a
  * UphopError (exit 1 after an automatic rollback, 2 for bad input, 3 refusals).
  */
 import path from 'node:path';
@@ -22,6 +22,9 @@ import { recordSteps, timedStep, type StepReport } from './step-report.js';
 import type { InstallResult } from './result.js';
 import { readState } from './state.js';
 import { checkVersions } from './versions.js';
+import { crashPoint } from './crash-point.js';
+import { sweepLeftovers } from './leftovers.js';
+import { clearStarting, markStarting } from './starting.js';
 import { resumeInstall } from './resume.js';
 import type { AgentsResult } from '../agents/api.js';
 
@@ -37,7 +40,25 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
   const emit = recordSteps(req.emit ?? silent, steps);
   // before the bundle is even unpacked: a running install's kept copy must not be touched
   await refuseIfLocked(L);
+  // the first write: a kill from here until the journal begins is "interrupted before it changed anything"
+  const unmark = req.dryRun ? undefined : await markStarting(L, path.resolve(req.bundle), journalOptions(req, root));
+  try {
+    if (unmark) await sweepAndSay(L, emit);
+    crashPoint('starting');
+    return await installMarked(req, t0, root, L, steps, emit);
+  } finally {
+    await unmark?.();
+  }
+}
+
+async function sweepAndSay(L: Layout, emit: Emit) {
+  const removed = await sweepLeftovers(L);
+  if (removed?.length) emit({ type: 'log', level: 'info', message: `removed ${removed.length} temporary file(s) left by an interrupted run` });
+}
+
+async function installMarked(req: InstallRequest, t0: number, root: string, L: Layout, steps: StepReport[], emit: Emit): Promise<InstallResult> {
   const got = await acquireBundle(req.bundle, L, { trust: req.trust, allowUnsigned: req.allowUnsigned, emit, dryRun: req.dryRun });
+  crashPoint('acquired');
   let began = false;
   const begin = async () => {
     began = true;
@@ -65,13 +86,14 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
       await timedStep(c, 'preflight', () => preflight(c));
       if (req.dryRun) return { ...base, outcome: 'dry-run', ms: Date.now() - t0, plan: await dryRunPlan(ctx), message: `dry run: nothing was changed.` };
       await acquireLock(L.lock, got.id, emit);
+      crashPoint('locked');
       await begin();
       const journal = await Journal.open(L.journal(got.id));
-      await journal.write({ step: 'install', status: 'begin', options: journalOptions(req, root), prev: prev ?? null });
+      c.attempt = await journal.write({ step: 'install', status: 'begin', options: journalOptions(req, root), prev: prev ?? null });
+      await clearStarting(L); // the journal takes over
       notifier.send('started', `installing ${m.product} ${base.from} -> ${m.to}`);
-      const started = new Date();
       const r = await runInstallSteps(ctx, journal, new Set());
-      await finish(ctx, r, started, notifier);
+      await finish(ctx, r, notifier);
       if (r.outcome === 'rolled-back') throw rolledBackError(ctx, r);
       const agents = m.agents && req.agents !== false ? await rolloutAfterInstall(root, emit, notifier) : undefined;
       return { ...base, outcome: 'installed', ms: Date.now() - t0, configs: ctx.configs, agents, message: `${m.product} ${base.from} -> ${m.to} installed and healthy.` };

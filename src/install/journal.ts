@@ -29,9 +29,12 @@ export class Journal {
     return new Journal(file, await open(file, 'a', 0o600));
   }
 
-  async write(rec: Omit<JournalRecord, 'ts'>): Promise<void> {
-    await this.fd.write(JSON.stringify({ ts: new Date().toISOString(), ...rec }) + '\n');
+  /** append and fsync one record; returns its timestamp (an install's first one names the attempt) */
+  async write(rec: Omit<JournalRecord, 'ts'>): Promise<string> {
+    const ts = new Date().toISOString();
+    await this.fd.write(JSON.stringify({ ts, ...rec }) + '\n');
     await this.fd.sync();
+    return ts;
   }
 
   close() {
@@ -60,6 +63,8 @@ export async function readJournal(file: string): Promise<JournalRecord[]> {
 }
 
 export interface JournalSummary {
+  /** when the last attempt began (its "install begin" record): the history names the attempt by it */
+  beganAt?: string;
   begun: string[];
   ended: Set<string>;
   undone: Set<string>;
@@ -76,14 +81,18 @@ export function summarizeJournal(recs: JournalRecord[]): JournalSummary {
   let s: JournalSummary = { begun: [], ended: new Set(), undone: new Set(), undoing: false };
   for (const r of recs) {
     // a journal keeps every attempt at its bundle; only the last attempt counts
-    if (r.step === 'install' && r.status === 'begin') s = { begun: [], ended: new Set(), undone: new Set(), undoing: false };
+    if (r.step === 'install' && r.status === 'begin') s = { beganAt: r.ts, begun: [], ended: new Set(), undone: new Set(), undoing: false };
     if (r.options && !s.options) s.options = r.options;
     if (r.prev !== undefined && s.prev === undefined) s.prev = r.prev;
     if (r.status === 'failed') s.failed = { step: r.step, error: r.error };
     if (r.status === 'begin' && r.step !== 'install' && !s.begun.includes(r.step)) s.begun.push(r.step);
     if (r.status === 'end') s.ended.add(r.step);
     if (r.status === 'undo-end') s.undone.add(r.step);
-    if (r.status === 'undo-begin') s.undoing = true;
+    if (r.status === 'undo-begin') {
+      s.undoing = true;
+      // a rollback of the completed hop began: the attempt is open again until "rolled-back"
+      if (s.outcome === 'done') s.outcome = undefined;
+    }
     if (r.status === 'done' || r.status === 'rolled-back') s.outcome = r.status;
   }
   return s;

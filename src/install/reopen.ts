@@ -20,5 +20,6 @@ export async function reopen(L: Layout, id: string, j: JournalSummary, emit: Emi
   const notifier = createNotifier(notify ?? o.notify, { bundle: id, from: prev?.version ?? 'none', to: v.manifest.to }, emit);
   const opts: InstallOptions = { ...o, root: L.root };
   const ctx = createContext({ opts, L, emit: notifier.emit, manifest: v.manifest, bundleDir: L.bundle(id), id, prev, values });
+  ctx.attempt = j.beganAt;
   return { ctx, notifier };
 }

@@ -1,6 +1,7 @@
 /**
  * The part install, resume and rollback share: hold the lock, run (or undo) the
- * journaled steps, then write the outcome to history and release the lock.
+ * journaled steps (whose commit writes the outcome to the history, commit.ts),
+ * then release the lock and tell.
  */
 import { failure, type UphopError } from '../errors.js';
 import type { InstallContext } from './context.js';
@@ -8,26 +9,14 @@ import { applySteps, undoSteps, type EngineResult } from './engine.js';
 import { Journal } from './journal.js';
 import { releaseLock } from './lock.js';
 import type { Notifier } from './notify.js';
-import { readState, writeState, type HopRecord } from './state.js';
 import { INSTALL_STEPS } from './steps/index.js';
 
 import type { StepReport } from './step-report.js';
 
 export type { StepReport } from './step-report.js';
 
-export async function finish(ctx: InstallContext, r: EngineResult, started: Date, notifier: Notifier): Promise<void> {
-  const record: HopRecord = {
-    bundle: ctx.id,
-    from: ctx.fromVersion,
-    to: ctx.manifest.to,
-    started: started.toISOString(),
-    finished: new Date().toISOString(),
-    result: r.outcome === 'done' ? 'succeeded' : 'rolled-back',
-    ms: Date.now() - started.getTime(),
-    ...(r.error ? { error: r.error.message } : {}),
-  };
-  const state = await readState(ctx.L.state);
-  if (state) await writeState(ctx.L.state, { ...state, history: [...state.history, record] });
+/** after the commit (the history is already in state.json, see commit.ts): unlock and tell */
+export async function finish(ctx: InstallContext, r: EngineResult, notifier: Notifier): Promise<void> {
   await releaseLock(ctx.L.lock);
   await ctx.close();
   if (r.outcome === 'done') notifier.send('succeeded', `${ctx.manifest.product} is now ${ctx.manifest.to}`);

@@ -17,6 +17,8 @@ export interface HopRecord {
   result: 'succeeded' | 'rolled-back' | 'failed' | 'interrupted';
   ms?: number;
   error?: string;
+  /** the journal attempt this record closes (its "install begin" time): recovery matches them */
+  attempt?: string;
 }
 
 export interface InstalledState {

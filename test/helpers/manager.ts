@@ -15,15 +15,29 @@ import { MYSQL, PG } from './services.js';
 
 export type DbKind = 'sqlite' | 'pg' | 'mysql';
 
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
+const bindable = (port: number) =>
+  new Promise<number | undefined>((resolve) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+    s.once('error', () => resolve(undefined));
+    s.listen(port, '127.0.0.1', () => {
+      const got = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(got));
     });
-    s.on('error', reject);
   });
+
+/**
+ * A free loopback port for a service under test, picked below Linux's ephemeral
+ * range (32768-60999): a port the kernel hands out for port 0 is also what every
+ * other process's outgoing connections get, and one of those can take it before
+ * the service binds (EADDRINUSE) on a machine busy with parallel suites.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const got = await bindable(20_000 + Math.floor(Math.random() * 12_000));
+    if (got) return got;
+  }
+  return (await bindable(0))!;
+}
 
 export const bundlesDir = () => {
   const dir = inject('bundlesDir');

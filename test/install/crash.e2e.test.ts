@@ -36,14 +36,31 @@ describe('the installer killed after each step begins', () => {
     expect(items.map((i) => i.name)).toContain('survives every crash');
   };
 
-  for (const { name } of INSTALL_STEPS) {
+  // "record version" is the install's commit point: a kill after it leaves the hop completed
+  const committedAt = INSTALL_STEPS.findIndex((s) => s.name === 'record version');
+  for (const { name } of INSTALL_STEPS.slice(committedAt + 1)) {
+    it(`"${name}" (after the commit): the hop is installed and in the history; rollback returns to 4.0.1`, async () => {
+      const r = await cli(['install', bundle(HOP), '--root', sb.root, '--allow-unsigned'], { UPHOP_CRASH_AT: name });
+      expect(r.code, r.stderr).toBe(137);
+      await expectOn('4.1.1');
+      const h = JSON.parse((await cli(['history', '--root', sb.root, '--json'])).stdout);
+      expect(h.hops.at(-1)).toMatchObject({ from: '4.0.1', to: '4.1.1', result: 'succeeded' });
+      expect((await cli(['resume', '--root', sb.root])).code).toBe(2);
+      const rolled = await cli(['rollback', '--root', sb.root]);
+      expect(rolled.code, rolled.stderr).toBe(0);
+      await expectOn('4.0.1');
+    });
+  }
+
+  for (const { name } of INSTALL_STEPS.slice(0, committedAt + 1)) {
     it(`"${name}": resume finishes the hop, rollback returns to 4.0.1`, async () => {
       await crash(name);
       const resumed = await cli(['resume', '--root', sb.root]);
       expect(resumed.code, resumed.stderr).toBe(0);
       await expectOn('4.1.1');
       // back to 4.0.1 (rollback of the completed hop) to crash again
-      expect((await cli(['rollback', '--root', sb.root])).code).toBe(0);
+      const back = await cli(['rollback', '--root', sb.root]);
+      expect(back.code, back.stderr).toBe(0);
       await expectOn('4.0.1');
 
       await crash(name);

@@ -11,6 +11,7 @@ import { installCommand } from './install.js';
 import { upgradeCommand } from './upgrade.js';
 import { statusCommand, historyCommand, resumeCommand, rollbackCommand } from './manage.js';
 import { agentsCommand } from './agents.js';
+import { servicesCommand } from './services.js';
 import { initCommand } from './init.js';
 import { reportCommand } from './report.js';
 import { testPathCommand } from './test-path.js';
@@ -20,5 +21,5 @@ import { supportBundleCommand } from './support-bundle.js';
 export const COMMANDS: CommandDef[] = [
   initCommand, buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
   installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand,
-  reportCommand, testPathCommand, rehearseCommand, supportBundleCommand,
+  servicesCommand, reportCommand, testPathCommand, rehearseCommand, supportBundleCommand,
 ];

@@ -17,14 +17,20 @@ export const statusCommand: CommandDef<RootOpts, StatusReport> = {
   command: 'status',
   describe: 'Say which state the manager is in and what to run next',
   builder: rootOption,
-  run: async (o, ctx) => ({ result: await (await import('../../install/status.js')).status({ root: rootOf(o, ctx.cwd) }) }),
+  run: async (o, ctx) => {
+    const result = await (await import('../../install/status.js')).status({ root: rootOf(o, ctx.cwd) });
+    return { result, exitCode: result.exitCode };
+  },
   human: (s) =>
     [
-      s.state === 'not-installed' ? `nothing installed under ${s.root}` : `${s.product} ${s.version} under ${s.root}: ${s.state}`,
-      ...s.services.map((x) => `  service ${x.name}: ${x.status}`),
+      s.state === 'not-installed' ? `nothing installed under ${s.root}` : `${s.product} ${s.version} under ${s.root}: ${s.state}${s.healthy === false ? ', not healthy' : s.healthy ? ', healthy' : ''}`,
+      ...s.services.map((x) => `  service ${x.name}: ${x.status}${x.pid ? ` (pid ${x.pid}${x.version ? `, ${x.version}` : ''})` : ''}`),
+      ...s.services.flatMap((x) => (x.strays ?? []).map((p) => `  service ${x.name}: pid ${p.pid} (${p.version ?? 'unknown version'}) runs without a pidfile: uphop does not track it`)),
+      ...(s.health ?? []).filter((h) => !h.ok).map((h) => `  health check ${h.name}: ${h.observation}`),
       ...(s.agents ? [`  agents: ${s.agents.current} of ${s.agents.total} on ${s.agents.target}${s.agents.failed ? `, ${s.agents.failed} failed` : ''}`] : []),
       ...(s.interrupted ? [`install of ${s.interrupted.bundle} ${s.interrupted.rollingBack ? 'was rolling back' : 'stopped'} at step "${s.interrupted.lastStep}"${s.interrupted.failed ? `: ${s.interrupted.failed}` : ''}`] : []),
-      ...(s.lock ? [`install of ${s.lock.bundle} running (pid ${s.lock.pid}, since ${s.lock.since})`] : []),
+      ...(s.lock ? [`${s.lock.activity ?? `install of ${s.lock.bundle} running`} (pid ${s.lock.pid}, since ${s.lock.since})`] : []),
+      ...(s.notBegun ? [`an install of ${s.notBegun.bundle} began (${s.notBegun.since}) and was interrupted before it changed anything: run it again`] : []),
       ...(s.next ? [`next: ${s.next}`] : []),
     ].join('\n'),
 };
@@ -48,15 +54,15 @@ export const resumeCommand: CommandDef<RootOpts, InstallResult> = {
   command: 'resume',
   describe: 'Finish an interrupted install from its journal',
   builder: withNotify,
-  run: async (o, ctx) => ({ result: await (await import('../../install/resume.js')).resumeInstall({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
+  run: async (o, ctx) => ({ result: await (await import('../../install/restart.js')).resumeOrRestart({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
   human: installText,
 };
 
-export const rollbackCommand: CommandDef<RootOpts, RollbackResult> = {
+export const rollbackCommand: CommandDef<RootOpts & { force?: boolean }, RollbackResult> = {
   name: 'rollback',
   command: 'rollback',
   describe: 'Return to the previous version: undo an interrupted install, or the last hop',
-  builder: withNotify,
-  run: async (o, ctx) => ({ result: await (await import('../../install/rollback.js')).rollback({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
+  builder: (y) => withNotify(y).option('force', { type: 'boolean', describe: 'also roll back a fresh install (leaves nothing installed)' }),
+  run: async (o, ctx) => ({ result: await (await import('../../install/rollback.js')).rollback({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit, force: o.force }) }),
   human: (r) => `${r.message} (${fmtMs(r.ms)})`,
 };

@@ -17,12 +17,21 @@ export interface StopOptions {
   timeoutMs?: number;
 }
 
+/** a running process of a service: `tracked` when uphop's record (pidfile, unit) names it */
+export interface ServiceProcess {
+  pid: number;
+  version?: string;
+  tracked: boolean;
+}
+
 export interface ServiceDriver {
   /** start it; a no-op when it already runs; throws SERVICE_CRASHED when it dies right away */
-  start(svc: ServiceSpec): Promise<void>;
+  start(svc: ServiceSpec, opts?: StopOptions): Promise<void>;
   /** stop it; a no-op when it is not running */
   stop(svc: ServiceSpec, opts?: StopOptions): Promise<void>;
   status(svc: ServiceSpec): Promise<ServiceStatus>;
+  /** the service's processes, also those no record names (process driver only) */
+  processes?(svc: ServiceSpec): Promise<ServiceProcess[]>;
 }
 
 export type ServiceDriverKind = 'process' | 'systemd';

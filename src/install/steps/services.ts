@@ -1,6 +1,10 @@
 /** Stop the old services, start the new ones, check health: with the undo of each. */
 import { runHealthChecks } from '../../drivers/health.js';
 import { fmtList } from './util.js';
+import { failure, messageOf, type UphopError } from '../../errors.js';
+import { serviceLogFile } from '../../drivers/layout.js';
+import { logTail } from '../../drivers/services/logtail.js';
+import { refuseForeignPorts, withPortHolders } from '../port-holders.js';
 import type { InstallContext } from '../context.js';
 import type { InstallStep } from '../step.js';
 import { healthChecks, serviceSpecs, type Side } from '../units.js';
@@ -13,16 +17,40 @@ export async function stopAll(ctx: InstallContext, side: Side): Promise<string[]
   return specs.map((s) => s.name);
 }
 
+const portContext = (ctx: InstallContext, side: Side) => ({
+  root: ctx.root, product: ctx.manifest.product, checks: healthChecks(ctx, side),
+  next: `run "uphop resume${ctx.root === '/' ? '' : ` --root ${ctx.root}`}" or roll back`,
+});
+
 export async function startAll(ctx: InstallContext, side: Side): Promise<string[]> {
   const specs = serviceSpecs(ctx, side);
-  for (const s of specs) await ctx.services.start(s);
+  if (specs.length) await refuseForeignPorts(portContext(ctx, side));
+  try {
+    for (const s of specs) await ctx.services.start(s, stopTimeout(ctx));
+  } catch (e) {
+    throw await withPortHolders(e, portContext(ctx, side));
+  }
   return specs.map((s) => s.name);
 }
 
 export async function checkHealth(ctx: InstallContext, side: Side): Promise<string> {
   const checks = healthChecks(ctx, side);
-  const results = await runHealthChecks(checks, { emit: ctx.emit });
+  const results = await runHealthChecks(checks, { emit: ctx.emit }).catch(async (e) => {
+    throw (await exitedService(ctx, side, e)) ?? (await withPortHolders(e, portContext(ctx, side)));
+  });
   return fmtList(results.map((r) => `${r.name} ${r.observation}`));
+}
+
+/** a failed health check explained by a service that has exited since it started, with the end of its log */
+async function exitedService(ctx: InstallContext, side: Side, cause: unknown): Promise<UphopError | undefined> {
+  for (const s of serviceSpecs(ctx, side)) {
+    if ((await ctx.services.status(s).catch(() => 'running')) === 'running') continue;
+    const log = serviceLogFile(ctx.root, ctx.manifest.product, s.name);
+    const tail = await logTail(log);
+    const lines = tail.length ? `; the last lines of its log:\n${tail.map((l) => `  ${l}`).join('\n')}` : '';
+    return failure('SERVICE_CRASHED', `Service "${s.name}" exited after it started (${messageOf(cause).replace(/\.$/, '')})${lines}`, `Read ${log}, fix the cause, then resume or roll back.`, cause);
+  }
+  return undefined;
 }
 
 export const stopServices: InstallStep = {

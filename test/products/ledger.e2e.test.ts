@@ -154,12 +154,9 @@ describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s
   });
 
   // a moment inside the downtime or around it, chosen at random (seed printed) and found in the journal.
-  // "start services" only with LEDGER_ALL_MOMENTS=1 for now: a kill between the spawn of the new
-  // service and its pidfile leaves a process uphop does not know; resume then starts a second one,
-  // which cannot bind the port, and the rollback fails the same way (issue 8: services found by
-  // their release path / command line). Put it back in the list once that lands.
-  const MOMENTS = ['stage packages', 'migrate schema (pre)', 'stop services', 'install packages', 'write configs', 'migrate schema', 'health checks',
-    ...(process.env.LEDGER_ALL_MOMENTS ? ['start services'] : [])];
+  // "start services" is the one that found a stray: a service spawned just before the kill, which
+  // resume used to start a second time (port in use, then ROLLBACK_FAILED).
+  const MOMENTS = ['stage packages', 'migrate schema (pre)', 'stop services', 'install packages', 'write configs', 'migrate schema', 'start services', 'health checks'];
 
   /** on 1.0.0 with an entry, the 1.0.0 -> 1.1.0 install killed at a random moment: status says interrupted */
   const crashedHop = async (then: string) => {

@@ -13,7 +13,7 @@ export const DEFAULT_INSTALL_SH = `#!/bin/sh
 # \${product} upgrade bundle \${from} -> \${to}: entry point (written by uphop).
 # Needs only Node.js >= 20: the installer travels in installer/ (no npm, no network).
 # Usage: ./install.sh [--root DIR] [--values FILE] [--dry-run] [--allow-unsigned | --trust KEY] ...
-#        ./install.sh status|history|resume|rollback|agents|services [--root DIR]
+#        ./install.sh status|history|resume|rollback|agents|services|report|support-bundle [--root DIR]
 set -eu
 
 if ! command -v node >/dev/null 2>&1; then
@@ -32,9 +32,9 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 here=$(cd "$(dirname "$0")" && pwd)
-# ./install.sh status|history|resume|rollback|agents|services [--root DIR]: the same installer, another command
+# ./install.sh status|history|resume|rollback|agents|services|report|support-bundle [--root DIR]: the same installer, another command
 case "$$\{1:-}" in
-  status|history|resume|rollback|agents|services|--help|--version) exec node "$here/installer/uphop-installer.cjs" "$@" ;;
+  status|history|resume|rollback|agents|services|report|support-bundle|--help|--version) exec node "$here/installer/uphop-installer.cjs" "$@" ;;
 esac
 exec node "$here/installer/uphop-installer.cjs" install "$here" "$@"
 `;

@@ -72,10 +72,10 @@ describe("uphop's default install.sh", () => {
     } finally { rmrf(dir); }
   });
 
-  it('passes status, history, resume, rollback and services through to the installer', () => {
+  it('passes status, history, resume, rollback, services, report and support-bundle through to the installer', () => {
     const dir = bundleDir();
     try {
-      for (const cmd of ['status', 'history', 'resume', 'rollback', 'services']) {
+      for (const cmd of ['status', 'history', 'resume', 'rollback', 'services', 'report', 'support-bundle']) {
         const out = execFileSync('sh', [path.join(dir, 'install.sh'), cmd, '--root', '/tmp/r'], { encoding: 'utf8' });
         expect(JSON.parse(out)).toEqual([cmd, '--root', '/tmp/r']);
       }

@@ -62,7 +62,9 @@ describe('an upgrade whose middle hop fails', () => {
     expect(await health(sb.restPort)).toMatchObject({ status: 200, body: { version: '4.0.1' } });
     expect(await history()).toEqual(['none->3.4.2:succeeded', '3.4.2->4.0.1:succeeded', '4.0.1->4.1.1:rolled-back']);
     // what is left to install stays downloaded for the next run
-    expect((await readdir(path.join(sb.root, 'var/lib/uphop/downloads'))).sort()).toEqual(['beacon-4.0.1-to-4.1.1.tar.gz', 'beacon-4.1.1-to-4.2.0.tar.gz']);
+    expect((await readdir(path.join(sb.root, 'var/lib/uphop/downloads'))).sort()).toEqual([
+      'beacon-4.0.1-to-4.1.1.tar.gz', 'beacon-4.0.1-to-4.1.1.tar.gz.sig', 'beacon-4.1.1-to-4.2.0.tar.gz', 'beacon-4.1.1-to-4.2.0.tar.gz.sig',
+    ]);
   }, 180_000);
 
   it('with --no-rollback leaves the hop for resume or rollback, and says so', async () => {

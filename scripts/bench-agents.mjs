@@ -48,7 +48,10 @@ for (const v of [FROM, TO]) {
 if (flag('fleet')) {
   const { fleetMode } = await import('./lib/bench-agents-fleet-mode.mjs');
   const at = process.argv.indexOf('--sizes');
-  const sizes = (at > 0 ? process.argv[at + 1] : '1000,10000').split(',').map(Number).filter((x) => x > 0);
+  const sizes = (at > 0 ? process.argv[at + 1] : '1000,10000')
+    .split(',')
+    .map(Number)
+    .filter((x) => x > 0);
   const brokerAnswers = async () => {
     try {
       const { connect } = await import('amqplib');
@@ -74,7 +77,9 @@ const { servePackage } = await import(path.join(DIST, 'package-server.js'));
 const { brokerName } = await import(path.join(DIST, 'amqp-transport.js'));
 
 const token = randomBytes(16).toString('hex');
-const sha256 = createHash('sha256').update(await readFile(tgz(TO))).digest('hex');
+const sha256 = createHash('sha256')
+  .update(await readFile(tgz(TO)))
+  .digest('hex');
 const work = await mkdtemp(path.join(os.tmpdir(), 'uphop-bench-agents-'));
 
 // what runs right now, so the finally blocks and Ctrl-C can take it all down
@@ -82,11 +87,7 @@ const live = { server: undefined, transport: undefined, queues: [] };
 async function teardown(final = false) {
   const { server, transport, queues } = live;
   Object.assign(live, { server: undefined, transport: undefined, queues: [] });
-  const results = await Promise.allSettled([
-    stopAllAgents({ final }),
-    transport?.close(),
-    server?.close(),
-  ]);
+  const results = await Promise.allSettled([stopAllAgents({ final }), transport?.close(), server?.close()]);
   // after the agents are gone, or a live agent would assert its queue again
   if (queues.length) results.push(...(await Promise.allSettled([deleteAgentQueues(AMQP_URL, queues)])));
   const broken = results.find((r) => r.status === 'rejected');
@@ -94,7 +95,9 @@ async function teardown(final = false) {
 }
 // after Ctrl-C the run goes on until exit, on a closed transport: its figures would be noise
 let interrupted = false;
-const say = (line) => { if (!interrupted) console.log(line); };
+const say = (line) => {
+  if (!interrupted) console.log(line);
+};
 cleanupOnInterrupt(async () => {
   interrupted = true;
   console.error('bench-agents: interrupted; stopping the agents');
@@ -124,7 +127,9 @@ async function measure(kind, round) {
   const seq = await rollout(records.slice(0, nRef), 1);
 
   let sampled = 0;
-  const sampler = setInterval(() => { sampled = Math.max(sampled, process.memoryUsage.rss()); }, 10);
+  const sampler = setInterval(() => {
+    sampled = Math.max(sampled, process.memoryUsage.rss());
+  }, 10);
   const ru0 = process.resourceUsage();
   const bat = await rollout(records.slice(nRef), BATCH);
   const ru1 = process.resourceUsage();
@@ -139,9 +144,13 @@ async function measure(kind, round) {
     if (r.stopped) problems.push(`the rollout stopped: ${r.stopped}`);
     for (const o of r.outcomes) if (o.status !== 'upgraded') problems.push(`${o.id}: ${o.status}${o.error ? `: ${o.error}` : ''}`);
   }
-  (await healthVersions(agents)).forEach((v, i) => { if (v !== TO) problems.push(`${agents[i].id} reports ${v} on GET /health, expected ${TO}`); });
-  say(`  ${kind} round ${round}: ${seq.n} agents one at a time ${Math.round(seq.msPerAgent)} ms/agent; ` +
-    `${bat.n} agents batch ${BATCH} ${Math.round(bat.msPerAgent)} ms/agent; ${problems.length ? `${problems.length} problem(s)` : `all report ${TO}`}`);
+  (await healthVersions(agents)).forEach((v, i) => {
+    if (v !== TO) problems.push(`${agents[i].id} reports ${v} on GET /health, expected ${TO}`);
+  });
+  say(
+    `  ${kind} round ${round}: ${seq.n} agents one at a time ${Math.round(seq.msPerAgent)} ms/agent; ` +
+      `${bat.n} agents batch ${BATCH} ${Math.round(bat.msPerAgent)} ms/agent; ${problems.length ? `${problems.length} problem(s)` : `all report ${TO}`}`,
+  );
   return { nSeq: seq.n, nBat: bat.n, seq: seq.msPerAgent, bat: bat.msPerAgent, cpuS, peakMB, problems };
 }
 
@@ -176,21 +185,29 @@ try {
     const seq = median(runs.map((r) => r.seq));
     const bat = median(runs.map((r) => r.bat));
     // a failed agent's time is not an upgrade's: no figures for a transport that could not measure
-    rows.push(problems.length ? [kind, fleetSize, '-', '-', '-', '-', '-'] : [kind, fleetSize, Math.round(seq), Math.round(bat), ratio(seq / bat),
-      median(runs.map((r) => r.cpuS)).toFixed(2), Math.round(Math.max(...runs.map((r) => r.peakMB)))]);
+    rows.push(
+      problems.length
+        ? [kind, fleetSize, '-', '-', '-', '-', '-']
+        : [kind, fleetSize, Math.round(seq), Math.round(bat), ratio(seq / bat), median(runs.map((r) => r.cpuS)).toFixed(2), Math.round(Math.max(...runs.map((r) => r.peakMB)))],
+    );
     if (problems.length) {
       failed = true;
       verdicts.push(`${kind}: could not measure: ${problems.length} problem(s), e.g.\n    ${problems.slice(0, 5).join('\n    ')}`);
     } else {
-      verdicts.push(`${kind}: batch ${BATCH} takes ${Math.round(bat)} ms per agent vs ${Math.round(seq)} ms one at a time ` +
-        `(${runs[0].nBat} vs ${runs[0].nSeq} agents): ${ratio(seq / bat)} speedup (no target; figures only)`);
+      verdicts.push(
+        `${kind}: batch ${BATCH} takes ${Math.round(bat)} ms per agent vs ${Math.round(seq)} ms one at a time ` +
+          `(${runs[0].nBat} vs ${runs[0].nSeq} agents): ${ratio(seq / bat)} speedup (no target; figures only)`,
+      );
     }
   }
 } catch (e) {
   failed = true;
   verdicts.push(`bench-agents: could not measure: ${e.message}`);
 } finally {
-  await teardown().catch((e) => { failed = true; console.error(`bench-agents: cleanup: ${e.message}`); });
+  await teardown().catch((e) => {
+    failed = true;
+    console.error(`bench-agents: cleanup: ${e.message}`);
+  });
   await rm(work, { recursive: true, force: true });
 }
 if (rows.length) {

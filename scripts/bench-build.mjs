@@ -59,8 +59,12 @@ try {
   await mkdir(path.join(project, 'artifacts'), { recursive: true });
   const art = (f) => path.join(project, 'artifacts', f);
   await Promise.all([
-    (async () => { for (const [i, f] of logs.entries()) await writeLogFile(art(f), fileSize, i + 1); })(),
-    (async () => { for (const f of pkgs) await writeGzFile(art(f), fileSize); })(),
+    (async () => {
+      for (const [i, f] of logs.entries()) await writeLogFile(art(f), fileSize, i + 1);
+    })(),
+    (async () => {
+      for (const f of pkgs) await writeGzFile(art(f), fileSize);
+    })(),
   ]);
   await writeProject(project, ROOT, Object.values(HOPS));
   console.log(`bench-build: generated ${FILES} x ${(fileSize / MiB).toFixed(1)} MiB of logs and of packages in ${secs(performance.now() - t0)}; ${rounds} round(s)\n`);
@@ -82,13 +86,28 @@ try {
   const best = (xs) => Math.min(...xs);
   const bestRatio = (kind) => best(times[kind].build) / best(times[kind].tar);
   const inputMiB = (hop) => `${((hop.files.length * fileSize) / MiB).toFixed(0)} MiB`;
-  console.log(table(['input', 'size', 'tar -czf', `uphop build -${DEFAULT_LEVEL}`, 'build/tar', 'per round', 'target', 'tar out', 'bundle out'],
-    ['text', 'packages'].map((kind) => [kind === 'text' ? 'log-like text' : 'compressed packages', inputMiB(HOPS[kind]), secs(best(times[kind].tar)), secs(best(times[kind].build)),
-      ratio(bestRatio(kind)), times[kind].build.map((b, i) => ratio(b / times[kind].tar[i])).join(' '), `<= ${TARGETS[kind]}x`,
-      `${(sizes[kind].tar / MiB).toFixed(1)} MiB`, `${(sizes[kind].build / MiB).toFixed(1)} MiB`])));
+  console.log(
+    table(
+      ['input', 'size', 'tar -czf', `uphop build -${DEFAULT_LEVEL}`, 'build/tar', 'per round', 'target', 'tar out', 'bundle out'],
+      ['text', 'packages'].map((kind) => [
+        kind === 'text' ? 'log-like text' : 'compressed packages',
+        inputMiB(HOPS[kind]),
+        secs(best(times[kind].tar)),
+        secs(best(times[kind].build)),
+        ratio(bestRatio(kind)),
+        times[kind].build.map((b, i) => ratio(b / times[kind].tar[i])).join(' '),
+        `<= ${TARGETS[kind]}x`,
+        `${(sizes[kind].tar / MiB).toFixed(1)} MiB`,
+        `${(sizes[kind].build / MiB).toFixed(1)} MiB`,
+      ]),
+    ),
+  );
   console.log('(times: best of the rounds; the bundle also holds the installer, and tar is given it too)');
-  console.log('CPU seconds (user+sys, best of the rounds; tar includes its gzip): ' + ['text', 'packages'].map((kind) =>
-    `${kind}: tar ${secs(best(cpu[kind].tar))}, build ${secs(best(cpu[kind].build))} (${ratio(best(cpu[kind].build) / best(cpu[kind].tar))})`).join('; ') + '\n');
+  console.log(
+    'CPU seconds (user+sys, best of the rounds; tar includes its gzip): ' +
+      ['text', 'packages'].map((kind) => `${kind}: tar ${secs(best(cpu[kind].tar))}, build ${secs(best(cpu[kind].build))} (${ratio(best(cpu[kind].build) / best(cpu[kind].tar))})`).join('; ') +
+      '\n',
+  );
 
   const sweep = flag('sweep') || bestRatio('text') > TARGETS.text;
   const levels = [];
@@ -102,20 +121,37 @@ try {
     }
     // CPU time is the steadier yardstick on a shared machine: wall time there depends on what else runs
     console.log(`text input, --level 1-6 (tar -czf: ${secs(best(times.text.tar))} wall, ${secs(best(cpu.text.tar))} CPU, ${(sizes.text.tar / MiB).toFixed(1)} MiB):`);
-    console.log(table(['level', 'build', 'build/tar', 'CPU', 'CPU/tar CPU', 'bundle', 'bundle/tar size', 'meets 1.1x'],
-      levels.map((l) => [l.level, secs(l.ms), ratio(l.ms / best(times.text.tar)), secs(l.cpuMs), ratio(l.cpuMs / best(cpu.text.tar)),
-        `${(l.size / MiB).toFixed(1)} MiB`, ratio(l.size / sizes.text.tar), l.ms / best(times.text.tar) <= TARGETS.text ? 'yes' : 'no'])));
+    console.log(
+      table(
+        ['level', 'build', 'build/tar', 'CPU', 'CPU/tar CPU', 'bundle', 'bundle/tar size', 'meets 1.1x'],
+        levels.map((l) => [
+          l.level,
+          secs(l.ms),
+          ratio(l.ms / best(times.text.tar)),
+          secs(l.cpuMs),
+          ratio(l.cpuMs / best(cpu.text.tar)),
+          `${(l.size / MiB).toFixed(1)} MiB`,
+          ratio(l.size / sizes.text.tar),
+          l.ms / best(times.text.tar) <= TARGETS.text ? 'yes' : 'no',
+        ]),
+      ),
+    );
     console.log('');
   }
 
   const baseline = await buildRun(null);
   const small = await buildRun(HOPS.small, DEFAULT_LEVEL);
   const big = await buildRun(HOPS.big, DEFAULT_LEVEL);
-  console.log(table(['peak RSS of', 'input', 'peak RSS', 'vs 200 MiB run'], [
-    ['uphop --version (module loading only)', '-', `${baseline.rssMB.toFixed(0)} MB`, '-'],
-    ['uphop build (logs + packages)', inputMiB(HOPS.small), `${small.rssMB.toFixed(0)} MB`, ratio(1)],
-    ['uphop build (logs + packages)', inputMiB(HOPS.big), `${big.rssMB.toFixed(0)} MB`, ratio(big.rssMB / small.rssMB)],
-  ]));
+  console.log(
+    table(
+      ['peak RSS of', 'input', 'peak RSS', 'vs 200 MiB run'],
+      [
+        ['uphop --version (module loading only)', '-', `${baseline.rssMB.toFixed(0)} MB`, '-'],
+        ['uphop build (logs + packages)', inputMiB(HOPS.small), `${small.rssMB.toFixed(0)} MB`, ratio(1)],
+        ['uphop build (logs + packages)', inputMiB(HOPS.big), `${big.rssMB.toFixed(0)} MB`, ratio(big.rssMB / small.rssMB)],
+      ],
+    ),
+  );
   console.log('');
 
   target(`build on log-like text <= ${TARGETS.text}x tar -czf (level ${DEFAULT_LEVEL})`, bestRatio('text') <= TARGETS.text, `${ratio(bestRatio('text'))}`);
@@ -124,7 +160,11 @@ try {
     console.log(`      levels meeting the text target: ${ok.length ? ok.join(', ') : 'none'}`);
   }
   target(`build on compressed packages <= ${TARGETS.packages}x tar -czf`, bestRatio('packages') <= TARGETS.packages, `${ratio(bestRatio('packages'))}`);
-  target(`peak RSS < ${TARGETS.rssMB} MB`, Math.max(small.rssMB, big.rssMB) < TARGETS.rssMB, `${small.rssMB.toFixed(0)} MB at ${inputMiB(HOPS.small)}, ${big.rssMB.toFixed(0)} MB at ${inputMiB(HOPS.big)}`);
+  target(
+    `peak RSS < ${TARGETS.rssMB} MB`,
+    Math.max(small.rssMB, big.rssMB) < TARGETS.rssMB,
+    `${small.rssMB.toFixed(0)} MB at ${inputMiB(HOPS.small)}, ${big.rssMB.toFixed(0)} MB at ${inputMiB(HOPS.big)}`,
+  );
   target(`peak RSS flat (2 GiB run <= ${TARGETS.rssFlat}x the 200 MiB run)`, big.rssMB <= TARGETS.rssFlat * small.rssMB, ratio(big.rssMB / small.rssMB));
   summary('bench-build');
 } finally {
@@ -148,7 +188,10 @@ async function tarRun(hop) {
 function childCpuMs(timesOutput) {
   const nums = (timesOutput.trim().split('\n')[1] ?? '').match(/(\d+)m([\d.]+)s/g) ?? [];
   if (nums.length < 2) return NaN;
-  return nums.reduce((n, t) => { const [, m, s] = t.match(/(\d+)m([\d.]+)s/); return n + (Number(m) * 60 + Number(s)) * 1000; }, 0);
+  return nums.reduce((n, t) => {
+    const [, m, s] = t.match(/(\d+)m([\d.]+)s/);
+    return n + (Number(m) * 60 + Number(s)) * 1000;
+  }, 0);
 }
 
 /** `uphop build` of one hop in its own process; peak RSS from the exit hook. hop null: `uphop --version` */

@@ -108,7 +108,9 @@ try {
     const r = JSON.parse(stdout.trim().split('\n').at(-1));
     r.serverCpuMs = (server.user + server.system) / 1000;
     if (r.bytes !== sizeMiB * MiB) throw new Error(`${mode} wrote ${r.bytes} bytes`);
-    console.log(`  ${mode.padEnd(12)} ${(r.ms / 1000).toFixed(2)} s  ${(r.bytes / MiB / (r.ms / 1000)).toFixed(0)} MiB/s  peak RSS ${r.maxRssMB.toFixed(0)} MB  cpu ${(r.cpuMs / 1000).toFixed(2)} s (server ${(r.serverCpuMs / 1000).toFixed(2)} s)`);
+    console.log(
+      `  ${mode.padEnd(12)} ${(r.ms / 1000).toFixed(2)} s  ${(r.bytes / MiB / (r.ms / 1000)).toFixed(0)} MiB/s  peak RSS ${r.maxRssMB.toFixed(0)} MB  cpu ${(r.cpuMs / 1000).toFixed(2)} s (server ${(r.serverCpuMs / 1000).toFixed(2)} s)`,
+    );
     return r;
   };
   const plain = [];
@@ -126,8 +128,10 @@ try {
   const rss = Math.max(...fetch.map((r) => r.maxRssMB));
   const okRatio = ratio >= 0.9;
   const okRss = rss < 150;
-  console.log(`bench-fetch: plain/fetch time ratio ${ratio.toFixed(2)} (target >= 0.9: ${okRatio ? 'ok' : 'MISSED'}); ` +
-    `fetch peak RSS ${rss.toFixed(0)} MB (target < 150 MB: ${okRss ? 'ok' : 'MISSED'}); fetch verifies sha256, plain does not`);
+  console.log(
+    `bench-fetch: plain/fetch time ratio ${ratio.toFixed(2)} (target >= 0.9: ${okRatio ? 'ok' : 'MISSED'}); ` +
+      `fetch peak RSS ${rss.toFixed(0)} MB (target < 150 MB: ${okRss ? 'ok' : 'MISSED'}); fetch verifies sha256, plain does not`,
+  );
   // like the other benches: a MISS is printed, not an exit code (exit 1 means the bench could not run)
 } finally {
   await server?.close().catch(() => {});

@@ -24,7 +24,11 @@ import { cleanupOnInterrupt, median, ms, numArg, ratio, run, summary, table, tar
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = process.env.UPHOP_DIST ? path.resolve(process.env.UPHOP_DIST) : path.join(ROOT, 'dist'); // another build of uphop to measure
 const CLI = path.join(DIST, 'cli/main.js');
-const HOPS = [['3.4.2-to-4.0.1', '4.0.1'], ['4.0.1-to-4.1.1', '4.1.1'], ['4.1.1-to-4.2.0', '4.2.0']];
+const HOPS = [
+  ['3.4.2-to-4.0.1', '4.0.1'],
+  ['4.0.1-to-4.1.1', '4.1.1'],
+  ['4.1.1-to-4.2.0', '4.2.0'],
+];
 const WORK_STEPS = ['stage packages', 'install packages', 'migrate schema (pre)', 'migrate schema', 'migrate schema (post)', 'start services'];
 const TARGET_RATIO = 1.1;
 const TARGET_DOWN_MS = 2000;
@@ -78,7 +82,9 @@ function seed(dbFile, n) {
   const db = new Database(dbFile);
   db.pragma('busy_timeout = 5000');
   const insert = db.prepare('insert into items (name) values (?)');
-  db.transaction(() => { for (let i = 0; i < n; i++) insert.run(`Item ${i} — ${i % 7 ? 'plain name' : 'Ünïcode Näme'} #${i}`); })();
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) insert.run(`Item ${i} — ${i % 7 ? 'plain name' : 'Ünïcode Näme'} #${i}`);
+  })();
   db.close();
 }
 
@@ -92,7 +98,13 @@ async function measureHop(sb, bundleFile, to) {
   const events = [];
   const spawnAt = Date.now();
   const r = await run(process.execPath, [CLI, 'install', bundleFile, '--root', sb.root, '--allow-unsigned', '--json'], {
-    onStderrLine: (l) => { try { events.push(JSON.parse(l)); } catch { /* not an event */ } },
+    onStderrLine: (l) => {
+      try {
+        events.push(JSON.parse(l));
+      } catch {
+        /* not an event */
+      }
+    },
   });
   const probes = await prober.stopWhenServing(to);
   if (r.code !== 0) throw new Error(`the hop to ${to} failed (exit ${r.code}): ${r.stderr.slice(-1500)}`);
@@ -103,7 +115,10 @@ async function measureHop(sb, bundleFile, to) {
     const t = Date.parse(e.ts);
     const a = at.get(e.step) ?? {};
     if (e.status === 'begin') a.begin = t;
-    if (e.status === 'end') { a.end = t; steps.set(e.step, e.ms); }
+    if (e.status === 'end') {
+      a.end = t;
+      steps.set(e.step, e.ms);
+    }
     at.set(e.step, a);
   }
   const step = (name) => steps.get(name) ?? 0;
@@ -112,8 +127,12 @@ async function measureHop(sb, bundleFile, to) {
   const stopAt = at.get('stop services')?.begin ?? NaN;
   const stepTimes = events.filter((e) => e.type === 'step').map((e) => Date.parse(e.ts));
   return {
-    before: Math.min(...stepTimes) - spawnAt, after: spawnAt + r.ms - Math.max(...stepTimes),
-    down: out.ms, downProbes: out.count, steps, total: r.ms,
+    before: Math.min(...stepTimes) - spawnAt,
+    after: spawnAt + r.ms - Math.max(...stepTimes),
+    down: out.ms,
+    downProbes: out.count,
+    steps,
+    total: r.ms,
     sum: step('stop services') + step('migrate schema') + step('start services'),
     work: WORK_STEPS.reduce((n, s) => n + step(s), 0),
     rel: {
@@ -129,26 +148,45 @@ async function measureHop(sb, bundleFile, to) {
 
 function report() {
   console.log(`\nbench-install: ${rows} items, SQLite, process driver, ${rounds} round(s); /health probed every 20 ms from this process\n`);
-  console.log(table(
-    ['round', 'hop', 'down', 'probes', 'stop', 'pkgs', 'configs', 'migrate', 'start', 'stop+mig+start', 'down/sum', 'total', 'overhead'],
-    results.map((x) => [x.round, x.hop, ms(x.down), x.downProbes, ms(x.steps.get('stop services') ?? 0), ms(x.steps.get('install packages') ?? 0),
-      ms(x.steps.get('write configs') ?? 0), ms(x.steps.get('migrate schema') ?? 0), ms(x.steps.get('start services') ?? 0), ms(x.sum), ratio(x.down / x.sum),
-      ms(x.total), ms(x.total - x.work)]),
-  ));
+  console.log(
+    table(
+      ['round', 'hop', 'down', 'probes', 'stop', 'pkgs', 'configs', 'migrate', 'start', 'stop+mig+start', 'down/sum', 'total', 'overhead'],
+      results.map((x) => [
+        x.round,
+        x.hop,
+        ms(x.down),
+        x.downProbes,
+        ms(x.steps.get('stop services') ?? 0),
+        ms(x.steps.get('install packages') ?? 0),
+        ms(x.steps.get('write configs') ?? 0),
+        ms(x.steps.get('migrate schema') ?? 0),
+        ms(x.steps.get('start services') ?? 0),
+        ms(x.sum),
+        ratio(x.down / x.sum),
+        ms(x.total),
+        ms(x.total - x.work),
+      ]),
+    ),
+  );
   console.log('\noverhead = total wall time - (stage + install packages + migrations (pre, main, post) + start services)');
-  console.log(`  of which: before the first step (CLI start, bundle extract + verify) median ${ms(median(results.map((x) => x.before)))}` +
-    ` (\`uphop --version\` alone: median ${ms(median(startups))}); after the last step ${ms(median(results.map((x) => x.after)))}`);
+  console.log(
+    `  of which: before the first step (CLI start, bundle extract + verify) median ${ms(median(results.map((x) => x.before)))}` +
+      ` (\`uphop --version\` alone: median ${ms(median(startups))}); after the last step ${ms(median(results.map((x) => x.after)))}`,
+  );
   console.log('\nwhere the window goes (ms after "stop services" began; medians over rounds):');
-  console.log(table(['hop', 'first failed probe', 'stop end', 'migrate end', 'start end', 'first 200 (new)', 'health checks end'],
-    HOPS.map(([hop]) => {
-      const of = results.filter((x) => x.hop === hop);
-      const m = (k) => ms(median(of.map((x) => x.rel[k])));
-      return [hop, m('firstFail'), m('stopEnd'), m('migrateEnd'), m('startEnd'), m('firstOk'), m('healthEnd')];
-    })));
+  console.log(
+    table(
+      ['hop', 'first failed probe', 'stop end', 'migrate end', 'start end', 'first 200 (new)', 'health checks end'],
+      HOPS.map(([hop]) => {
+        const of = results.filter((x) => x.hop === hop);
+        const m = (k) => ms(median(of.map((x) => x.rel[k])));
+        return [hop, m('firstFail'), m('stopEnd'), m('migrateEnd'), m('startEnd'), m('firstOk'), m('healthEnd')];
+      }),
+    ),
+  );
   const shown = [...WORK_STEPS, 'stop services', 'write configs'];
   const others = [...new Set(results.flatMap((x) => [...x.steps.keys()]))].filter((s) => !shown.includes(s));
-  console.log('\nthe other steps (median ms over every hop and round): ' +
-    others.map((s) => `${s} ${Math.round(median(results.map((x) => x.steps.get(s) ?? 0)))}`).join(', '));
+  console.log('\nthe other steps (median ms over every hop and round): ' + others.map((s) => `${s} ${Math.round(median(results.map((x) => x.steps.get(s) ?? 0)))}`).join(', '));
   console.log('');
   for (const [hop] of HOPS) {
     const of = results.filter((x) => x.hop === hop);

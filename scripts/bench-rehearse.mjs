@@ -23,7 +23,11 @@ import { cleanupOnInterrupt, median, ms, numArg, ratio, run, summary, table, tar
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
-const HOPS = [['3.4.2-to-4.0.1', '4.0.1'], ['4.0.1-to-4.1.1', '4.1.1'], ['4.1.1-to-4.2.0', '4.2.0']];
+const HOPS = [
+  ['3.4.2-to-4.0.1', '4.0.1'],
+  ['4.0.1-to-4.1.1', '4.1.1'],
+  ['4.1.1-to-4.2.0', '4.2.0'],
+];
 const TARGET = 0.2;
 const rows = numArg('rows', 100_000);
 const rounds = numArg('rounds', 2);
@@ -76,7 +80,9 @@ function seed(dbFile, n) {
   const db = new Database(dbFile);
   db.pragma('busy_timeout = 5000');
   const insert = db.prepare('insert into items (name) values (?)');
-  db.transaction(() => { for (let i = 0; i < n; i++) insert.run(`Item ${i} #${i % 97}`); })();
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) insert.run(`Item ${i} #${i % 97}`);
+  })();
   db.close();
 }
 
@@ -86,7 +92,13 @@ async function measureHop(sb, bundleFile, to) {
   await sleep(200);
   const events = [];
   const r = await run(process.execPath, [CLI, 'install', bundleFile, '--root', sb.root, '--allow-unsigned', '--json', '--no-agents'], {
-    onStderrLine: (l) => { try { events.push(JSON.parse(l)); } catch { /* not an event */ } },
+    onStderrLine: (l) => {
+      try {
+        events.push(JSON.parse(l));
+      } catch {
+        /* not an event */
+      }
+    },
   });
   const probes = await prober.stopWhenServing(to);
   if (r.code !== 0) throw new Error(`the hop to ${to} failed (exit ${r.code}): ${r.stderr.slice(-1500)}`);
@@ -96,10 +108,12 @@ async function measureHop(sb, bundleFile, to) {
 
 function report() {
   console.log(`\nbench-rehearse: ${rows} items, SQLite, process driver, ${rounds} round(s); /health probed every 20 ms (by the rehearsal on its copy, by this script on the real hop)\n`);
-  console.log(table(
-    ['round', 'hop', 'predicted outage', 'measured outage', 'predicted/measured', 'predicted window', 'real window', 'copy', 'rehearsal', 'install'],
-    results.map((x) => [x.round, x.hop, ms(x.predicted), ms(x.measured), ratio(x.predicted / x.measured), ms(x.window), ms(x.realWindow), ms(x.copy), ms(x.rehearsal), ms(x.install)]),
-  ));
+  console.log(
+    table(
+      ['round', 'hop', 'predicted outage', 'measured outage', 'predicted/measured', 'predicted window', 'real window', 'copy', 'rehearsal', 'install'],
+      results.map((x) => [x.round, x.hop, ms(x.predicted), ms(x.measured), ratio(x.predicted / x.measured), ms(x.window), ms(x.realWindow), ms(x.copy), ms(x.rehearsal), ms(x.install)]),
+    ),
+  );
   console.log('\noutage = the longest run of probes without a 200 (what clients see); window = "stop services" begun to "health checks" ended (the installer\'s own view)\n');
   for (const [hop] of HOPS) {
     const of = results.filter((x) => x.hop === hop);

@@ -21,15 +21,25 @@ const say = (text) => console.log(`\n\x1b[1m== ${text}\x1b[0m`);
 
 /** stop the sandbox's services (pidfiles under var/run) and agents (agent.pid): also when the demo fails halfway */
 function stopSandbox() {
-  const pids = (dir, file = (f) => path.join(dir, f)) => existsSync(dir) ? readdirSync(dir).map((f) => Number(readFileSync(file(f), 'utf8').split('\n')[0])) : [];
+  const pids = (dir, file = (f) => path.join(dir, f)) => (existsSync(dir) ? readdirSync(dir).map((f) => Number(readFileSync(file(f), 'utf8').split('\n')[0])) : []);
   for (const pid of pids(path.join(root, 'var/run/beacon'))) {
-    try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
   }
   for (const pid of pids(path.join(work, 'agents'), (id) => path.join(work, 'agents', id, 'agent.pid'))) {
-    try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
   }
 }
-process.on('exit', () => { if (!keep) stopSandbox(); });
+process.on('exit', () => {
+  if (!keep) stopSandbox();
+});
 
 function uphop(...args) {
   const r = spawnSync(process.execPath, [path.join(repo, 'dist/cli/main.js'), ...args], { stdio: 'inherit', env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });
@@ -39,9 +49,13 @@ function uphop(...args) {
   }
 }
 
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 
 // a pooled keep-alive socket to the service of the previous version is closed by
 // its restart: retry once on a fresh connection
@@ -62,7 +76,9 @@ async function startAgent(id, version, token) {
   symlinkSync(path.join('releases', version), path.join(home, 'current'));
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(home, 'current/agent.js'), '--home', home, '--port', String(port)], {
-    detached: true, stdio: 'ignore', env: { ...process.env, BEACON_AGENT_TOKEN: token },
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, BEACON_AGENT_TOKEN: token },
   });
   child.unref();
   for (let i = 0; i < 100 && !(await get(port, '/health', 1).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 100));
@@ -83,11 +99,22 @@ for (const f of readdirSync(out).sort()) {
 
 const [restPort, workerPort] = [await freePort(), await freePort()];
 const values = path.join(work, 'values.yaml');
-writeFileSync(values, [
-  'db:', '  client: sqlite', '  connection:', '    filename: var/lib/beacon/beacon.db',
-  'services:', '  driver: process',
-  `rest_port: ${restPort}`, `worker_port: ${workerPort}`, 'agents:', '  token: demo-token', '',
-].join('\n'));
+writeFileSync(
+  values,
+  [
+    'db:',
+    '  client: sqlite',
+    '  connection:',
+    '    filename: var/lib/beacon/beacon.db',
+    'services:',
+    '  driver: process',
+    `rest_port: ${restPort}`,
+    `worker_port: ${workerPort}`,
+    'agents:',
+    '  token: demo-token',
+    '',
+  ].join('\n'),
+);
 
 say(`fresh install of 3.4.2 under ${root}`);
 uphop('install', path.join(out, 'beacon-none-to-3.4.2.tar.gz'), '--root', root, '--values', values, '--trust', pub);
@@ -96,7 +123,7 @@ for (let i = 1; i <= 200; i++) {
 }
 console.log(`seeded 200 items; /health says ${JSON.stringify(await get(restPort, '/health'))}`);
 
-say('three agents on 3.4.2, registered in the manager\'s agents table');
+say("three agents on 3.4.2, registered in the manager's agents table");
 const agents = [];
 for (const id of ['edge-1', 'edge-2', 'edge-3']) agents.push(await startAgent(id, '3.4.2', 'demo-token'));
 const db = new Database(path.join(root, 'var/lib/beacon/beacon.db'));

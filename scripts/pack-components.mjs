@@ -7,12 +7,23 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packComponents } from './lib/pack.mjs';
 
-const list = (s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+const list = (s) =>
+  s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 
 try {
-  const { values } = parseArgs({ options: {
-    out: { type: 'string' }, versions: { type: 'string' }, components: { type: 'string' }, force: { type: 'boolean', default: false },
-  } });
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      versions: { type: 'string' },
+      components: { type: 'string' },
+      force: { type: 'boolean', default: false },
+    },
+  });
   await packComponents({
     outDir: values.out ? path.resolve(values.out) : undefined,
     versions: list(values.versions),

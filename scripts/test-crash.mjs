@@ -31,14 +31,24 @@ const child = spawn('npx', ['vitest', 'run', 'test/crash/sweep.e2e.test.ts'], {
 child.on('exit', (code) => {
   let s;
   try {
-    s = readFileSync(summary, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    s = readFileSync(summary, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .at(-1);
   } catch {
     console.error('test-crash: the sweep wrote no summary (see the output above)');
     process.exit(code || 1);
   }
   rmSync(dir, { recursive: true, force: true });
   const min = ((Date.now() - started) / 60000).toFixed(1);
-  console.log(`\ncrash sweep, seed ${s.seed}: kills ${s.kills}, healthy on new ${s.healthyNew}, healthy on old ${s.healthyOld}, broken ${s.broken}; left for the next run after a status-only recovery ${s.leftForNextRun ?? 0} (${Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}; ${min} min)`);
+  console.log(
+    `\ncrash sweep, seed ${s.seed}: kills ${s.kills}, healthy on new ${s.healthyNew}, healthy on old ${s.healthyOld}, broken ${s.broken}; left for the next run after a status-only recovery ${s.leftForNextRun ?? 0} (${Object.entries(
+      s.byKind,
+    )
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}; ${min} min)`,
+  );
   if (s.failures.length) console.log(`\nbroken cases:\n${s.failures.join('\n')}\nreproduce: UPHOP_CRASH_SEED=${s.seed} npm run test:crash -- --n ${values.n ?? perDb * dbs.length}`);
   process.exit(code ?? 1);
 });

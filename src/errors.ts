@@ -28,11 +28,7 @@ export class UphopError extends Error {
   /** extra detail shown with --verbose, never secrets */
   readonly detail?: string;
 
-  constructor(
-    code: string,
-    message: string,
-    opts: { hint?: string; exitCode?: ExitCode; problems?: Problem[]; detail?: string; cause?: unknown } = {},
-  ) {
+  constructor(code: string, message: string, opts: { hint?: string; exitCode?: ExitCode; problems?: Problem[]; detail?: string; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'UphopError';
     this.code = code;
@@ -44,16 +40,14 @@ export class UphopError extends Error {
 }
 
 /** bad usage or input: exit 2 */
-export const usageError = (code: string, message: string, hint?: string, problems?: Problem[]) =>
-  new UphopError(code, message, { hint, exitCode: EXIT.usage, problems });
+export const usageError = (code: string, message: string, hint?: string, problems?: Problem[]) => new UphopError(code, message, { hint, exitCode: EXIT.usage, problems });
 
 /** refused by a check: exit 3 */
 export const refusal = (code: string, message: string, hint?: string, extra: { problems?: Problem[]; detail?: string } = {}) =>
   new UphopError(code, message, { hint, exitCode: EXIT.refused, ...extra });
 
 /** the operation failed: exit 1 */
-export const failure = (code: string, message: string, hint?: string, cause?: unknown) =>
-  new UphopError(code, message, { hint, exitCode: EXIT.failed, cause });
+export const failure = (code: string, message: string, hint?: string, cause?: unknown) => new UphopError(code, message, { hint, exitCode: EXIT.failed, cause });
 
 export const isUphopError = (e: unknown): e is UphopError => e instanceof UphopError;
 

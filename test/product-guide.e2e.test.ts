@@ -23,9 +23,15 @@ let port = 0;
 
 /** the processes whose command line names the work folder: the services the blocks started */
 function ours(): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
-    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(work) ? [Number(p)] : []; } catch { return []; }
-  });
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(work) ? [Number(p)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 beforeAll(async () => {
@@ -37,14 +43,24 @@ beforeAll(async () => {
   port = await quietPort();
 });
 afterAll(() => {
-  for (const pid of ours()) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const pid of ours())
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   rmSync(work, { recursive: true, force: true });
 });
 
 /** the blocks use Ledger (python3, dpkg-deb) and rpmbuild; missing: skip here, fail on CI */
 function runnable(): boolean {
   if (!ledgerRuns('sqlite')) return false;
-  try { execFileSync('rpmbuild', ['--version'], { stdio: 'ignore' }); return true; } catch { /* below */ }
+  try {
+    execFileSync('rpmbuild', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    /* below */
+  }
   if (process.env.CI) throw new Error("docs/product-guide.md's blocks must run on CI: apt-get install -y rpm");
   console.warn("skipping docs/product-guide.md's blocks: rpmbuild is missing; to enable them, apt-get install -y rpm");
   return false;
@@ -55,12 +71,13 @@ describe.skipIf(!runnable())('docs/product-guide.md', () => {
 
   // in order: a block may use what an earlier one made
   it.each(blocks.map((b, i) => [i + 1, b.split('\n')[0], b]))('block %i (%s) runs', (_i, _first, block) => {
-    const run = () => execFileSync('bash', ['-euo', 'pipefail', '-c', block as string], {
-      cwd: project,
-      env: { ...process.env, PATH: `${path.join(work, 'bin')}:${process.env.PATH}`, HTTP_PORT: String(port), SOURCE_DATE_EPOCH: '1700000000', UPHOP_HOME: path.join(work, 'home') },
-      encoding: 'utf8',
-      stdio: 'pipe',
-    });
+    const run = () =>
+      execFileSync('bash', ['-euo', 'pipefail', '-c', block as string], {
+        cwd: project,
+        env: { ...process.env, PATH: `${path.join(work, 'bin')}:${process.env.PATH}`, HTTP_PORT: String(port), SOURCE_DATE_EPOCH: '1700000000', UPHOP_HOME: path.join(work, 'home') },
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
     let out: string;
     try {
       out = run();
@@ -79,12 +96,21 @@ describe.skipIf(!runnable())('docs/product-guide.md', () => {
 
   it("shows Ledger's real migrations and sample values, not a copy that drifted", () => {
     const migrations = path.join('products/ledger/schema-migrations');
-    const real = readdirSync(migrations, { recursive: true }).filter((f) => String(f).endsWith('.sql'))
-      .map((f) => readFileSync(path.join(migrations, String(f)), 'utf8')).join('\n');
-    const statements = fenced('sql').join('\n').split('\n').map((l) => l.replace(/--.*$/, '').trim()).filter(Boolean);
+    const real = readdirSync(migrations, { recursive: true })
+      .filter((f) => String(f).endsWith('.sql'))
+      .map((f) => readFileSync(path.join(migrations, String(f)), 'utf8'))
+      .join('\n');
+    const statements = fenced('sql')
+      .join('\n')
+      .split('\n')
+      .map((l) => l.replace(/--.*$/, '').trim())
+      .filter(Boolean);
     expect(statements.length).toBeGreaterThan(8);
     for (const s of statements) expect(real).toContain(s);
-    const sample = readFileSync('products/ledger/templates/values.sample.yaml', 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const sample = readFileSync('products/ledger/templates/values.sample.yaml', 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
     expect(fenced('yaml').map((b) => b.trim())).toContain(sample.trim());
   });
 });

@@ -54,11 +54,19 @@ function reexec(home, supervised, log) {
 }
 
 async function main() {
-  const { values: args } = parseArgs({ options: {
-    home: { type: 'string' }, port: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' },
-    amqp: { type: 'string' }, 'amqp-file': { type: 'string' }, id: { type: 'string' },
-    'token-file': { type: 'string' }, supervised: { type: 'boolean', default: false }, 'log-level': { type: 'string', default: 'info' },
-  } });
+  const { values: args } = parseArgs({
+    options: {
+      home: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      amqp: { type: 'string' },
+      'amqp-file': { type: 'string' },
+      id: { type: 'string' },
+      'token-file': { type: 'string' },
+      supervised: { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+    },
+  });
   if (args['amqp-file']) args.amqp = (await readFile(args['amqp-file'], 'utf8')).trim();
   if (!args.home || (args.port === undefined && !args.amqp)) throw new Error('usage: agent.js --home <dir> --port <port> and/or --amqp <url> --id <id> (token in BEACON_AGENT_TOKEN or --token-file)');
   if (args.amqp && !AGENT_ID.test(args.id ?? '')) throw new Error('--amqp needs --id <id>: letters, digits, "-" and "_" only (it is a word of the routing keys)');
@@ -108,7 +116,11 @@ async function main() {
   const port = server ? await listen(server, Number(args.port), args.host) : undefined;
   if (args.amqp) {
     bus = await startAmqp({
-      url: args.amqp, id: args.id, version: VERSION, log, handover,
+      url: args.amqp,
+      id: args.id,
+      version: VERSION,
+      log,
+      handover,
       upgrade: (presented, body) => runUpgrade(tokenMatches(presented, token), async () => body),
       query: (presented) => {
         if (!tokenMatches(presented, token)) throw refuse(401, 'UNAUTHORIZED', 'missing or wrong token');

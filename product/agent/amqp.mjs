@@ -95,12 +95,20 @@ export async function startAmqp({ url, id, version, log, upgrade, query, handove
     const ch = await model.createChannel();
     ch.on('error', (err) => log.warn('amqp channel error', { error: err.message }));
     // a channel closed alone (a channel error) would leave the agent deaf: reconnect it all
-    ch.on('close', () => { if (channel === ch && !closing) model.close().catch(() => {}); });
+    ch.on('close', () => {
+      if (channel === ch && !closing) model.close().catch(() => {});
+    });
     await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
     await ch.assertQueue(queue, { durable: true });
     await ch.bindQueue(queue, EXCHANGE, `upgrade.${id}`);
     await ch.prefetch(1);
-    const ok = await ch.consume(queue, (msg) => { if (msg) onCommand(ch, msg); }, { noAck: false });
+    const ok = await ch.consume(
+      queue,
+      (msg) => {
+        if (msg) onCommand(ch, msg);
+      },
+      { noAck: false },
+    );
     channel = ch;
     consumerTag = ok.consumerTag;
     ch.publish(EXCHANGE, `status.${id}`, json({ id, version, status: 'ok' }), { contentType: 'application/json' });
@@ -110,7 +118,9 @@ export async function startAmqp({ url, id, version, log, upgrade, query, handove
   try {
     conn = await amqp.connect(url, { recovery: { initialMaxRetries: 0, maxDelay: 30_000, setup } });
   } catch (err) {
-    const reason = String(err.code ?? err.message).split(url).join(brokerName(url));
+    const reason = String(err.code ?? err.message)
+      .split(url)
+      .join(brokerName(url));
     throw new Error(`cannot connect to the broker at ${brokerName(url)} (${reason})`);
   }
   conn.on('error', (err) => log.warn('amqp connection error', { error: err.message }));

@@ -18,7 +18,11 @@ async function unpack(file, dir) {
   await mkdir(dir, { recursive: true });
   try {
     await tar.x({
-      file, cwd: dir, strict: true, preservePaths: false, noChmod: false,
+      file,
+      cwd: dir,
+      strict: true,
+      preservePaths: false,
+      noChmod: false,
       filter: (p, entry) => {
         const ok = (entry.type === 'File' || entry.type === 'Directory') && !p.split('/').includes('..');
         if (!ok) refused.push(p);
@@ -33,12 +37,16 @@ async function unpack(file, dir) {
 
 async function packageVersion(dir) {
   let pkg;
-  try { pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')); } catch {
+  try {
+    pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
+  } catch {
     throw new UpgradeRefused('BAD_PACKAGE', 'the package has no readable package.json at its top level');
   }
   if (pkg.name !== AGENT_PACKAGE) throw new UpgradeRefused('BAD_PACKAGE', `the package is ${pkg.name}, not ${AGENT_PACKAGE}`);
   if (!semver.valid(pkg.version)) throw new UpgradeRefused('BAD_PACKAGE', `the package version ${pkg.version} is not semver`);
-  await stat(path.join(dir, AGENT_MAIN)).catch(() => { throw new UpgradeRefused('BAD_PACKAGE', `the package has no ${AGENT_MAIN}`); });
+  await stat(path.join(dir, AGENT_MAIN)).catch(() => {
+    throw new UpgradeRefused('BAD_PACKAGE', `the package has no ${AGENT_MAIN}`);
+  });
   return pkg.version;
 }
 

@@ -1,6 +1,9 @@
 /** Tiny HTTP helpers shared by the programs (no framework: they must bundle small). */
 export class HttpError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
 }
 
 export function sendJson(res, status, body) {
@@ -30,7 +33,10 @@ export async function readJson(req, limit = 1 << 20) {
 export const listen = (server, port, host) =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(server.address().port); });
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address().port);
+    });
   });
 
 /**
@@ -45,7 +51,11 @@ export function onShutdown(log, cleanup) {
     log.info('stopping', { signal });
     const force = setTimeout(() => process.exit(0), 5000);
     force.unref();
-    try { await cleanup(); } catch (err) { log.error('error while stopping', { error: err.message }); }
+    try {
+      await cleanup();
+    } catch (err) {
+      log.error('error while stopping', { error: err.message });
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

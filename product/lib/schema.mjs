@@ -43,9 +43,12 @@ export async function latestMigration(knex) {
     const [version, file] = String(name).split('/');
     return { version: semver.valid(version) ?? '0.0.0', file: file ?? '' };
   };
-  const names = rows.map((r) => r.name).sort((a, b) => {
-    const ka = key(a), kb = key(b);
-    return semver.compare(ka.version, kb.version) || (ka.file < kb.file ? -1 : ka.file > kb.file ? 1 : 0);
-  });
+  const names = rows
+    .map((r) => r.name)
+    .sort((a, b) => {
+      const ka = key(a),
+        kb = key(b);
+      return semver.compare(ka.version, kb.version) || (ka.file < kb.file ? -1 : ka.file > kb.file ? 1 : 0);
+    });
   return names.at(-1) ?? null;
 }

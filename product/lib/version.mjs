@@ -6,7 +6,7 @@
 import semver from 'semver';
 
 /* global BEACON_VERSION */
-export const VERSION = typeof BEACON_VERSION === 'string' ? BEACON_VERSION : (process.env.BEACON_VERSION || '4.2.0');
+export const VERSION = typeof BEACON_VERSION === 'string' ? BEACON_VERSION : process.env.BEACON_VERSION || '4.2.0';
 
 /** true when this program is at least version v (version-gated behaviour) */
 export const atLeast = (v) => semver.gte(VERSION, v);

@@ -16,8 +16,7 @@ function toItem(row, tags) {
 
 async function tagsOf(knex, itemIds) {
   if (!features.tags || itemIds.length === 0) return null;
-  const rows = await knex('item_tags').join('tags', 'tags.id', 'item_tags.tag_id')
-    .whereIn('item_tags.item_id', itemIds).select('item_tags.item_id', 'tags.name').orderBy('tags.name');
+  const rows = await knex('item_tags').join('tags', 'tags.id', 'item_tags.tag_id').whereIn('item_tags.item_id', itemIds).select('item_tags.item_id', 'tags.name').orderBy('tags.name');
   const byItem = new Map(itemIds.map((id) => [Number(id), []]));
   for (const r of rows) byItem.get(Number(r.item_id))?.push(r.name);
   return byItem;
@@ -25,7 +24,10 @@ async function tagsOf(knex, itemIds) {
 
 export async function listItems(knex) {
   const rows = await knex('items').select('*').orderBy('id');
-  const tags = await tagsOf(knex, rows.map((r) => r.id));
+  const tags = await tagsOf(
+    knex,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => toItem(r, tags?.get(Number(r.id))));
 }
 

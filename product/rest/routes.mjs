@@ -31,10 +31,7 @@ const routes = [
   ['GET', /^\/jobs\/(\d+)$/, async (k, _r, [id]) => [200, found(await getJob(k, Number(id)), `job ${id}`)]],
 ];
 if (features.tags) {
-  routes.push(
-    ['GET', /^\/tags$/, async (k) => [200, await listTags(k)]],
-    ['POST', /^\/tags$/, async (k, req) => [201, await createTag(k, await readJson(req))]],
-  );
+  routes.push(['GET', /^\/tags$/, async (k) => [200, await listTags(k)]], ['POST', /^\/tags$/, async (k, req) => [201, await createTag(k, await readJson(req))]]);
 }
 
 /** the matching handler, or an HttpError 404/405 */

@@ -46,7 +46,9 @@ export async function runPendingJobs(knex, log) {
       update = { state: 'failed', result: err.message };
       log.warn('job failed', { id: Number(job.id), kind: job.kind, error: err.message });
     }
-    await knex('jobs').where({ id: job.id }).update({ ...update, updated_at: knex.fn.now() });
+    await knex('jobs')
+      .where({ id: job.id })
+      .update({ ...update, updated_at: knex.fn.now() });
     done++;
   }
   return done;

@@ -45,14 +45,25 @@ export async function startSimFleet({ n, processes = 4, token, from, packages, r
     const hi = Math.min(n, lo + per);
     const child = fork(SELF, ['--sim-worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const w = { child, lo, hi, pending: new Map(), seq: 0, exited: new Promise((r) => child.once('exit', r)) };
-    child.on('message', (m) => { const done = w.pending.get(m.seq); if (done) { w.pending.delete(m.seq); m.error ? done.reject(new Error(m.error)) : done.resolve(m); } });
-    child.once('exit', () => { for (const d of w.pending.values()) d.reject(new Error('a simulator process exited')); w.pending.clear(); });
+    child.on('message', (m) => {
+      const done = w.pending.get(m.seq);
+      if (done) {
+        w.pending.delete(m.seq);
+        m.error ? done.reject(new Error(m.error)) : done.resolve(m);
+      }
+    });
+    child.once('exit', () => {
+      for (const d of w.pending.values()) d.reject(new Error('a simulator process exited'));
+      w.pending.clear();
+    });
     workers.push(w);
     const spec = [];
     for (let i = lo; i < hi; i++) spec.push({ index: i, id: `${idPrefix}-${String(i).padStart(5, '0')}`, behaviour: behaviour[i] ?? 'ok' });
-    started.push(call(w, { type: 'start', agents: spec, token, from, packages, restartMs, amqp }).then((m) => {
-      for (const a of m.agents) agents[a.index] = { id: a.id, address: a.address };
-    }));
+    started.push(
+      call(w, { type: 'start', agents: spec, token, from, packages, restartMs, amqp }).then((m) => {
+        for (const a of m.agents) agents[a.index] = { id: a.id, address: a.address };
+      }),
+    );
   }
   try {
     await Promise.all(started);
@@ -69,17 +80,23 @@ export async function startSimFleet({ n, processes = 4, token, from, packages, r
       const redundant = new Array(n).fill(0);
       const versions = new Array(n);
       for (const m of await each({ type: 'stats' })) {
-        for (const s of m.stats) { commands[s.index] = s.commands; redundant[s.index] = s.redundant; versions[s.index] = s.version; }
+        for (const s of m.stats) {
+          commands[s.index] = s.commands;
+          redundant[s.index] = s.redundant;
+          versions[s.index] = s.version;
+        }
       }
       return { commands, redundant, versions };
     },
     /** an offline agent starts answering (same address) */
     async setOnline(indices) {
       const set = new Set(indices);
-      await Promise.all(workers.map((w) => {
-        const mine = [...set].filter((i) => i >= w.lo && i < w.hi);
-        return mine.length ? call(w, { type: 'online', indices: mine }) : undefined;
-      }));
+      await Promise.all(
+        workers.map((w) => {
+          const mine = [...set].filter((i) => i >= w.lo && i < w.hi);
+          return mine.length ? call(w, { type: 'online', indices: mine }) : undefined;
+        }),
+      );
     },
     /** connections open to the agents' HTTP ports right now (what a client keeps per agent) */
     async openConnections() {
@@ -115,13 +132,18 @@ const downloads = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function download(url) {
   return new Promise((resolve, reject) => {
     if (!/^http:\/\//.test(url ?? '')) return reject(Object.assign(new Error('url must be http://'), { code: 'BAD_SOURCE' }));
-    http.get(url, { agent: downloads }, (res) => {
-      if (res.statusCode !== 200) { res.resume(); return reject(Object.assign(new Error(`downloading answered ${res.statusCode}`), { code: 'DOWNLOAD_FAILED' })); }
-      const hash = createHash('sha256');
-      res.on('data', (c) => hash.update(c));
-      res.once('end', () => resolve(hash.digest('hex')));
-      res.once('error', (e) => reject(Object.assign(e, { code: 'DOWNLOAD_FAILED' })));
-    }).once('error', (e) => reject(Object.assign(new Error(`cannot download: ${e.message}`), { code: 'DOWNLOAD_FAILED' })));
+    http
+      .get(url, { agent: downloads }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          return reject(Object.assign(new Error(`downloading answered ${res.statusCode}`), { code: 'DOWNLOAD_FAILED' }));
+        }
+        const hash = createHash('sha256');
+        res.on('data', (c) => hash.update(c));
+        res.once('end', () => resolve(hash.digest('hex')));
+        res.once('error', (e) => reject(Object.assign(e, { code: 'DOWNLOAD_FAILED' })));
+      })
+      .once('error', (e) => reject(Object.assign(new Error(`cannot download: ${e.message}`), { code: 'DOWNLOAD_FAILED' })));
   });
 }
 
@@ -176,16 +198,24 @@ async function listenHttp(agent) {
   const server = http.createServer(async (req, res) => {
     if (agent.restarting) return req.socket.destroy();
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    const send = (status, body) => { res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)); };
+    const send = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
     if (req.method === 'GET' && pathname === '/health') return send(200, { status: agent.busy ? 'upgrading' : 'ok', version: agent.version });
     if (req.method !== 'POST' || pathname !== '/upgrade') return send(404, { error: `no route ${req.method} ${pathname}` });
     let text = '';
     for await (const chunk of req) text += chunk;
     let body;
-    try { body = JSON.parse(text); } catch { return send(400, { error: 'BAD_REQUEST', message: 'the body is not JSON' }); }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return send(400, { error: 'BAD_REQUEST', message: 'the body is not JSON' });
+    }
     try {
       const to = await agent.upgrade(req.headers.authorization?.replace(/^Bearer /, '') ?? '', body);
-      res.once('finish', () => { agent.restart(to); });
+      res.once('finish', () => {
+        agent.restart(to);
+      });
       res.setHeader('connection', 'close');
       send(202, { status: 'upgrading', from: agent.version, to });
     } catch (e) {
@@ -213,7 +243,11 @@ async function startAmqpSide(agents, cfg) {
       if (!msg) return;
       const { correlationId, replyTo } = msg.properties;
       let body = null;
-      try { body = JSON.parse(msg.content.toString('utf8')); } catch { /* answered BAD_REQUEST below */ }
+      try {
+        body = JSON.parse(msg.content.toString('utf8'));
+      } catch {
+        /* answered BAD_REQUEST below */
+      }
       let reply;
       try {
         if (!body || typeof body !== 'object') throw Object.assign(new Error('the command is not a JSON object'), { code: 'BAD_REQUEST' });
@@ -235,7 +269,11 @@ async function startAmqpSide(agents, cfg) {
   };
   // several subscriptions in flight: amqplib pipelines a channel's RPCs in order
   const queue = agents.filter((a) => a.behaviour !== 'offline');
-  await Promise.all(Array.from({ length: 16 }, async () => { while (queue.length) await subscribe(queue.shift()); }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (queue.length) await subscribe(queue.shift());
+    }),
+  );
   return { subscribe };
 }
 
@@ -251,7 +289,11 @@ async function worker() {
         if (cfg.amqp) amqpSide = await startAmqpSide(list, cfg);
         else {
           const todo = [...list];
-          await Promise.all(Array.from({ length: 32 }, async () => { while (todo.length) await listenHttp(todo.shift()); }));
+          await Promise.all(
+            Array.from({ length: 32 }, async () => {
+              while (todo.length) await listenHttp(todo.shift());
+            }),
+          );
           // offline ones close only now, so no other agent of the fleet can be given their port
           for (const a of list) if (a.behaviour === 'offline') await new Promise((r) => a.server.close(r));
         }

@@ -14,13 +14,23 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import * as tar from 'tar';
 
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer().once('error', reject);
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer().once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 const running = new Set();
 let closing = false;
-const kill = (pid) => { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } };
+const kill = (pid) => {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+};
 
 /** one agent from `tgz` in `home`; resolves once it logged "listening" (HTTP and, with `amqp`, the broker ready) */
 export async function startAgent({ tgz, home, id, token, amqp }) {
@@ -39,9 +49,13 @@ export async function startAgent({ tgz, home, id, token, amqp }) {
   // the re-executed agent inherits this pipe: it closes once every process of this agent is gone
   const pipeClosed = new Promise((r) => child.stdout.once('close', r));
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-2000); });
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-2000);
+  });
   const agent = {
-    id, home, httpUrl: `http://127.0.0.1:${port}`,
+    id,
+    home,
+    httpUrl: `http://127.0.0.1:${port}`,
     address: amqp ? `amqp:${id}` : `http://127.0.0.1:${port}`,
     async stop() {
       running.delete(agent);
@@ -60,13 +74,20 @@ export async function startAgent({ tgz, home, id, token, amqp }) {
     // read every line, also after "listening": a full pipe would block the agent
     createInterface({ input: child.stdout }).on('line', (line) => {
       let m;
-      try { m = JSON.parse(line); } catch { return; }
+      try {
+        m = JSON.parse(line);
+      } catch {
+        return;
+      }
       if (m.msg === 're-executed' && m.pid) pids.add(m.pid);
       if (m.msg === 'listening') resolve();
     });
     child.once('exit', (code) => reject(new Error(`agent ${id} exited with ${code} before listening: ${stderr.trim()}`)));
     setTimeout(() => reject(new Error(`agent ${id} did not log "listening" within 30 s`)), 30_000).unref();
-  }).catch(async (e) => { await agent.stop().catch(() => {}); throw e; });
+  }).catch(async (e) => {
+    await agent.stop().catch(() => {});
+    throw e;
+  });
   return agent;
 }
 
@@ -86,7 +107,11 @@ export async function startFleet({ tgz, dir, ids, token, amqp, concurrency = 8 }
   const worker = async () => {
     while (next < ids.length && !broken) {
       const id = ids[next++];
-      try { into.push(await startAgent({ tgz, home: path.join(dir, id), id, token, amqp })); } catch (e) { broken ??= e; }
+      try {
+        into.push(await startAgent({ tgz, home: path.join(dir, id), id, token, amqp }));
+      } catch (e) {
+        broken ??= e;
+      }
     }
   };
   // settle every worker before throwing, so no agent starts after the caller's cleanup ran
@@ -96,14 +121,17 @@ export async function startFleet({ tgz, dir, ids, token, amqp, concurrency = 8 }
 }
 
 /** the version each agent reports on GET /health, or the error text */
-export const healthVersions = (agents) => Promise.all(agents.map(async (a) => {
-  try {
-    const r = await fetch(`${a.httpUrl}/health`, { signal: AbortSignal.timeout(5000) });
-    return (await r.json()).version;
-  } catch (e) {
-    return `(no answer: ${e.message})`;
-  }
-}));
+export const healthVersions = (agents) =>
+  Promise.all(
+    agents.map(async (a) => {
+      try {
+        const r = await fetch(`${a.httpUrl}/health`, { signal: AbortSignal.timeout(5000) });
+        return (await r.json()).version;
+      } catch (e) {
+        return `(no answer: ${e.message})`;
+      }
+    }),
+  );
 
 /** the agents' durable queues outlive them on the broker; a bench must not leave them behind */
 export async function deleteAgentQueues(url, ids) {

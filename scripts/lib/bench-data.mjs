@@ -18,9 +18,11 @@ const WORDS = 'request completed processing batch of items for tenant while sync
 function prng(seed) {
   let x = seed >>> 0 || 0x9e3779b9;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 0x100000000;
   };
 }
@@ -36,10 +38,13 @@ function* logChunks(bytes, seed) {
     while (size < 1 << 20) {
       t += Math.floor(rnd() * 40);
       const ts = new Date(t).toISOString();
-      const id = Math.floor(rnd() * 0xffffffff).toString(16).padStart(8, '0');
-      const line = rnd() < 0.5
-        ? `${ts} ${pick(LEVELS).padEnd(5)} [worker-${Math.floor(rnd() * 8)}] ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} id=${id} path=${pick(PATHS).replace(':id', String(Math.floor(rnd() * 5000)))} status=${rnd() < 0.9 ? 200 : 503} ms=${Math.floor(rnd() * 300)}\n`
-        : `{"ts":"${ts}","level":"${pick(LEVELS).toLowerCase()}","user":"${pick(USERS)}","request_id":"${id}","path":"${pick(PATHS)}","items":${Math.floor(rnd() * 200)},"msg":"${pick(WORDS)} ${pick(WORDS)}"}\n`;
+      const id = Math.floor(rnd() * 0xffffffff)
+        .toString(16)
+        .padStart(8, '0');
+      const line =
+        rnd() < 0.5
+          ? `${ts} ${pick(LEVELS).padEnd(5)} [worker-${Math.floor(rnd() * 8)}] ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} id=${id} path=${pick(PATHS).replace(':id', String(Math.floor(rnd() * 5000)))} status=${rnd() < 0.9 ? 200 : 503} ms=${Math.floor(rnd() * 300)}\n`
+          : `{"ts":"${ts}","level":"${pick(LEVELS).toLowerCase()}","user":"${pick(USERS)}","request_id":"${id}","path":"${pick(PATHS)}","items":${Math.floor(rnd() * 200)},"msg":"${pick(WORDS)} ${pick(WORDS)}"}\n`;
       lines.push(line);
       size += line.length;
     }

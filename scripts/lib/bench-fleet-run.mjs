@@ -16,11 +16,22 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSimFleet } from './agent-sim.mjs';
 
-const { values: a } = parseArgs({ options: {
-  transport: { type: 'string' }, agents: { type: 'string' }, concurrency: { type: 'string', default: '100' }, batch: { type: 'string', default: '100' },
-  dist: { type: 'string' }, work: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, package: { type: 'string' }, amqp: { type: 'string' },
-  processes: { type: 'string', default: '4' }, 'restart-ms': { type: 'string', default: '200' },
-} });
+const { values: a } = parseArgs({
+  options: {
+    transport: { type: 'string' },
+    agents: { type: 'string' },
+    concurrency: { type: 'string', default: '100' },
+    batch: { type: 'string', default: '100' },
+    dist: { type: 'string' },
+    work: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    package: { type: 'string' },
+    amqp: { type: 'string' },
+    processes: { type: 'string', default: '4' },
+    'restart-ms': { type: 'string', default: '200' },
+  },
+});
 const n = Number(a.agents);
 const dist = a.dist;
 const { rollFleet } = await import(path.join(dist, 'agents', 'run.js'));
@@ -29,16 +40,30 @@ const { resolvePolicy } = await import(path.join(dist, 'agents', 'policy.js'));
 const { openDatabase } = await import(path.join(dist, 'drivers', 'db', 'connect.js'));
 
 const token = randomBytes(16).toString('hex');
-const sha256 = createHash('sha256').update(await readFile(a.package)).digest('hex');
+const sha256 = createHash('sha256')
+  .update(await readFile(a.package))
+  .digest('hex');
 const amqp = a.transport === 'amqp' ? a.amqp : undefined;
-const sims = await startSimFleet({ n, processes: Number(a.processes), token, from: a.from, packages: { [sha256]: a.to }, restartMs: Number(a['restart-ms']), amqp, idPrefix: `b${randomBytes(3).toString('hex')}` });
+const sims = await startSimFleet({
+  n,
+  processes: Number(a.processes),
+  token,
+  from: a.from,
+  packages: { [sha256]: a.to },
+  restartMs: Number(a['restart-ms']),
+  amqp,
+  idPrefix: `b${randomBytes(3).toString('hex')}`,
+});
 const problems = [];
 let result;
 try {
   const knex = openDatabase({ client: 'sqlite', connection: { filename: 'manager.db' } }, { root: a.work });
   await knex.schema.createTable('agents', (t) => {
-    t.string('id', 190).primary(); t.string('address', 255).notNullable(); t.string('version', 50);
-    t.string('state', 20).notNullable().defaultTo('unknown'); t.timestamp('updated_at').notNullable().defaultTo(knex.fn.now());
+    t.string('id', 190).primary();
+    t.string('address', 255).notNullable();
+    t.string('version', 50);
+    t.string('state', 20).notNullable().defaultTo('unknown');
+    t.timestamp('updated_at').notNullable().defaultTo(knex.fn.now());
   });
   const records = sims.agents.map((s) => ({ id: s.id, address: s.address, version: a.from, state: 'ok' }));
   for (let i = 0; i < records.length; i += 200) await knex('agents').insert(records.slice(i, i + 200));
@@ -47,14 +72,19 @@ try {
 
   const io = async () => Number(/write_bytes: (\d+)/.exec(await readFile('/proc/self/io', 'utf8'))[1]);
   let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 20);
-  if (process.env.BENCH_DEBUG) console.error("rss before", process.memoryUsage());
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
+  if (process.env.BENCH_DEBUG) console.error('rss before', process.memoryUsage());
   const [io0, ru0, simCpu0, t0] = [await io(), process.resourceUsage(), await sims.cpuSeconds(), performance.now()];
   // Beacon's agents (and the simulator) use the exchange <product>.agents
   const rollout = await rollFleet({ agents: records, target: a.to, policy, token, package: { file: a.package, sha256 }, amqpUrl: amqp, amqpExchange: 'beacon.agents', knex, table: 'agents', log });
   await log.close();
   const wallS = (performance.now() - t0) / 1000;
-  if (process.env.BENCH_DEBUG) { globalThis.gc?.(); console.error("rss after", process.memoryUsage(), "peak", peak / 2 ** 20); }
+  if (process.env.BENCH_DEBUG) {
+    globalThis.gc?.();
+    console.error('rss after', process.memoryUsage(), 'peak', peak / 2 ** 20);
+  }
   const ru1 = process.resourceUsage();
   clearInterval(sampler);
   const [io1, simCpu1] = [await io(), await sims.cpuSeconds()];
@@ -65,13 +95,25 @@ try {
   if (rollout.stopped) problems.push(`the rollout stopped: ${rollout.stopped}`);
   for (const o of rollout.outcomes) if (o.status !== 'upgraded') problems.push(`${o.id}: ${o.status}${o.error ? `: ${o.error}` : ''}`);
   const stats = await sims.stats();
-  stats.versions.forEach((v, i) => { if (v !== a.to) problems.push(`${sims.agents[i].id} runs ${v}, expected ${a.to}`); });
+  stats.versions.forEach((v, i) => {
+    if (v !== a.to) problems.push(`${sims.agents[i].id} runs ${v}, expected ${a.to}`);
+  });
   const redundant = stats.redundant.reduce((s, x) => s + x, 0);
   if (redundant) problems.push(`${redundant} command(s) went to agents already on ${a.to}`);
   const rows = await knex('agents').where({ version: a.to, state: 'ok' }).count({ n: '*' });
   if (Number(rows[0].n) !== n) problems.push(`the agents table has ${rows[0].n} agents on ${a.to}, expected ${n}`);
   await knex.destroy();
-  result = { transport: a.transport, agents: n, wallS, cpuS, peakMB: peak / 2 ** 20, writtenMB: (io1 - io0) / 2 ** 20, simCpuS: simCpu1 - simCpu0, problems: problems.slice(0, 10), nProblems: problems.length };
+  result = {
+    transport: a.transport,
+    agents: n,
+    wallS,
+    cpuS,
+    peakMB: peak / 2 ** 20,
+    writtenMB: (io1 - io0) / 2 ** 20,
+    simCpuS: simCpu1 - simCpu0,
+    problems: problems.slice(0, 10),
+    nProblems: problems.length,
+  };
 } catch (e) {
   result = { transport: a.transport, agents: n, problems: [e.message], nProblems: 1 };
 } finally {

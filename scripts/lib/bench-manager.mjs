@@ -6,7 +6,6 @@
 import http from 'node:http';
 import net from 'node:net';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
@@ -54,7 +53,12 @@ export async function stopServices(root) {
   for (const p of products) {
     for (const f of await readdir(path.join(dir, p)).catch(() => [])) {
       const pid = Number((await readFile(path.join(dir, p, f), 'utf8').catch(() => '')).split('\n')[0]);
-      if (pid > 1) try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+      if (pid > 1)
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
     }
   }
 }
@@ -65,10 +69,16 @@ export function probeHealth(port, timeoutMs = 1000) {
     const req = http.get({ host: '127.0.0.1', port, path: '/health', agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
+      res.on('data', (d) => {
+        body += d;
+      });
       res.on('end', () => {
         let version;
-        try { version = JSON.parse(body).version; } catch { /* not JSON */ }
+        try {
+          version = JSON.parse(body).version;
+        } catch {
+          /* not JSON */
+        }
         resolve({ status: res.statusCode, version });
       });
       res.on('error', () => resolve({ status: 0 }));

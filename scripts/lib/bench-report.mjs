@@ -26,7 +26,11 @@ export function table(headers, rows) {
   const cells = [headers, ...rows].map((r) => r.map((c) => String(c)));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   const right = headers.map((_, i) => rows.every((r) => typeof r[i] === 'number' || /^[\d.,]+\s*(ms|s|MB|MiB|x|%)?$/.test(String(r[i]))));
-  const line = (r) => r.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -62,7 +66,9 @@ export function run(cmd, args, { env, cwd, onStderrLine } = {}) {
     let stdout = '';
     let stderr = '';
     let partial = '';
-    child.stdout.on('data', (d) => { stdout += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
     child.stderr.on('data', (d) => {
       stderr += d;
       if (!onStderrLine) return;
@@ -88,9 +94,16 @@ export function cleanupOnInterrupt(cleanup) {
   const bail = () => {
     // a child still running (an installer about to start services) must not outlive the cleanup
     for (const c of liveChildren) c.kill('SIGKILL');
-    running ??= Promise.resolve().then(cleanup).catch(() => {}).finally(() => process.exit(130));
+    running ??= Promise.resolve()
+      .then(cleanup)
+      .catch(() => {})
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', bail);
   process.once('SIGTERM', bail);
-  for (const s of [process.stdout, process.stderr]) s.on('error', (e) => { if (e.code === 'EPIPE') bail(); else throw e; });
+  for (const s of [process.stdout, process.stderr])
+    s.on('error', (e) => {
+      if (e.code === 'EPIPE') bail();
+      else throw e;
+    });
 }

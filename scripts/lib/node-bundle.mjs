@@ -28,10 +28,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** knex dialect drivers (and optional deps of the bundled ones) we never ship */
-export const UNUSED_DRIVERS = [
-  'oracledb', 'tedious', 'sqlite3', 'pg-native', 'pg-query-stream', 'mysql',
-  'mssql', 'mariadb', 'mariadb/callback', 'pg-cloudflare', 'cloudflare:sockets',
-];
+export const UNUSED_DRIVERS = ['oracledb', 'tedious', 'sqlite3', 'pg-native', 'pg-query-stream', 'mysql', 'mssql', 'mariadb', 'mariadb/callback', 'pg-cloudflare', 'cloudflare:sockets'];
 
 /** file name of the native addon beside a bundle built with nativeSqlite */
 export const NATIVE_SQLITE_FILE = 'better_sqlite3.node';

@@ -33,8 +33,11 @@ async function packOne(component, version, outDir, mtime) {
   const stage = await mkdtemp(path.join(os.tmpdir(), `beacon-pack-${component}-`));
   try {
     await bundleNodeProgram({
-      entry: path.join(PROJECT_ROOT, prog.entry), outFile: path.join(stage, prog.main),
-      define: { BEACON_VERSION: version }, nativeSqlite: prog.nativeSqlite, absWorkingDir: PROJECT_ROOT,
+      entry: path.join(PROJECT_ROOT, prog.entry),
+      outFile: path.join(stage, prog.main),
+      define: { BEACON_VERSION: version },
+      nativeSqlite: prog.nativeSqlite,
+      absWorkingDir: PROJECT_ROOT,
     });
     const pkg = { name: prog.pkg, version, private: true, type: 'commonjs', main: prog.main };
     await writeFile(path.join(stage, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');

@@ -39,20 +39,41 @@ export function brokerName(url: string): string {
   return u ? `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}` : '(unparsable broker URL)';
 }
 
-interface Waiter { id: string; who: string; replied: boolean; reported: boolean; settle(e: unknown, version?: string): void; onReply?(body: Record<string, unknown>): void }
-interface Link { conn: ChannelModel; ch: Channel; replyTo: string }
+interface Waiter {
+  id: string;
+  who: string;
+  replied: boolean;
+  reported: boolean;
+  settle(e: unknown, version?: string): void;
+  onReply?(body: Record<string, unknown>): void;
+}
+interface Link {
+  conn: ChannelModel;
+  ch: Channel;
+  replyTo: string;
+}
 
 const REFUSED = new Set(['SHA256_MISMATCH', 'BAD_PACKAGE', 'BAD_REQUEST', 'BAD_SOURCE']);
 /** an unreachable host must fail the attempt, not hang it until the signal */
 const CONNECT_MS = 10_000;
 
 const parse = (m: Message): Record<string, unknown> => {
-  try { return JSON.parse(m.content.toString('utf8')) ?? {}; } catch { return {}; }
+  try {
+    return JSON.parse(m.content.toString('utf8')) ?? {};
+  } catch {
+    return {};
+  }
 };
 /** ECONNREFUSED, or the reply code amqplib puts in parentheses (ACCESS-REFUSED, ...) */
 const reasonOf = (e: unknown, { code, message } = (e ?? {}) as { code?: unknown; message?: string }): string =>
-  typeof code === 'string' ? code : /\(([A-Z_-]+)\)/.exec(message ?? '')?.[1] ?? 'connection failed';
-const decoded = (s: string) => { try { return decodeURIComponent(s); } catch { return s; } };
+  typeof code === 'string' ? code : (/\(([A-Z_-]+)\)/.exec(message ?? '')?.[1] ?? 'connection failed');
+const decoded = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 export class AmqpTransport implements AgentTransport {
   private link?: Promise<Link>;
@@ -70,7 +91,11 @@ export class AmqpTransport implements AgentTransport {
 
   /** scrubs the secrets from any text an agent or the broker wrote */
   private fail(message: string, retryable: boolean, offline = false): AgentError {
-    return new AgentError(this.secrets.reduce((text, secret) => text.split(secret).join('***'), message), retryable, offline);
+    return new AgentError(
+      this.secrets.reduce((text, secret) => text.split(secret).join('***'), message),
+      retryable,
+      offline,
+    );
   }
 
   async upgrade(agent: AgentRecord, signal: AbortSignal, how: UpgradeHow = {}): Promise<string> {
@@ -81,7 +106,9 @@ export class AmqpTransport implements AgentTransport {
     const link = await new Promise<Link>((resolve, reject) => {
       const onAbort = () => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
-      this.open().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      this.open()
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort));
     });
     if (how.inDoubt) {
       // an interrupted run may have upgraded it: ask first, never send a second upgrade to an upgraded agent
@@ -106,14 +133,20 @@ export class AmqpTransport implements AgentTransport {
     const correlationId = randomUUID();
     return new Promise<string>((resolve, reject) => {
       const onAbort = () => w.settle(signal.reason);
-      const w: Waiter = { id, who, replied: mode === 'wait', reported: false, settle: (e, version) => {
-        this.byCorrelation.delete(correlationId);
-        this.byAgent.get(id)?.delete(w);
-        if (!this.byAgent.get(id)?.size) this.byAgent.delete(id);
-        signal.removeEventListener('abort', onAbort);
-        if (version !== undefined) resolve(version);
-        else reject(e);
-      } };
+      const w: Waiter = {
+        id,
+        who,
+        replied: mode === 'wait',
+        reported: false,
+        settle: (e, version) => {
+          this.byCorrelation.delete(correlationId);
+          this.byAgent.get(id)?.delete(w);
+          if (!this.byAgent.get(id)?.size) this.byAgent.delete(id);
+          signal.removeEventListener('abort', onAbort);
+          if (version !== undefined) resolve(version);
+          else reject(e);
+        },
+      };
       if (mode === 'query') w.onReply = (body) => w.settle(undefined, JSON.stringify({ ...body, reported: w.reported }));
       // registered before publishing: the reply and the new process's status may come at once
       this.byCorrelation.set(correlationId, w);
@@ -124,7 +157,11 @@ export class AmqpTransport implements AgentTransport {
       try {
         // not persistent: the command holds the token and is worthless once the attempt is over
         link.ch.publish(this.o.exchange, `upgrade.${id}`, Buffer.from(JSON.stringify(message)), {
-          mandatory: true, correlationId, replyTo: link.replyTo, expiration: String(this.o.commandTtlMs ?? 120_000), contentType: 'application/json',
+          mandatory: true,
+          correlationId,
+          replyTo: link.replyTo,
+          expiration: String(this.o.commandTtlMs ?? 120_000),
+          contentType: 'application/json',
         });
       } catch (e) {
         w.settle(this.fail(`${who} could not be sent the command: the broker connection is gone (${reasonOf(e)})`, true));
@@ -163,11 +200,15 @@ export class AmqpTransport implements AgentTransport {
     const conn = await connect(this.o.url, { timeout: CONNECT_MS }).catch((e) => {
       throw this.fail(`the broker at ${this.broker} could not be reached (${reasonOf(e)})`, true);
     });
-    conn.on('error', () => { /* reported through 'close' */ });
+    conn.on('error', () => {
+      /* reported through 'close' */
+    });
     conn.on('close', (err?: Error) => onLost(err ? reasonOf(err) : 'closed'));
     try {
       const ch = await conn.createChannel();
-      ch.on('error', () => { /* reported through 'close' */ });
+      ch.on('error', () => {
+        /* reported through 'close' */
+      });
       ch.on('close', () => void conn.close().catch(() => {}));
       // mandatory and unroutable: no queue is bound to upgrade.<id>
       ch.on('return', (m: Message) => {
@@ -199,7 +240,10 @@ export class AmqpTransport implements AgentTransport {
     const w = this.byCorrelation.get(m.properties.correlationId);
     if (!w) return; // the answer to an attempt already given up
     if (w.onReply) return w.onReply(body);
-    const theirs = String(body.message ?? body.error ?? '').trim().slice(0, 300) || 'no reason given';
+    const theirs =
+      String(body.message ?? body.error ?? '')
+        .trim()
+        .slice(0, 300) || 'no reason given';
     if (body.status === 'upgrading') {
       // the package holds another version: waiting for the target could only time out
       if (body.to !== this.o.target) return w.settle(this.fail(`${w.who} installed version ${body.to} from the package, not ${this.o.target}`, false));

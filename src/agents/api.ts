@@ -58,5 +58,3 @@ export interface Fleet {
   /** upgraded as the progress log says, not yet in the DB (its batch was lost to a kill): the next rollout writes them */
   unrecorded: AgentOutcome[];
 }
-
-

@@ -13,7 +13,13 @@ import { AgentError, type AgentOutcome, type AgentRecord, type AgentTransport, t
 export const formatMs = (ms: number) => (ms > 0 && ms % 60_000 === 0 ? `${ms / 60_000}m` : ms > 0 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-interface Attempt { version?: string; error?: string; retryable: boolean; offline?: boolean; interrupted?: boolean }
+interface Attempt {
+  version?: string;
+  error?: string;
+  retryable: boolean;
+  offline?: boolean;
+  interrupted?: boolean;
+}
 
 export interface AgentJob {
   target: string;
@@ -28,7 +34,10 @@ async function attempt(j: AgentJob, agent: AgentRecord, inDoubt: boolean): Promi
   const { signal, policy, target } = j;
   const ctrl = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; ctrl.abort(new Error('timed out')); }, policy.timeoutMs);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctrl.abort(new Error('timed out'));
+  }, policy.timeoutMs);
   const interrupt = () => ctrl.abort(new Error('interrupted'));
   signal?.addEventListener('abort', interrupt, { once: true });
   if (signal?.aborted) interrupt();
@@ -59,22 +68,34 @@ export async function upgradeAgent(j: AgentJob, agent: AgentRecord, inDoubt: boo
   let attempts = 0;
   let last: Attempt | undefined;
   try {
-    await retry(async () => {
-      attempts++;
-      // after a first attempt the command may have arrived even if its answer did not
-      last = await attempt(j, agent, inDoubt || attempts > 1);
-      if (last.error && last.retryable) throw new Error(last.error);
-    }, {
-      attempts: max, baseMs: j.backoffMs ?? 1000, maxMs: DEFAULT_MAX_BACKOFF_MS, signal: j.signal,
-      onRetry: ({ waitMs }) => j.emit({ type: 'log', level: 'info', message: `${agent.id}: ${last?.error}; retrying in ${formatMs(waitMs)} (attempt ${attempts + 1} of ${max})` }),
-    });
-  } catch { /* the last attempt's error, kept in `last`, or the signal */ }
+    await retry(
+      async () => {
+        attempts++;
+        // after a first attempt the command may have arrived even if its answer did not
+        last = await attempt(j, agent, inDoubt || attempts > 1);
+        if (last.error && last.retryable) throw new Error(last.error);
+      },
+      {
+        attempts: max,
+        baseMs: j.backoffMs ?? 1000,
+        maxMs: DEFAULT_MAX_BACKOFF_MS,
+        signal: j.signal,
+        onRetry: ({ waitMs }) => j.emit({ type: 'log', level: 'info', message: `${agent.id}: ${last?.error}; retrying in ${formatMs(waitMs)} (attempt ${attempts + 1} of ${max})` }),
+      },
+    );
+  } catch {
+    /* the last attempt's error, kept in `last`, or the signal */
+  }
   // interrupted during an attempt or the wait before the next: no outcome, the agent stays "in doubt"
   if (!last || last.interrupted || (last.error && j.signal?.aborted)) return undefined;
   const status = !last.error ? 'upgraded' : last.offline ? 'offline' : 'failed';
   if (status !== 'upgraded') j.emit({ type: 'log', level: 'warn', message: `${agent.id} ${status === 'offline' ? 'is offline' : 'failed'} after ${plural(attempts, 'attempt')}: ${last.error}` });
   return {
-    id: agent.id, address: agent.address, status, attempts, ms: Date.now() - started,
+    id: agent.id,
+    address: agent.address,
+    status,
+    attempts,
+    ms: Date.now() - started,
     ...(last.version !== undefined ? { version: last.version } : {}),
     ...(last.error ? { error: last.error } : {}),
   };

@@ -79,9 +79,13 @@ export async function runRollout(o: RolloutOptions): Promise<Rollout> {
       const outcome = await upgradeAgent(job, agent, o.inDoubt?.has(agent.id) ?? false);
       if (!outcome) return; // interrupted: neither upgraded nor failed, the log says "in doubt"
       n.done++;
-      if (outcome.status === 'upgraded') { n.upgraded++; n.consecutive = 0; }
-      else if (outcome.status === 'failed') { n.failed++; n.consecutive++; }
-      else n.offline++;
+      if (outcome.status === 'upgraded') {
+        n.upgraded++;
+        n.consecutive = 0;
+      } else if (outcome.status === 'failed') {
+        n.failed++;
+        n.consecutive++;
+      } else n.offline++;
       outcomes.push(outcome);
       progress(n.done === todo.length);
       await o.onOutcome?.(outcome);
@@ -129,9 +133,15 @@ export async function runRollout(o: RolloutOptions): Promise<Rollout> {
     await drain();
     const canary = outcomes.slice(before);
     const failure = canary.find((x) => x.status === 'failed');
-    if (failure) { stopped = `the canary failed: ${failure.id}: ${failure.error}`; break; }
+    if (failure) {
+      stopped = `the canary failed: ${failure.id}: ${failure.error}`;
+      break;
+    }
     if ((stopped = budget())) break;
-    if (!canary.some((x) => x.status === 'upgraded')) { stopped = 'every canary agent is offline: nothing was tested'; break; }
+    if (!canary.some((x) => x.status === 'upgraded')) {
+      stopped = 'every canary agent is offline: nothing was tested';
+      break;
+    }
     if (policy.pause && waves.length > 1) break;
   }
   await drain();
@@ -144,7 +154,16 @@ export async function runRollout(o: RolloutOptions): Promise<Rollout> {
   const pending = total - outcomes.length;
   const paused = !stopped && pending > 0 && policy.pause && !o.canaryDone;
   return {
-    target, total, upgraded: n.upgraded, skipped: current.length, failed: n.failed, offline: n.offline, pending,
-    ...(stopped ? { stopped } : {}), ...(paused ? { paused } : {}), waves: started, outcomes,
+    target,
+    total,
+    upgraded: n.upgraded,
+    skipped: current.length,
+    failed: n.failed,
+    offline: n.offline,
+    pending,
+    ...(stopped ? { stopped } : {}),
+    ...(paused ? { paused } : {}),
+    waves: started,
+    outcomes,
   };
 }

@@ -35,8 +35,7 @@ export interface AgentsList {
 }
 
 /** "agent a7 at http://10.0.0.7:7070 rejected the token" -> "rejected the token": one reason for the whole fleet */
-export const reasonOf = (error: string) =>
-  error.replace(/^agent \S+(?: at \S+| \(amqp:[^)]*\))?:? /, '').replace(/\b\d+(\.\d+)? ?(ms|s)\b/g, 'N$2');
+export const reasonOf = (error: string) => error.replace(/^agent \S+(?: at \S+| \(amqp:[^)]*\))?:? /, '').replace(/\b\d+(\.\d+)? ?(ms|s)\b/g, 'N$2');
 
 function summarize(agents: AgentsList['agents'], target: string, progress?: RolloutProgress): FleetSummary {
   const versions = new Map<string, FleetSummary['byVersion'][number]>();
@@ -70,8 +69,13 @@ export async function listFleet(req: ListRequest): Promise<AgentsList> {
     };
     const all = fleet.agents.map((a) => ({ ...a, last: last(a.id) }));
     const f = req.filter ?? {};
-    const agents = all.filter((a) => (f.version === undefined || a.version === f.version) && (f.state === undefined || a.state === f.state)
-      && (f.group === undefined || a.group === f.group) && (f.status === undefined || a.last?.status === f.status));
+    const agents = all.filter(
+      (a) =>
+        (f.version === undefined || a.version === f.version) &&
+        (f.state === undefined || a.state === f.state) &&
+        (f.group === undefined || a.group === f.group) &&
+        (f.status === undefined || a.last?.status === f.status),
+    );
     return { root: fleet.L.root, product: fleet.product, target, summary: summarize(all, target, fleet.progress), agents };
   } finally {
     await fleet.knex.destroy();

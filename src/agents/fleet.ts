@@ -31,13 +31,21 @@ export async function openFleet(root: string): Promise<Fleet | { product: string
   const held = await readLock(L.lock);
   if (pending || (held && (await lockOwnerAlive(held)))) {
     if (held && !pending) throw lockHeld(L.lock, held);
-    throw refusal('INSTALL_INTERRUPTED', `An install of ${pending!.id} was interrupted, so the manager is not known to be healthy.`, 'Finish it with "uphop resume" or undo it with "uphop rollback", then roll out the agents.');
+    throw refusal(
+      'INSTALL_INTERRUPTED',
+      `An install of ${pending!.id} was interrupted, so the manager is not known to be healthy.`,
+      'Finish it with "uphop resume" or undo it with "uphop rollback", then roll out the agents.',
+    );
   }
   const hop = [...state.history].reverse().find((h) => h.result === 'succeeded' && h.to === state.version);
   if (!hop) throw failure('AGENTS_NO_BUNDLE', `No successful install of ${state.version} is recorded under ${L.root}.`, 'Install the version whose agents you want to roll out.');
   await recoverKept(L, hop.bundle);
   if (!existsSync(path.join(L.bundle(hop.bundle), 'bundle.json')))
-    throw failure('AGENTS_NO_BUNDLE', `The bundle ${hop.bundle} is no longer kept under ${L.bundlesDir}.`, 'Install it again (the same bundle is a no-op for the manager) or copy its agent package by hand.');
+    throw failure(
+      'AGENTS_NO_BUNDLE',
+      `The bundle ${hop.bundle} is no longer kept under ${L.bundlesDir}.`,
+      'Install it again (the same bundle is a no-op for the manager) or copy its agent package by hand.',
+    );
   // the package agents get is served from the kept copy: re-hashed against its manifest first
   const { manifest } = await verifyKept(L, hop.bundle, { ...(await keptPolicy(L, hop.bundle)), emit: silent });
   if (!manifest.agents) return { product: state.product, bundle: hop.bundle, none: true };
@@ -49,7 +57,10 @@ export async function openFleet(root: string): Promise<Fleet | { product: string
     const progress = await readProgress(L.agentsProgress(manifest.agents.version));
     // an agent the progress log saw upgraded counts as upgraded even if the DB update after it was lost
     const target = manifest.agents.version;
-    const logged = (a: AgentRecord) => { const o = progress?.outcomes.get(a.id); return o?.status === 'upgraded' && o.address === a.address ? o : undefined; };
+    const logged = (a: AgentRecord) => {
+      const o = progress?.outcomes.get(a.id);
+      return o?.status === 'upgraded' && o.address === a.address ? o : undefined;
+    };
     const unrecorded: AgentOutcome[] = [];
     const agents = (await listAgents(knex, table)).map((a) => {
       const o = a.version === target ? undefined : logged(a);
@@ -63,4 +74,3 @@ export async function openFleet(root: string): Promise<Fleet | { product: string
     throw e;
   }
 }
-

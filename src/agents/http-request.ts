@@ -7,13 +7,15 @@
 import http from 'node:http';
 import https from 'node:https';
 
-export interface Answer { status: number; text: string }
+export interface Answer {
+  status: number;
+  text: string;
+}
 
 /** an agent answers with a few hundred bytes; more is cut off rather than buffered */
 const MAX_ANSWER = 64 * 1024;
 
-export const pool = (url: URL): http.Agent =>
-  url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 1 }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+export const pool = (url: URL): http.Agent => (url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 1 }) : new http.Agent({ keepAlive: true, maxSockets: 1 }));
 
 /** a host that drops packets must fail the attempt soon, not when its timeout ends */
 const CONNECT_MS = 10_000;
@@ -26,7 +28,9 @@ export function request(url: URL, o: { method?: string; headers?: Record<string,
     const req = mod.request(url, { method: o.method ?? 'GET', headers, agent: o.agent, signal: o.signal }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { if (text.length < MAX_ANSWER) text += chunk; });
+      res.on('data', (chunk: string) => {
+        if (text.length < MAX_ANSWER) text += chunk;
+      });
       res.once('end', () => resolve({ status: res.statusCode ?? 0, text: text.slice(0, MAX_ANSWER) }));
       res.once('error', reject);
       res.once('aborted', () => reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));

@@ -28,10 +28,12 @@ const OFFLINE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDO
 
 const errorCode = (e: unknown): string | undefined => (e as { code?: string })?.code;
 
-const aborted = (signal: AbortSignal, what: string) =>
-  signal.reason ?? new AgentError(`${what} timed out`, true);
+const aborted = (signal: AbortSignal, what: string) => signal.reason ?? new AgentError(`${what} timed out`, true);
 
-interface Health { status?: string; version?: string }
+interface Health {
+  status?: string;
+  version?: string;
+}
 
 export class HttpTransport implements AgentTransport {
   private readonly pollMs: number;
@@ -46,8 +48,7 @@ export class HttpTransport implements AgentTransport {
   async upgrade(agent: AgentRecord, signal: AbortSignal, how: UpgradeHow = {}): Promise<string> {
     const who = `agent ${agent.id} at ${agent.address}`;
     // agents echo nothing secret today; scrub anyway so a token can never reach a log
-    const fail = (message: string, retryable: boolean, offline = false) =>
-      new AgentError(this.o.token ? message.split(this.o.token).join('***') : message, retryable, offline);
+    const fail = (message: string, retryable: boolean, offline = false) => new AgentError(this.o.token ? message.split(this.o.token).join('***') : message, retryable, offline);
     let base: URL;
     try {
       base = new URL(agent.address.replace(/\/+$/, '') + '/');
@@ -65,10 +66,12 @@ export class HttpTransport implements AgentTransport {
         if (now?.status === 'upgrading') return await this.waitFor(health, signal, who, agentPool);
       }
       const { url, path, sha256 } = this.o.package;
-      let res;
+      let res: Awaited<ReturnType<typeof request>>;
       try {
         res = await request(new URL('upgrade', base), {
-          method: 'POST', agent: agentPool, signal,
+          method: 'POST',
+          agent: agentPool,
+          signal,
           headers: { authorization: `Bearer ${this.o.token}`, 'content-type': 'application/json' },
           body: JSON.stringify(url ? { url, sha256 } : { path, sha256 }),
         });
@@ -80,8 +83,13 @@ export class HttpTransport implements AgentTransport {
       let body: { error?: string; message?: string; to?: string } = {};
       try {
         body = JSON.parse(res.text) ?? {};
-      } catch { /* not JSON: the status alone has to do */ }
-      const theirs = String(body.message ?? body.error ?? res.text).trim().slice(0, 300) || `HTTP ${res.status}`;
+      } catch {
+        /* not JSON: the status alone has to do */
+      }
+      const theirs =
+        String(body.message ?? body.error ?? res.text)
+          .trim()
+          .slice(0, 300) || `HTTP ${res.status}`;
 
       if (res.status === 401) throw fail(`${who} rejected the token`, false);
       if (res.status === 409) throw fail(`${who} is busy with another upgrade`, true);

@@ -10,7 +10,15 @@ import type { AgentRecord, ResolvedPolicy, Wave } from './types.js';
 export const DEFAULT_ROLLOUT = { canary: '10%', batch: 10, delay: '0s', max_failures: 0, timeout: '2m', retries: 2, pause: false } as const;
 
 /** the flags of `uphop agents rollout` that override a policy key for one run */
-export const OVERRIDE_FLAGS = { canary: 'canary', batch: 'batch', concurrency: 'concurrency', delay: 'delay', 'max-failures': 'max_failures', 'max-consecutive-failures': 'max_consecutive_failures', pause: 'pause' } as const;
+export const OVERRIDE_FLAGS = {
+  canary: 'canary',
+  batch: 'batch',
+  concurrency: 'concurrency',
+  delay: 'delay',
+  'max-failures': 'max_failures',
+  'max-consecutive-failures': 'max_consecutive_failures',
+  pause: 'pause',
+} as const;
 export type PolicyOverrides = Partial<Record<keyof typeof OVERRIDE_FLAGS, string | number | boolean>>;
 
 /** while resolving flags, errors name the flag rather than the bundle's key */

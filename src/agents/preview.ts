@@ -22,5 +22,4 @@ export async function previewWaves(knex: Knex, table: string, agents: NonNullabl
 }
 
 /** the planned waves as agent ids: what a dry run shows */
-export const waveIds = (todo: AgentRecord[], policy: ResolvedPolicy): WavePreview[] =>
-  planWaves(todo, policy).map((w) => ({ kind: w.kind, agents: w.agents.map((a) => a.id) }));
+export const waveIds = (todo: AgentRecord[], policy: ResolvedPolicy): WavePreview[] => planWaves(todo, policy).map((w) => ({ kind: w.kind, agents: w.agents.map((a) => a.id) }));

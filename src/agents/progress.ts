@@ -33,17 +33,12 @@ export interface RolloutProgress {
   phase?: Phase;
 }
 
-type Line =
-  | { target: string; bundle: string; started: string }
-  | { started: string; address: string }
-  | { phase: Phase; at: string }
-  | AgentOutcome;
+type Line = { target: string; bundle: string; started: string } | { started: string; address: string } | { phase: Phase; at: string } | AgentOutcome;
 
 /** the log next to where older versions kept <target>.json (Layout.agentsProgress) */
 export const progressLogFile = (jsonFile: string) => jsonFile.replace(/\.json$/, '') + '.log';
 
-export const emptyProgress = (target: string, bundle: string): RolloutProgress =>
-  ({ target, bundle, started: new Date().toISOString(), outcomes: new Map(), inDoubt: new Set() });
+export const emptyProgress = (target: string, bundle: string): RolloutProgress => ({ target, bundle, started: new Date().toISOString(), outcomes: new Map(), inDoubt: new Set() });
 
 function apply(p: RolloutProgress, line: Line): void {
   if ('target' in line) Object.assign(p, { target: line.target, bundle: line.bundle, started: line.started });
@@ -57,7 +52,10 @@ function apply(p: RolloutProgress, line: Line): void {
 /** undefined when neither the log nor an older .json exists; a torn last line is ignored */
 export async function readProgress(jsonFile: string): Promise<RolloutProgress | undefined> {
   let p: RolloutProgress | undefined;
-  const legacy = await readFile(jsonFile, 'utf8').then((t) => JSON.parse(t) as { target: string; bundle: string; started: string; outcomes: Record<string, AgentOutcome> }, () => undefined);
+  const legacy = await readFile(jsonFile, 'utf8').then(
+    (t) => JSON.parse(t) as { target: string; bundle: string; started: string; outcomes: Record<string, AgentOutcome> },
+    () => undefined,
+  );
   if (legacy?.outcomes) {
     p = { ...emptyProgress(legacy.target, legacy.bundle), started: legacy.started };
     for (const o of Object.values(legacy.outcomes)) p.outcomes.set(o.id, o);
@@ -68,7 +66,11 @@ export async function readProgress(jsonFile: string): Promise<RolloutProgress | 
   p ??= emptyProgress('', '');
   for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
     let line: Line;
-    try { line = JSON.parse(text); } catch { continue; } // torn by a kill mid-write
+    try {
+      line = JSON.parse(text);
+    } catch {
+      continue;
+    } // torn by a kill mid-write
     if (line && typeof line === 'object') apply(p, line);
   }
   return p;
@@ -84,7 +86,11 @@ export class ProgressLog {
   private timer?: NodeJS.Timeout;
   private syncing = false;
 
-  private constructor(private readonly file: string, private fd: number | undefined, readonly progress: RolloutProgress) {}
+  private constructor(
+    private readonly file: string,
+    private fd: number | undefined,
+    readonly progress: RolloutProgress,
+  ) {}
 
   static async open(jsonFile: string, progress: RolloutProgress): Promise<ProgressLog> {
     const file = progressLogFile(jsonFile);
@@ -126,7 +132,9 @@ export class ProgressLog {
     if (this.syncing || this.fd === undefined || this.unsynced === 0) return;
     this.unsynced = 0;
     this.syncing = true;
-    fdatasync(this.fd, () => { this.syncing = false; });
+    fdatasync(this.fd, () => {
+      this.syncing = false;
+    });
   }
 
   /** rewrites the log as one line per agent (atomically), so reruns do not grow it without end */

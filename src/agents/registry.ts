@@ -24,8 +24,11 @@ export function agentSettings(values: Record<string, unknown>): AgentSettings {
 }
 
 const unreadable = (table: string, e: unknown) =>
-  failure('AGENTS_UNREADABLE', `Cannot read the agents from the manager's table "${table}": ${messageOf(e).split('\n')[0]}.`,
-    'Check that the manager is installed and its database answers (uphop status), or set agents.table in the values.');
+  failure(
+    'AGENTS_UNREADABLE',
+    `Cannot read the agents from the manager's table "${table}": ${messageOf(e).split('\n')[0]}.`,
+    'Check that the manager is installed and its database answers (uphop status), or set agents.table in the values.',
+  );
 
 /** the `group` column is optional: a fleet table without it is one ungrouped fleet */
 export async function hasGroupColumn(knex: Knex, table: string): Promise<boolean> {
@@ -37,14 +40,19 @@ export async function hasGroupColumn(knex: Knex, table: string): Promise<boolean
 }
 
 const toRecord = (r: Record<string, unknown>): AgentRecord => ({
-  id: String(r.id), address: String(r.address), version: r.version == null ? null : String(r.version), state: String(r.state ?? 'unknown'),
+  id: String(r.id),
+  address: String(r.address),
+  version: r.version == null ? null : String(r.version),
+  state: String(r.state ?? 'unknown'),
   ...(r.group !== undefined ? { group: r.group == null ? null : String(r.group) } : {}),
 });
 
 export async function listAgents(knex: Knex, table: string): Promise<AgentRecord[]> {
   const grouped = await hasGroupColumn(knex, table);
   try {
-    const rows = await knex(table).select('id', 'address', 'version', 'state', ...(grouped ? ['group'] : [])).orderBy('id');
+    const rows = await knex(table)
+      .select('id', 'address', 'version', 'state', ...(grouped ? ['group'] : []))
+      .orderBy('id');
     return rows.map(toRecord);
   } catch (e) {
     throw unreadable(table, e);
@@ -64,7 +72,13 @@ export class OutcomeWriter {
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly knex: Knex, private readonly table: string, private readonly onError: (e: unknown, n: number) => void, private readonly size = 200, private readonly ms = 250) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly table: string,
+    private readonly onError: (e: unknown, n: number) => void,
+    private readonly size = 200,
+    private readonly ms = 250,
+  ) {}
 
   add(o: AgentOutcome): void {
     if (o.status === 'skipped') return;
@@ -95,7 +109,9 @@ export class OutcomeWriter {
     await this.knex.transaction(async (trx) => {
       for (const { row, ids } of groups.values()) {
         const set = row.version === undefined ? { state: row.state } : row;
-        await trx(this.table).whereIn('id', ids).update({ ...set, updated_at: trx.fn.now() });
+        await trx(this.table)
+          .whereIn('id', ids)
+          .update({ ...set, updated_at: trx.fn.now() });
       }
     });
   }

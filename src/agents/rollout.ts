@@ -49,7 +49,11 @@ async function run(req: AgentsRequest, mode: Mode): Promise<AgentsResult> {
     const phase = fleet.progress?.phase;
     if (mode !== 'rollout' && phase !== 'paused') throw notPaused(target);
     if (mode === 'rollout' && phase === 'paused' && !req.dryRun) {
-      throw refusal('ROLLOUT_PAUSED', `The rollout to ${target} is paused after its canary.`, 'Check the canary agents, then run "uphop agents continue" to upgrade the rest, or "uphop agents abort" to end it.');
+      throw refusal(
+        'ROLLOUT_PAUSED',
+        `The rollout to ${target} is paused after its canary.`,
+        'Check the canary agents, then run "uphop agents continue" to upgrade the rest, or "uphop agents abort" to end it.',
+      );
     }
     if (mode === 'abort') {
       return locked(fleet, emit, `aborting the agent rollout to ${target}`, async () => {

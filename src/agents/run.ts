@@ -51,10 +51,20 @@ export async function rollFleet(o: RollFleetOptions): Promise<Rollout> {
   for (const x of o.unrecorded ?? []) db.add(x);
   try {
     return await runRollout({
-      agents: o.agents, target: o.target, policy: o.policy, transport, emit, signal: o.signal, backoffMs: o.backoffMs,
-      inDoubt: log.progress.inDoubt, canaryDone: o.canaryDone,
+      agents: o.agents,
+      target: o.target,
+      policy: o.policy,
+      transport,
+      emit,
+      signal: o.signal,
+      backoffMs: o.backoffMs,
+      inDoubt: log.progress.inDoubt,
+      canaryDone: o.canaryDone,
       onStart: (a) => log.started(a.id, a.address),
-      onOutcome: (x) => { log.outcome(x); db.add(x); },
+      onOutcome: (x) => {
+        log.outcome(x);
+        db.add(x);
+      },
     });
   } finally {
     await Promise.allSettled([transport.close?.(), server.close(), db.flush()]);
@@ -67,11 +77,30 @@ export async function runFleetRollout(fleet: Fleet, agents: AgentRecord[], polic
   const target = section.version;
   const base = { product: fleet.product, target, bundle: fleet.bundle };
   const token = fleet.values.token;
-  if (!token) throw usageError('AGENTS_NO_TOKEN', `The site values (${L.values(fleet.product)}) have no agents.token to authenticate to the agents.`, 'Add agents: { token: ... } with the token the agents were started with.');
+  if (!token)
+    throw usageError(
+      'AGENTS_NO_TOKEN',
+      `The site values (${L.values(fleet.product)}) have no agents.token to authenticate to the agents.`,
+      'Add agents: { token: ... } with the token the agents were started with.',
+    );
   const rollout = await rollFleet({
-    agents, target, policy, token, log, unrecorded: fleet.unrecorded, emit, canaryDone: req.canaryDone, signal: req.signal, backoffMs: req.backoffMs, pollMs: req.pollMs,
+    agents,
+    target,
+    policy,
+    token,
+    log,
+    unrecorded: fleet.unrecorded,
+    emit,
+    canaryDone: req.canaryDone,
+    signal: req.signal,
+    backoffMs: req.backoffMs,
+    pollMs: req.pollMs,
     package: { file: path.join(L.bundle(fleet.bundle), section.file), sha256: manifest.files[section.file].sha256 },
-    serve: fleet.values.serve, amqpUrl: fleet.values.amqp?.url, amqpExchange: amqpExchange(fleet.product, fleet.values.amqp?.exchange), knex: fleet.knex, table: fleet.table,
+    serve: fleet.values.serve,
+    amqpUrl: fleet.values.amqp?.url,
+    amqpExchange: amqpExchange(fleet.product, fleet.values.amqp?.exchange),
+    knex: fleet.knex,
+    table: fleet.table,
   });
   if (rollout.paused) log.phase('paused');
   else if (!rollout.stopped && rollout.pending === 0) log.progress.phase = undefined; // finished: the next rollout to this version starts afresh
@@ -80,7 +109,12 @@ export async function runFleetRollout(fleet: Fleet, agents: AgentRecord[], polic
     return { ...base, outcome: 'stopped', rollout, message: `The agent rollout to ${target} stopped: ${rollout.stopped} (${counts}, ${rollout.pending} not tried).` };
   }
   if (rollout.paused) {
-    return { ...base, outcome: 'paused', rollout, message: `The agent rollout to ${target} is paused after the canary (${counts}, ${rollout.pending} waiting): check the canary agents, then run "uphop agents continue" (or "uphop agents abort").` };
+    return {
+      ...base,
+      outcome: 'paused',
+      rollout,
+      message: `The agent rollout to ${target} is paused after the canary (${counts}, ${rollout.pending} waiting): check the canary agents, then run "uphop agents continue" (or "uphop agents abort").`,
+    };
   }
   return { ...base, outcome: 'done', rollout, message: `Agents upgraded to ${target}: ${counts}.` };
 }

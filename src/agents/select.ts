@@ -6,11 +6,23 @@
 import { usageError } from '../errors.js';
 import type { AgentRecord } from './types.js';
 
-export interface Selection { only?: string[]; except?: string[]; hold?: string[] }
+export interface Selection {
+  only?: string[];
+  except?: string[];
+  hold?: string[];
+}
 
-export interface Selected { agents: AgentRecord[]; held: number; unselected: number }
+export interface Selected {
+  agents: AgentRecord[];
+  held: number;
+  unselected: number;
+}
 
-const list = (xs?: string[]) => (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+const list = (xs?: string[]) =>
+  (xs ?? [])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 export function selectAgents(fleet: AgentRecord[], s: Selection, grouped: boolean): Selected {
   const only = new Set(list(s.only));
@@ -18,8 +30,11 @@ export function selectAgents(fleet: AgentRecord[], s: Selection, grouped: boolea
   const hold = new Set(list(s.hold));
   if (!grouped && (only.size || except.size || hold.size)) {
     const what = only.size ? '--only' : except.size ? '--except' : 'agents.hold_groups';
-    throw usageError('AGENTS_NO_GROUPS', `${what} selects agents by group, but the agents table has no "group" column.`,
-      'Add a text column "group" to the agents table (the product registers each agent\'s group there), or drop the option.');
+    throw usageError(
+      'AGENTS_NO_GROUPS',
+      `${what} selects agents by group, but the agents table has no "group" column.`,
+      'Add a text column "group" to the agents table (the product registers each agent\'s group there), or drop the option.',
+    );
   }
   const agents: AgentRecord[] = [];
   let held = 0;

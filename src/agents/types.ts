@@ -98,7 +98,11 @@ export interface UpgradeHow {
 /** a failed attempt on one agent; retryable ones are tried again with backoff */
 export class AgentError extends Error {
   /** `offline`: the agent could not be reached at all (no command was delivered) */
-  constructor(message: string, readonly retryable: boolean, readonly offline = false) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly offline = false,
+  ) {
     super(message);
     this.name = 'AgentError';
   }

@@ -17,10 +17,16 @@ import type { HopSpec } from '../spec/types.js';
 /** packed folders are held in memory: beyond this, the hint says to pack it yourself */
 export const MAX_FOLDER_BYTES = 512 * 1024 * 1024;
 
-interface Entry { rel: string; abs: string; dir: boolean; mode: number; size: number }
+interface Entry {
+  rel: string;
+  abs: string;
+  dir: boolean;
+  mode: number;
+  size: number;
+}
 
 async function walk(root: string, rel: string, out: Entry[], budget: { left: number }, spec: string): Promise<void> {
-  const names = (await readdir(path.join(root, rel))).sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  const names = (await readdir(path.join(root, rel))).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   for (const name of names) {
     const r = rel ? `${rel}/${name}` : name;
     const abs = path.join(root, r);
@@ -30,10 +36,19 @@ async function walk(root: string, rel: string, out: Entry[], budget: { left: num
       await walk(root, r, out, budget, spec);
     } else if (info.isFile()) {
       budget.left -= info.size;
-      if (budget.left < 0) throw usageError('PACKAGE_FOLDER_TOO_BIG', `The component folder ${root} holds more than ${MAX_FOLDER_BYTES >> 20} MiB, more than uphop packs in memory (${spec}).`, 'Pack it yourself into a .tgz in the artifacts folder and point package: at that file.');
+      if (budget.left < 0)
+        throw usageError(
+          'PACKAGE_FOLDER_TOO_BIG',
+          `The component folder ${root} holds more than ${MAX_FOLDER_BYTES >> 20} MiB, more than uphop packs in memory (${spec}).`,
+          'Pack it yourself into a .tgz in the artifacts folder and point package: at that file.',
+        );
       out.push({ rel: r, abs, dir: false, mode: info.mode & 0o111 ? 0o755 : 0o644, size: info.size });
     } else {
-      throw usageError('PACKAGE_FOLDER_LINK', `The component folder ${root} holds ${r}, which is ${info.isSymbolicLink() ? 'a symlink' : 'not a file or folder'} (${spec}).`, 'A packed folder holds only files and folders: replace the link with the file itself, or pack the component yourself.');
+      throw usageError(
+        'PACKAGE_FOLDER_LINK',
+        `The component folder ${root} holds ${r}, which is ${info.isSymbolicLink() ? 'a symlink' : 'not a file or folder'} (${spec}).`,
+        'A packed folder holds only files and folders: replace the link with the file itself, or pack the component yourself.',
+      );
     }
   }
 }

@@ -16,7 +16,11 @@ export class ArchiveOut {
   private lastEmitted = 0;
   private readonly step: number;
 
-  constructor(private readonly sink: GzipSink, private readonly emit: Emit, private readonly total: number) {
+  constructor(
+    private readonly sink: GzipSink,
+    private readonly emit: Emit,
+    private readonly total: number,
+  ) {
     this.step = Math.max(MIN_STEP, Math.ceil(total / 100));
   }
 

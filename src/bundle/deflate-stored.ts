@@ -17,4 +17,3 @@ export function storedBlocks(chunk: Buffer): Buffer {
   }
   return out;
 }
-

@@ -16,7 +16,11 @@ export interface ExtractedBundle extends VerifiedBundle {
   dir: string;
 }
 
-const exists = (p: string) => lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 function destExists(dest: string) {
   return usageError('BUNDLE_DEST_EXISTS', `${dest} already exists.`, 'Remove it, or extract into another folder.');
@@ -48,10 +52,14 @@ export async function extractBundle(bundlePath: string, destDir: string, opts: V
       const fh = await open(target, 'wx', mode);
       return {
         async write(chunk) {
-          for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+          for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
         },
         async end() {
-          try { await fh.chmod(mode); } finally { await fh.close(); } // exact mode, whatever the umask
+          try {
+            await fh.chmod(mode);
+          } finally {
+            await fh.close();
+          } // exact mode, whatever the umask
         },
       };
     },

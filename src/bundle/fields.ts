@@ -23,8 +23,7 @@ const RANGE_CHARS = /^[A-Za-z0-9.+~^<>=*|x -]{1,200}$/;
 export const isExactVersion = (v: unknown): v is string => typeof v === 'string' && v.length <= 100 && semver.valid(v) === v;
 
 /** `from`: an exact version, a semver range, or "none" */
-export const isFrom = (v: unknown): v is string =>
-  v === 'none' || isExactVersion(v) || (typeof v === 'string' && RANGE_CHARS.test(v) && semver.validRange(v) !== null);
+export const isFrom = (v: unknown): v is string => v === 'none' || isExactVersion(v) || (typeof v === 'string' && RANGE_CHARS.test(v) && semver.validRange(v) !== null);
 
 /** a migration's name is "<version>/<file name>" (the key recorded in uphop_migrations) */
 export function migrationNameProblem(version: string, name: string): string | null {

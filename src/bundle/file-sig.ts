@@ -37,8 +37,7 @@ export const sigPathOf = (archive: string) => `${archive}${FILE_SIG_SUFFIX}`;
 const READ = 1024 * 1024;
 const NONCE_TAG = Buffer.from('uphop archive nonce v1\0');
 
-const rawPublic = (key: KeyObject) =>
-  Buffer.from(((key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' }) as { x: string }).x, 'base64url');
+const rawPublic = (key: KeyObject) => Buffer.from(((key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' }) as { x: string }).x, 'base64url');
 
 /** feed the file into the hashes, chunk by chunk; returns the bytes read */
 async function streamInto(file: string, ...hashes: { update(b: Buffer): unknown }[]): Promise<number> {
@@ -99,7 +98,9 @@ export async function readFileSignature(file: string): Promise<Buffer | undefine
   if (!st) return undefined;
   // a signature is 64 bytes: anything else is refused before it is read (a huge file must not be loaded)
   if (!st.isFile() || st.size !== SIG_BYTES) throw unreadable(sigFile, st.isFile() ? `it is ${st.size} bytes, an ed25519 signature is ${SIG_BYTES}` : 'it is not a file');
-  return readFile(sigFile).catch((e) => { throw unreadable(sigFile, messageOf(e)); });
+  return readFile(sigFile).catch((e) => {
+    throw unreadable(sigFile, messageOf(e));
+  });
 }
 
 const SIG_BYTES = 64;
@@ -109,8 +110,11 @@ const unreadable = (sigFile: string, why: string) =>
 /** refuses (exit 3) unless `sig` verifies the whole file with `pub`; returns the signer's fingerprint */
 export async function requireFileSignature(file: string, sig: Buffer, pub: KeyObject, label = path.basename(file)): Promise<string> {
   if (!(await verifyFile(file, sig, pub)))
-    throw refusal('BUNDLE_BAD_FILE_SIGNATURE', `${label}: its detached signature ${path.basename(sigPathOf(file))} does not verify with the trusted key ${fingerprint(pub)}.`,
-      'The archive or its .sig was changed after signing, or another key signed it: download both again, or ask the publisher which key signed them.');
+    throw refusal(
+      'BUNDLE_BAD_FILE_SIGNATURE',
+      `${label}: its detached signature ${path.basename(sigPathOf(file))} does not verify with the trusted key ${fingerprint(pub)}.`,
+      'The archive or its .sig was changed after signing, or another key signed it: download both again, or ask the publisher which key signed them.',
+    );
   return fingerprint(pub);
 }
 

@@ -19,11 +19,16 @@ const IN_SLICE = 64 * 1024;
 
 /** feeds the source to gunzip in small slices, waiting for it to drain; errors end up on gz */
 async function pump(source: Readable, gz: Gunzip, onChunk: (c: Buffer) => void): Promise<void> {
-  const drained = () => new Promise<void>((resolve) => {
-    const done = () => { gz.off('drain', done); gz.off('close', done); resolve(); };
-    gz.on('drain', done);
-    gz.on('close', done);
-  });
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        gz.off('drain', done);
+        gz.off('close', done);
+        resolve();
+      };
+      gz.on('drain', done);
+      gz.on('close', done);
+    });
   try {
     for await (const chunk of source) {
       const c = chunk as Buffer;

@@ -41,9 +41,15 @@ export class GzipSink {
   private pumping: Promise<void> = Promise.resolve();
   private stored = false;
 
-  private constructor(readonly out: string, readonly partial: string, private readonly level: number) {
+  private constructor(
+    readonly out: string,
+    readonly partial: string,
+    private readonly level: number,
+  ) {
     this.file = createWriteStream(partial, { highWaterMark: 1024 * 1024 });
-    this.file.on('error', (e) => { this.failed ??= e; });
+    this.file.on('error', (e) => {
+      this.failed ??= e;
+    });
     this.emit(GZIP_HEADER).catch(() => {}); // a failure resurfaces on the next write
   }
 

@@ -45,15 +45,13 @@ export async function readHead(entries: AsyncIterator<TarEntry>, label: string, 
   }
   const first = r.value;
   const [dir, name, ...rest] = first.path.split('/');
-  if (first.type !== '0' || name !== MANIFEST_NAME || rest.length || !isSafeTopDir(dir) || (top !== undefined && dir !== top))
-    throw bundleRefusal.noManifest(label, first.path);
+  if (first.type !== '0' || name !== MANIFEST_NAME || rest.length || !isSafeTopDir(dir) || (top !== undefined && dir !== top)) throw bundleRefusal.noManifest(label, first.path);
   if (first.size > LIMITS.manifest) throw limitRefusal(label, `its bundle.json is ${first.size} bytes`, `${LIMITS.manifest} bytes`);
   requireMode(label, first, 0o644);
   const head: BundleHead = { topDir: dir, manifestBytes: await collect(first) };
   r = await entries.next();
   if (!r.done && r.value.type === '0' && r.value.path === `${dir}/${SIGNATURE_NAME}`) {
-    if (r.value.size > SIGNATURE_MAX)
-      throw refusal('BUNDLE_BAD_SIGNATURE', `${label}: ${r.value.path} is ${r.value.size} bytes, not a signature.`, 'Ask the publisher for a correctly signed bundle.');
+    if (r.value.size > SIGNATURE_MAX) throw refusal('BUNDLE_BAD_SIGNATURE', `${label}: ${r.value.path} is ${r.value.size} bytes, not a signature.`, 'Ask the publisher for a correctly signed bundle.');
     requireMode(label, r.value, 0o644);
     head.signature = await collect(r.value);
     if (!lookahead) return head;

@@ -8,7 +8,8 @@ export function untilDrain(s: NodeJS.WritableStream & { destroyed: boolean; erro
       s.off('drain', onDrain);
       s.off('close', onClose);
       s.off('error', done);
-      if (err) reject(err); else resolve();
+      if (err) reject(err);
+      else resolve();
     };
     const onDrain = () => done();
     const onClose = () => done(s.errored ?? new Error('the output closed early'));
@@ -22,7 +23,11 @@ export function untilDrain(s: NodeJS.WritableStream & { destroyed: boolean; erro
 export async function syncDir(dir: string): Promise<void> {
   try {
     const fh = await open(dir, 'r');
-    try { await fh.sync(); } finally { await fh.close(); }
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
   } catch {
     // some file systems refuse fsync on a directory; the rename itself already happened
   }

@@ -31,5 +31,8 @@ export const LIMITS = {
 } as const;
 
 export const limitRefusal = (bundle: string, what: string, limit: number | string): UphopError =>
-  refusal('BUNDLE_LIMIT', `${bundle} is refused: ${what} (the limit is ${limit}).`,
-    'uphop refuses bundles beyond these bounds before checking anything else; if this is a genuine bundle, ask the publisher to split it or rebuild it with `uphop build`.');
+  refusal(
+    'BUNDLE_LIMIT',
+    `${bundle} is refused: ${what} (the limit is ${limit}).`,
+    'uphop refuses bundles beyond these bounds before checking anything else; if this is a genuine bundle, ask the publisher to split it or rebuild it with `uphop build`.',
+  );

@@ -8,7 +8,10 @@ import { LIMITS } from './limits.js';
 import { MAX_OCTAL_SIZE, ustarName } from './tar-header.js';
 import { TarFormatError, type HeaderIn } from './tar-decode.js';
 
-export interface Pax { path?: string; size?: string }
+export interface Pax {
+  path?: string;
+  size?: string;
+}
 
 /** parses "<len> <key>=<value>\n" records; entry names the header in messages */
 export function parsePax(body: Buffer, entry: string): Pax {
@@ -44,8 +47,7 @@ export function applyPax(h: HeaderIn, pax: Pax): { path: string; size: number } 
     const p = pax.path;
     if (p === '' || p.includes('\0')) throw new TarFormatError('its PAX path is empty or holds a NUL byte', p || h.name, 'path');
     if (Buffer.byteLength(p) <= 100) throw new TarFormatError('its PAX path would fit the ustar name, where uphop puts it', p, 'path');
-    if (ustarName(p) !== h.name)
-      throw new TarFormatError(`its PAX path differs from its ustar name ${JSON.stringify(h.name)} (readers that ignore PAX would see another file)`, p, 'path');
+    if (ustarName(p) !== h.name) throw new TarFormatError(`its PAX path differs from its ustar name ${JSON.stringify(h.name)} (readers that ignore PAX would see another file)`, p, 'path');
     path = p;
   }
   if (pax.size !== undefined) {

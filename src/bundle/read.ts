@@ -40,6 +40,5 @@ export async function readManifest(bundlePath: string): Promise<ManifestRead> {
 export async function requireFile(bundlePath: string): Promise<void> {
   const s = await stat(bundlePath).catch(() => null);
   if (!s?.isFile())
-    throw usageError('BUNDLE_NOT_FOUND', `${bundlePath} is not a bundle file (${s ? 'it is not a regular file' : 'it does not exist'}).`,
-      'Pass the path of a .tar.gz bundle made by `uphop build`.');
+    throw usageError('BUNDLE_NOT_FOUND', `${bundlePath} is not a bundle file (${s ? 'it is not a regular file' : 'it does not exist'}).`, 'Pass the path of a .tar.gz bundle made by `uphop build`.');
 }

@@ -61,7 +61,9 @@ export async function scanBundle(path: string, opts: VerifyOptions, task: string
     };
     if (head.next) await check(head.next);
     for (let r = await entries.next(); !r.done; r = await entries.next()) await check(r.value);
-    const missing = Object.keys(manifest.files).filter((f) => !seen.has(f)).sort();
+    const missing = Object.keys(manifest.files)
+      .filter((f) => !seen.has(f))
+      .sort();
     if (missing.length) throw bundleRefusal.missingFile(path, `${head.topDir}/${missing[0]}`, missing.length - 1);
     emit({ type: 'progress', task, done: bytes, total, unit: 'bytes' });
     return { manifest, manifestBytes: head.manifestBytes, topDir: head.topDir, ...verdict, files: seen.size, bytes };

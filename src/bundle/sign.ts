@@ -29,10 +29,8 @@ export async function generateKeyPair(outDir: string): Promise<GeneratedKeys> {
     await writeFile(privateKeyPath, pem, { mode: 0o600, flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST')
-      throw usageError('KEY_EXISTS', `A signing key already exists at ${privateKeyPath}.`,
-        'Choose another folder, or delete the old key only if nothing signed with it must still be verified.');
-    throw usageError('KEY_WRITE_FAILED', `Cannot write the signing key to ${privateKeyPath}: ${messageOf(e)}.`,
-      'Check that the folder is writable.');
+      throw usageError('KEY_EXISTS', `A signing key already exists at ${privateKeyPath}.`, 'Choose another folder, or delete the old key only if nothing signed with it must still be verified.');
+    throw usageError('KEY_WRITE_FAILED', `Cannot write the signing key to ${privateKeyPath}: ${messageOf(e)}.`, 'Check that the folder is writable.');
   }
   await chmod(privateKeyPath, 0o600); // the umask may have narrowed it, never widened: make it exact
   await writeFile(publicKeyPath, publicKey.export({ format: 'pem', type: 'spki' }) as string, { mode: 0o644 });
@@ -44,15 +42,12 @@ async function readKeyFile(file: string, what: string): Promise<Buffer> {
     return await readFile(file);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : messageOf(e);
-    throw usageError('KEY_NOT_FOUND', `Cannot read the ${what} ${file}: ${why}.`,
-      'Pass the path of an ed25519 PEM key made by `uphop keygen`.');
+    throw usageError('KEY_NOT_FOUND', `Cannot read the ${what} ${file}: ${why}.`, 'Pass the path of an ed25519 PEM key made by `uphop keygen`.');
   }
 }
 
 function requireEd25519(key: KeyObject, file: string, what: string): KeyObject {
-  if (key.asymmetricKeyType !== 'ed25519')
-    throw usageError('KEY_NOT_ED25519', `The ${what} ${file} is a ${key.asymmetricKeyType} key, not ed25519.`,
-      'Make an ed25519 key pair with `uphop keygen`.');
+  if (key.asymmetricKeyType !== 'ed25519') throw usageError('KEY_NOT_ED25519', `The ${what} ${file} is a ${key.asymmetricKeyType} key, not ed25519.`, 'Make an ed25519 key pair with `uphop keygen`.');
   return key;
 }
 
@@ -62,8 +57,7 @@ export async function loadPrivateKey(file: string): Promise<KeyObject> {
   try {
     key = createPrivateKey(pem);
   } catch {
-    throw usageError('KEY_INVALID', `${file} is not a PEM private key.`,
-      'Pass the private key file (uphop-signing.key) made by `uphop keygen`.');
+    throw usageError('KEY_INVALID', `${file} is not a PEM private key.`, 'Pass the private key file (uphop-signing.key) made by `uphop keygen`.');
   }
   return requireEd25519(key, file, 'signing key');
 }
@@ -75,8 +69,7 @@ export async function loadPublicKey(file: string): Promise<KeyObject> {
   try {
     key = createPublicKey(pem);
   } catch {
-    throw usageError('KEY_INVALID', `${file} is not a PEM public key.`,
-      "Pass the publisher's public key file (uphop-signing.pub).");
+    throw usageError('KEY_INVALID', `${file} is not a PEM public key.`, "Pass the publisher's public key file (uphop-signing.pub).");
   }
   return requireEd25519(key, file, 'public key');
 }

@@ -14,8 +14,7 @@ import { bundleRefusal } from './refusals.js';
 /** room left for the file system's own needs (and the journal, state, logs that follow) */
 const MARGIN = 16 * 1024 * 1024;
 
-export const manifestBytesTotal = (m: Manifest, manifestBytes: number): number =>
-  Object.values(m.files).reduce((n, f) => n + f.size, manifestBytes + 4096);
+export const manifestBytesTotal = (m: Manifest, manifestBytes: number): number => Object.values(m.files).reduce((n, f) => n + f.size, manifestBytes + 4096);
 
 /** refuses (exit 3) when `bytes` would not fit in `dir`'s file system */
 export async function requireSpace(label: string, dir: string, bytes: number): Promise<void> {
@@ -23,8 +22,11 @@ export async function requireSpace(label: string, dir: string, bytes: number): P
   if (!fs) return; // a file system that cannot tell: the write itself will fail cleanly
   const free = fs.bavail * fs.bsize;
   if (bytes + MARGIN > free)
-    throw refusal('BUNDLE_NO_SPACE', `${label} needs ${bytes} bytes, but ${dir} has ${free} bytes free; nothing was written.`,
-      'Free some space on that file system (or unpack elsewhere), then try again.');
+    throw refusal(
+      'BUNDLE_NO_SPACE',
+      `${label} needs ${bytes} bytes, but ${dir} has ${free} bytes free; nothing was written.`,
+      'Free some space on that file system (or unpack elsewhere), then try again.',
+    );
 }
 
 /** the bytes of an extracted bundle folder; refuses anything but plain files and folders, within the entry limit */

@@ -23,7 +23,13 @@ export type FormatKind = 'ambiguous' | 'path' | 'corrupt';
 
 /** why a header is not canonical, naming the entry */
 export class TarFormatError extends Error {
-  constructor(message: string, readonly entry?: string, readonly kind: FormatKind = 'ambiguous') { super(message); }
+  constructor(
+    message: string,
+    readonly entry?: string,
+    readonly kind: FormatKind = 'ambiguous',
+  ) {
+    super(message);
+  }
 }
 
 const allZero = (b: Buffer, from: number, to: number) => b.subarray(from, to).every((x) => x === 0);
@@ -55,8 +61,11 @@ export function decodeHeader(b: Buffer): HeaderIn | null {
   if (b.equals(ZERO_BLOCK)) return null;
   const entry = looseName(b);
   if (b.toString('latin1', 257, 265) !== 'ustar\u000000')
-    throw new TarFormatError(b.toString('latin1', 257, 263) === 'ustar ' ? 'it is an old GNU tar header, not POSIX ustar' : 'not a tar header (no ustar magic)', entry,
-      b.toString('latin1', 257, 263) === 'ustar ' ? 'ambiguous' : 'corrupt');
+    throw new TarFormatError(
+      b.toString('latin1', 257, 263) === 'ustar ' ? 'it is an old GNU tar header, not POSIX ustar' : 'not a tar header (no ustar magic)',
+      entry,
+      b.toString('latin1', 257, 263) === 'ustar ' ? 'ambiguous' : 'corrupt',
+    );
   const stored = octal(b, 148, 8, 'checksum', entry);
   let sum = 8 * 0x20; // the checksum is computed with its own field as spaces, bytes unsigned
   for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += b[i];
@@ -65,7 +74,10 @@ export function decodeHeader(b: Buffer): HeaderIn | null {
   if (!allZero(b, 345, 500))
     throw new TarFormatError('it uses the ustar prefix field, which some readers join to the name and others ignore', `${b.toString('utf8', 345, 500).replace(/\0.*$/s, '')}/${name}`, 'path');
   if (!allZero(b, 265, 329)) throw new TarFormatError('it names an owner or group', entry);
-  for (const [off, field] of [[329, 'device major'], [337, 'device minor']] as const)
+  for (const [off, field] of [
+    [329, 'device major'],
+    [337, 'device minor'],
+  ] as const)
     if (!allZero(b, off, off + 8) && octal(b, off, 8, field, entry) !== 0) throw new TarFormatError(`it has a ${field} number`, entry);
   if (!allZero(b, 500, BLOCK)) throw new TarFormatError('it has data in the unused end of its header', entry);
   if (octal(b, 108, 8, 'uid', entry) !== 0 || octal(b, 116, 8, 'gid', entry) !== 0) throw new TarFormatError('it has an owner other than uid 0 and gid 0', entry);

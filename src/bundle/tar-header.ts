@@ -67,6 +67,9 @@ export function encodeHeader(h: HeaderOut): Buffer {
   if (!records) return main;
   const body = Buffer.from(records, 'utf8');
   const base = h.path.replace(/\/$/, '').split('/').pop() ?? '';
-  const paxName = `PaxHeader/${Buffer.from(base).subarray(0, 80).toString('utf8').replace(/\uFFFD+$/, '')}`;
+  const paxName = `PaxHeader/${Buffer.from(base)
+    .subarray(0, 80)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '')}`;
   return Buffer.concat([block(paxName, 'x', 0o644, body.length, h.mtime), body, Buffer.alloc(padding(body.length)), main]);
 }

@@ -2,7 +2,9 @@
 export class Input {
   private buf: Buffer = Buffer.alloc(0);
   private readonly it: AsyncIterator<Buffer>;
-  constructor(src: AsyncIterable<Buffer>) { this.it = src[Symbol.asyncIterator](); }
+  constructor(src: AsyncIterable<Buffer>) {
+    this.it = src[Symbol.asyncIterator]();
+  }
 
   /** exactly n bytes, or null when the input ends first */
   async take(n: number): Promise<Buffer | null> {
@@ -29,7 +31,7 @@ export class Input {
   }
 
   async skip(n: number): Promise<boolean> {
-    for (let left = n; left > 0;) {
+    for (let left = n; left > 0; ) {
       const p = await this.piece(left);
       if (!p) return false;
       left -= p.length;

@@ -22,13 +22,17 @@ class Checker {
   readonly problems: Problem[] = [];
   constructor(private readonly files: Obj) {}
 
-  fail(field: string, message: string): void { this.problems.push({ field, message }); }
+  fail(field: string, message: string): void {
+    this.problems.push({ field, message });
+  }
   str(o: Obj, key: string, at: string, pattern?: RegExp): void {
     const v = o[key];
     if (typeof v !== 'string' || v === '') this.fail(`${at}.${key}`, 'must be a non-empty string');
     else if (pattern && !pattern.test(v)) this.fail(`${at}.${key}`, `${JSON.stringify(v)} is not allowed here`);
   }
-  optStr(o: Obj, key: string, at: string, pattern?: RegExp): void { if (o[key] !== undefined) this.str(o, key, at, pattern); }
+  optStr(o: Obj, key: string, at: string, pattern?: RegExp): void {
+    if (o[key] !== undefined) this.str(o, key, at, pattern);
+  }
   /** an exact semver version (it names a release folder) */
   version(o: Obj, key: string, at: string): void {
     if (!isExactVersion(o[key])) this.fail(`${at}.${key}`, `${JSON.stringify(o[key])} is not an exact semver version`);
@@ -62,7 +66,10 @@ function checkFiles(c: Checker, files: Obj): void {
     const at = `files[${JSON.stringify(path)}]`;
     if (!isPlainPath(path) || path === MANIFEST_NAME || path === SIGNATURE_NAME) c.fail(at, 'is not a safe relative path');
     else if (parentDirs(path).some((d) => Object.hasOwn(files, d))) c.fail(at, 'lies inside a path that is listed as a file');
-    if (!isObj(entry)) { c.fail(at, 'must be an object'); continue; }
+    if (!isObj(entry)) {
+      c.fail(at, 'must be an object');
+      continue;
+    }
     if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) c.fail(`${at}.sha256`, 'must be 64 lowercase hex digits');
     if (!Number.isSafeInteger(entry.size) || (entry.size as number) < 0) c.fail(`${at}.size`, 'must be a byte count');
     c.str(entry, 'mode', at, PERM);
@@ -90,8 +97,7 @@ function checkBody(c: Checker, m: Obj): void {
     c.strList(o.service.exec, `${at}.service.exec`);
     if (Array.isArray(o.service.exec) && o.service.exec.length === 0) c.fail(`${at}.service.exec`, 'must name a program');
     const env = o.service.env;
-    if (env !== undefined && (!isObj(env) || Object.entries(env).some(([k, v]) => typeof v !== 'string' || !ENV_NAME.test(k))))
-      c.fail(`${at}.service.env`, 'must map variable names to strings');
+    if (env !== undefined && (!isObj(env) || Object.entries(env).some(([k, v]) => typeof v !== 'string' || !ENV_NAME.test(k)))) c.fail(`${at}.service.env`, 'must map variable names to strings');
     c.optStr(o.service, 'unit', `${at}.service`, UNIT);
   });
   c.list(m, 'configs', (o, at) => {
@@ -136,10 +142,11 @@ function checkBody(c: Checker, m: Obj): void {
     }
   }
   if (!isObj(m.hooks)) c.fail('hooks', 'must be an object');
-  else for (const k of Object.keys(m.hooks)) {
-    if (!HOOK_NAMES.includes(k)) c.fail(`hooks.${k}`, `is not a hook (${HOOK_NAMES.join(', ')})`);
-    else c.ref(m.hooks, k, 'hooks');
-  }
+  else
+    for (const k of Object.keys(m.hooks)) {
+      if (!HOOK_NAMES.includes(k)) c.fail(`hooks.${k}`, `is not a hook (${HOOK_NAMES.join(', ')})`);
+      else c.ref(m.hooks, k, 'hooks');
+    }
 }
 
 /** one pass over the JSON text before JSON.parse: bounded depth and number of objects and arrays */
@@ -151,7 +158,8 @@ function checkJsonShape(bytes: Buffer, label: string): void {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {

@@ -3,5 +3,4 @@ import { scanBundle, type VerifiedBundle, type VerifyOptions } from './scan.js';
 
 export type { VerifiedBundle, VerifyOptions } from './scan.js';
 
-export const verifyBundle = (bundlePath: string, opts: VerifyOptions = {}): Promise<VerifiedBundle> =>
-  scanBundle(bundlePath, opts, 'verify');
+export const verifyBundle = (bundlePath: string, opts: VerifyOptions = {}): Promise<VerifiedBundle> => scanBundle(bundlePath, opts, 'verify');

@@ -98,26 +98,25 @@ function layout(topDir: string, entries: BundleEntry[]): Item[] {
   for (const e of entries) {
     const why = unsafeReason(e.path);
     if (why) throw usageError('BUNDLE_BAD_ENTRY', `Bundle entry ${JSON.stringify(e.path)} is unsafe: ${why}.`, 'Use relative paths inside the bundle.');
-    if (e.path === MANIFEST_NAME || e.path === SIGNATURE_NAME || files.has(e.path))
-      throw usageError('BUNDLE_BAD_ENTRY', `Bundle entry ${e.path} is given twice or clashes with ${MANIFEST_NAME}.`);
+    if (e.path === MANIFEST_NAME || e.path === SIGNATURE_NAME || files.has(e.path)) throw usageError('BUNDLE_BAD_ENTRY', `Bundle entry ${e.path} is given twice or clashes with ${MANIFEST_NAME}.`);
     if (!Number.isInteger(e.mode) || e.mode < 0 || e.mode > 0o7777 || !Number.isSafeInteger(e.size) || e.size < 0)
       throw usageError('BUNDLE_BAD_ENTRY', `Bundle entry ${e.path} has a bad mode or size.`);
     files.add(e.path);
   }
   const dirs = new Set(entries.flatMap((e) => parentDirs(e.path)));
   for (const d of dirs) if (files.has(d)) throw usageError('BUNDLE_BAD_ENTRY', `Bundle entry ${d} is both a file and a folder.`);
-  const items: Item[] = [
-    ...[...dirs].map((path): Item => ({ kind: 'dir', path })),
-    ...entries.map((entry): Item => ({ kind: 'file', path: entry.path, entry })),
-  ];
+  const items: Item[] = [...[...dirs].map((path): Item => ({ kind: 'dir', path })), ...entries.map((entry): Item => ({ kind: 'file', path: entry.path, entry }))];
   const key = (i: Item) => (i.kind === 'dir' ? `${i.path}/` : i.path);
   return items.sort((a, b) => byteOrder(key(a), key(b)));
 }
 
 function checkDigest(e: BundleEntry, size: number, sha256: string): void {
   if (size !== e.size || sha256 !== e.sha256)
-    throw failure('BUNDLE_INPUT_CHANGED', `${e.path} changed while the bundle was built (${size !== e.size ? `size ${size}, expected ${e.size}` : 'sha256 differs'}).`,
-      'Make sure nothing writes to the build inputs during `uphop build`, then build again.');
+    throw failure(
+      'BUNDLE_INPUT_CHANGED',
+      `${e.path} changed while the bundle was built (${size !== e.size ? `size ${size}, expected ${e.size}` : 'sha256 differs'}).`,
+      'Make sure nothing writes to the build inputs during `uphop build`, then build again.',
+    );
 }
 
 async function copyFile(e: BundleEntry, file: string, header: Buffer, out: ArchiveOut): Promise<void> {
@@ -130,7 +129,7 @@ async function copyFile(e: BundleEntry, file: string, header: Buffer, out: Archi
       const want = Math.min(READ_CHUNK, left);
       const buf = Buffer.allocUnsafe(want);
       // fill the whole chunk even after a short read: chunk boundaries shape the output bytes
-      for (let got = 0; got < want;) {
+      for (let got = 0; got < want; ) {
         const { bytesRead } = await fh.read(buf, got, want - got, null);
         if (bytesRead === 0) checkDigest(e, seen, ''); // shorter than declared: throws
         got += bytesRead;

@@ -32,14 +32,19 @@ export async function parseArgs(argv: string[], commands: CommandDef[], version 
       throw err ?? usageError('USAGE', tidy(msg), 'Run uphop <command> --help for the options.');
     });
   for (const def of commands) {
-    y.command(def.command, def.describe, (yy) => {
-      const built = def.builder(yy);
-      // getOptions is public in yargs 18 but missing from @types/yargs 17
-      arrays = new Set((built as unknown as { getOptions(): { array: string[] } }).getOptions().array);
-      return built;
-    }, () => {
-      chosen = def;
-    });
+    y.command(
+      def.command,
+      def.describe,
+      (yy) => {
+        const built = def.builder(yy);
+        // getOptions is public in yargs 18 but missing from @types/yargs 17
+        arrays = new Set((built as unknown as { getOptions(): { array: string[] } }).getOptions().array);
+        return built;
+      },
+      () => {
+        chosen = def;
+      },
+    );
   }
   const options = (await y.parseAsync(argv, {}, (_err, _argv, out) => {
     output = out;

@@ -10,7 +10,6 @@ export interface Sink {
   isTTY?: boolean;
 }
 
-
 export function progressLine(e: { task: string; done: number; total?: number; unit?: string; upgraded?: unknown; failed?: unknown; offline?: unknown }, width = 30, rate?: number): string {
   const fmt = e.unit === 'bytes' ? fmtBytes : String;
   const rateText = rate ? (e.unit === 'bytes' ? ` ${fmtBytes(rate)}/s` : ` ${rate.toFixed(rate < 10 ? 1 : 0)}/s`) : '';

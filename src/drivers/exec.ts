@@ -37,16 +37,19 @@ export function run(argv: string[], opts: SpawnOptions & { input?: NodeJS.Readab
       child.stdin.on('error', () => {}); // the tool may exit early; its exit status says why
       input.pipe(child.stdin);
     }
-    child.once('error', (e: NodeJS.ErrnoException) =>
-      reject(failure('TOOL_NOT_RUNNABLE', `Cannot run ${argv[0]}: ${e.code ?? e.message}.`, `Check that ${argv[0]} is installed and on PATH.`, e)),
-    );
+    child.once('error', (e: NodeJS.ErrnoException) => reject(failure('TOOL_NOT_RUNNABLE', `Cannot run ${argv[0]}: ${e.code ?? e.message}.`, `Check that ${argv[0]} is installed and on PATH.`, e)));
     child.once('close', (code, signal) => resolve({ code, signal, stdout: out.text(), stderr: err.text() }));
   });
 }
 
 /** the last non-empty lines of a tool's output, for error messages */
 export const tailLines = (text: string, n = 5) =>
-  text.split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-n).join('\n');
+  text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-n)
+    .join('\n');
 
 /** run argv and throw `code` unless it exits 0 */
 export async function runChecked(argv: string[], code: string, what: string, opts: SpawnOptions = {}): Promise<RunResult> {
@@ -67,9 +70,7 @@ export function toolOutput(argv: string[], code: string, what: string): { stdout
   const err = capped();
   child.stderr!.on('data', err.push);
   const exited = new Promise<void>((resolve, reject) => {
-    child.once('error', (e: NodeJS.ErrnoException) =>
-      reject(failure('TOOL_NOT_RUNNABLE', `Cannot run ${argv[0]}: ${e.code ?? e.message}.`, `Install ${argv[0]} or use a tarball package.`, e)),
-    );
+    child.once('error', (e: NodeJS.ErrnoException) => reject(failure('TOOL_NOT_RUNNABLE', `Cannot run ${argv[0]}: ${e.code ?? e.message}.`, `Install ${argv[0]} or use a tarball package.`, e)));
     child.once('close', (c, signal) =>
       c === 0 ? resolve() : reject(failure(code, `${what} failed: ${tailLines(err.text(), 3) || `exit ${c ?? signal}`}`, `Run \`${argv.join(' ')}\` by hand to see the full output.`)),
     );

@@ -20,19 +20,14 @@ export interface ComponentRef {
   name: string;
 }
 
-export const componentDir = (root: string, c: ComponentRef) =>
-  path.join(root, 'opt', safeSegment('product', c.product), safeSegment('component', c.name));
+export const componentDir = (root: string, c: ComponentRef) => path.join(root, 'opt', safeSegment('product', c.product), safeSegment('component', c.name));
 export const releasesDir = (root: string, c: ComponentRef) => path.join(componentDir(root, c), 'releases');
-export const releaseDir = (root: string, c: ComponentRef, version: string) =>
-  path.join(releasesDir(root, c), safeSegment('version', version));
+export const releaseDir = (root: string, c: ComponentRef, version: string) => path.join(releasesDir(root, c), safeSegment('version', version));
 export const currentLink = (root: string, c: ComponentRef) => path.join(componentDir(root, c), 'current');
 
 /** process driver files: var/log/<product>/<name>.log and var/run/<product>/<name>.pid */
-export const serviceLogFile = (root: string, product: string, name: string) =>
-  path.join(root, 'var', 'log', safeSegment('product', product), `${safeSegment('service', name)}.log`);
-export const servicePidFile = (root: string, product: string, name: string) =>
-  path.join(root, 'var', 'run', safeSegment('product', product), `${safeSegment('service', name)}.pid`);
+export const serviceLogFile = (root: string, product: string, name: string) => path.join(root, 'var', 'log', safeSegment('product', product), `${safeSegment('service', name)}.log`);
+export const servicePidFile = (root: string, product: string, name: string) => path.join(root, 'var', 'run', safeSegment('product', product), `${safeSegment('service', name)}.pid`);
 
 /** system-mode (dpkg/rpm on root /) keeps the installed package files here, so an undo can reinstall the previous one */
-export const packageCacheDir = (root: string, c: ComponentRef) =>
-  path.join(root, 'var', 'lib', 'uphop', 'packages', safeSegment('product', c.product), safeSegment('component', c.name));
+export const packageCacheDir = (root: string, c: ComponentRef) => path.join(root, 'var', 'lib', 'uphop', 'packages', safeSegment('product', c.product), safeSegment('component', c.name));

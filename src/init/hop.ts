@@ -22,11 +22,18 @@ export interface HopResult {
   bumped: string[];
 }
 
-interface Hop { dir: string; to: string }
+interface Hop {
+  dir: string;
+  to: string;
+}
 
 async function hops(bundles: string): Promise<Hop[]> {
   const names = await readdir(bundles).catch(() => {
-    throw usageError('INIT_NO_BUNDLES', `${bundles} does not exist, so there is no hop to copy.`, 'Run uphop init --hop in a project made by uphop init (or pass its folder), or start one with uphop init --product NAME.');
+    throw usageError(
+      'INIT_NO_BUNDLES',
+      `${bundles} does not exist, so there is no hop to copy.`,
+      'Run uphop init --hop in a project made by uphop init (or pass its folder), or start one with uphop init --product NAME.',
+    );
   });
   const out: Hop[] = [];
   for (const name of names) {
@@ -47,12 +54,14 @@ function bumpPackage(m: YAMLMap, from: string, to: string): void {
 export async function addHop(project: string, rawFrom: string, rawTo: string): Promise<HopResult> {
   const from = exactVersion(rawFrom, 'FROM');
   const to = exactVersion(rawTo, 'TO');
-  if (!semver.gt(to, from)) throw usageError('INIT_HOP_ORDER', `TO ${to} is not above FROM ${from}.`, 'Write the version the hop starts from, then the higher one it installs: uphop init --hop 1.0.0 1.1.0');
+  if (!semver.gt(to, from))
+    throw usageError('INIT_HOP_ORDER', `TO ${to} is not above FROM ${from}.`, 'Write the version the hop starts from, then the higher one it installs: uphop init --hop 1.0.0 1.1.0');
   const bundles = path.join(path.resolve(project), 'bundles');
   const all = await hops(bundles);
   const last = all[all.length - 1];
   if (!last) throw usageError('INIT_NO_BUNDLES', `${bundles} holds no hop folder with a valid bundle.yaml to copy.`, 'Start the project with uphop init --product NAME.');
-  if (last.to !== from) throw usageError('INIT_HOP_GAP', `The last hop (${path.basename(last.dir)}) ends at ${last.to}, not ${from}.`, `Run uphop init --hop ${last.to} ${to}, so every version has a way up.`);
+  if (last.to !== from)
+    throw usageError('INIT_HOP_GAP', `The last hop (${path.basename(last.dir)}) ends at ${last.to}, not ${from}.`, `Run uphop init --hop ${last.to} ${to}, so every version has a way up.`);
   const dir = path.join(bundles, `${from}-to-${to}`);
   if (existsSync(dir)) throw usageError('INIT_HOP_EXISTS', `${dir} already exists.`, 'Edit it, or remove it first to start it again from the last hop.');
   const file = path.join(dir, 'bundle.yaml');

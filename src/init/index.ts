@@ -36,7 +36,11 @@ async function refuseNonEmpty(dir: string): Promise<void> {
     throw usageError('INIT_TARGET_INVALID', `${dir} cannot be used for a new project: ${e.code === 'ENOTDIR' ? 'it is a file' : e.message}.`, 'Name a new or empty folder.');
   });
   if (entries.length) {
-    throw usageError('INIT_NOT_EMPTY', `${dir} is not empty (it holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}), so uphop init writes nothing there.`, 'Name a new or empty folder; to add a hop to an existing project run: uphop init --hop FROM TO');
+    throw usageError(
+      'INIT_NOT_EMPTY',
+      `${dir} is not empty (it holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}), so uphop init writes nothing there.`,
+      'Name a new or empty folder; to add a hop to an existing project run: uphop init --hop FROM TO',
+    );
   }
 }
 

@@ -30,7 +30,12 @@ export interface Acquired {
   keep?: () => Promise<void>;
 }
 
-interface Opts { trust?: string; allowUnsigned?: boolean; emit: Emit; dryRun?: boolean }
+interface Opts {
+  trust?: string;
+  allowUnsigned?: boolean;
+  emit: Emit;
+  dryRun?: boolean;
+}
 
 export async function acquireBundle(source: string, L: Layout, opts: Opts): Promise<Acquired> {
   const st = await stat(source).catch((e) => {
@@ -85,16 +90,24 @@ async function copyVerified(source: string, copy: string, trust: Trust) {
 }
 
 /** a dry run's temp folder goes with a refused bundle too */
-const dropTemp = (dir: string | undefined) => async (e: unknown): Promise<never> => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-  throw e;
-};
+const dropTemp =
+  (dir: string | undefined) =>
+  async (e: unknown): Promise<never> => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    throw e;
+  };
 
 /** remove the folders from `dir` up to `top` (the first one mkdir created) while they are empty */
 async function removeIfEmpty(dir: string, top: string | undefined) {
   if (!top) return;
   for (let d = dir; d.startsWith(top); d = path.dirname(d)) {
-    if (!(await rmdir(d).then(() => true, () => false))) return;
+    if (
+      !(await rmdir(d).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   }
 }
 
@@ -104,8 +117,10 @@ function relabel(e: unknown, from: string, to: string): unknown {
   return new UphopError(e.code, swap(e.message)!, { hint: swap(e.hint), exitCode: e.exitCode, detail: swap(e.detail), problems: e.problems.map((p) => ({ ...p, message: swap(p.message)! })) });
 }
 
-const relabelEvents = (emit: Emit, from: string, to: string): Emit => (e: UphopEvent) =>
-  emit(e.type === 'log' && typeof e.message === 'string' ? { ...e, message: e.message.split(from).join(to) } : e);
+const relabelEvents =
+  (emit: Emit, from: string, to: string): Emit =>
+  (e: UphopEvent) =>
+    emit(e.type === 'log' && typeof e.message === 'string' ? { ...e, message: e.message.split(from).join(to) } : e);
 
 /** move the verified copy to bundles/<id>; an identical one kept earlier (resume, re-run) stays */
 async function settle(dir: string, manifest: Manifest, L: Layout, made: string | undefined, trust: Trust): Promise<Acquired> {
@@ -125,7 +140,9 @@ async function settle(dir: string, manifest: Manifest, L: Layout, made: string |
     await rename(dest, aside);
     await rename(dir, dest);
     return {
-      manifest, dir: dest, id,
+      manifest,
+      dir: dest,
+      id,
       discard: async () => {
         await dropKept(L, dest, id);
         await rename(aside, dest);
@@ -136,7 +153,9 @@ async function settle(dir: string, manifest: Manifest, L: Layout, made: string |
   }
   await rename(dir, dest);
   return {
-    manifest, dir: dest, id,
+    manifest,
+    dir: dest,
+    id,
     discard: async () => {
       await rm(dest, { recursive: true, force: true });
       await removeIfEmpty(L.bundlesDir, made);

@@ -73,9 +73,7 @@ export function nativeBinding(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-export function createContext(a: {
-  opts: InstallOptions; L: Layout; emit: Emit; manifest: Manifest; bundleDir: string; id: string; prev?: InstalledState; values: Values;
-}): InstallContext {
+export function createContext(a: { opts: InstallOptions; L: Layout; emit: Emit; manifest: Manifest; bundleDir: string; id: string; prev?: InstalledState; values: Values }): InstallContext {
   let knex: Knex | undefined;
   const root = path.resolve(a.opts.root);
   const services = (a.values.services ?? {}) as { driver?: ServiceDriverKind };

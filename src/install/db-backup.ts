@@ -17,7 +17,14 @@ import { exists } from '../drivers/fsutil.js';
 
 const run = promisify(execFile);
 
-interface Server { host: string; port: number; user?: string; password?: string; database?: string; schema?: string }
+interface Server {
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  schema?: string;
+}
 
 const dbValues = (ctx: InstallContext) => (ctx.values.db ?? {}) as DbValues;
 
@@ -99,7 +106,10 @@ export async function restoreDatabase(ctx: InstallContext): Promise<void> {
       for (const { t } of tables as { t: string }[]) await trx.raw('drop table if exists ??', [t]);
     });
     await ctx.close();
-    const child = spawn('mysql', ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root', s.database ?? ''], { env: { ...process.env, MYSQL_PWD: s.password ?? '' }, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn('mysql', ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root', s.database ?? ''], {
+      env: { ...process.env, MYSQL_PWD: s.password ?? '' },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     await pipeline(createReadStream(file), child.stdin);
@@ -112,6 +122,10 @@ async function tool(cmd: string, args: string[], env: Record<string, string>, ct
   try {
     await run(cmd, args, { env: { ...process.env, ...env }, maxBuffer: 16 << 20 });
   } catch (e) {
-    throw failure('DB_BACKUP_FAILED', `${cmd} failed: ${ctx.scrub(messageOf(e)).split('\n').slice(0, 3).join(' ')}.`, `Check that ${cmd} can reach the database with the values in etc/<product>/values.yaml.`);
+    throw failure(
+      'DB_BACKUP_FAILED',
+      `${cmd} failed: ${ctx.scrub(messageOf(e)).split('\n').slice(0, 3).join(' ')}.`,
+      `Check that ${cmd} can reach the database with the values in etc/<product>/values.yaml.`,
+    );
   }
 }

@@ -36,7 +36,9 @@ export async function dryRunPlan(ctx: InstallContext): Promise<DryRunPlan> {
     components: m.components.map((c) => ({ name: c.name, from: ctx.prev?.components[c.name]?.version, to: c.version, file: c.file })),
     migrations: pending.map((p) => ({ name: p.name, phase: p.phase })),
     configs,
-    stop: serviceSpecs(ctx, 'old').reverse().map((s) => s.name),
+    stop: serviceSpecs(ctx, 'old')
+      .reverse()
+      .map((s) => s.name),
     start: serviceSpecs(ctx, 'new').map((s) => s.name),
     health: healthChecks(ctx, 'new').map((h) => `${h.name}: ${h.http ?? h.tcp ?? h.command?.join(' ')}`),
     agents: m.agents ? { version: m.agents.version, rollout: m.agents.rollout, waves, skip: !rollout } : null,

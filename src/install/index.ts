@@ -72,7 +72,11 @@ async function installMarked(req: InstallRequest, t0: number, root: string, L: L
     const m = got.manifest;
     const pending = await findInterrupted(L);
     if (pending && pending.id !== got.id) {
-      throw refusal('INSTALL_INTERRUPTED', `An install of ${pending.id} was interrupted at step "${pending.begun.at(-1)}".`, `Finish it with "uphop resume${rootFlag(root)}" or undo it with "uphop rollback${rootFlag(root)}" first.`);
+      throw refusal(
+        'INSTALL_INTERRUPTED',
+        `An install of ${pending.id} was interrupted at step "${pending.begun.at(-1)}".`,
+        `Finish it with "uphop resume${rootFlag(root)}" or undo it with "uphop rollback${rootFlag(root)}" first.`,
+      );
     }
     if (pending && !req.dryRun) {
       await begin();
@@ -150,6 +154,12 @@ const rootFlag = (root: string) => (root === '/' ? '' : ` --root ${root}`);
 
 /** what resume needs to rebuild the same context; no secrets (values stay in their file) */
 const journalOptions = (req: InstallRequest, root: string) => ({
-  root, values: req.values && path.resolve(req.values), trust: req.trust && path.resolve(req.trust), allowUnsigned: !!req.allowUnsigned,
-  noRollback: !!req.noRollback, notify: req.notify, ignorePreflight: req.ignorePreflight, stopTimeoutMs: req.stopTimeoutMs,
+  root,
+  values: req.values && path.resolve(req.values),
+  trust: req.trust && path.resolve(req.trust),
+  allowUnsigned: !!req.allowUnsigned,
+  noRollback: !!req.noRollback,
+  notify: req.notify,
+  ignorePreflight: req.ignorePreflight,
+  stopTimeoutMs: req.stopTimeoutMs,
 });

@@ -21,7 +21,10 @@ export interface JournalRecord {
 }
 
 export class Journal {
-  private constructor(readonly file: string, private readonly fd: import('node:fs/promises').FileHandle) {}
+  private constructor(
+    readonly file: string,
+    private readonly fd: import('node:fs/promises').FileHandle,
+  ) {}
 
   static async open(file: string): Promise<Journal> {
     await mkdir(path.dirname(file), { recursive: true });

@@ -35,7 +35,9 @@ export const asideOf = (L: Layout, id: string) => `${L.bundle(id)}.previous-${pr
 /** delete a kept folder so that a kill cannot leave half of it looking whole: renamed away first */
 export async function dropKept(L: Layout, dir: string, id: string): Promise<void> {
   const trash = `${L.bundle(id)}.trash-${process.pid}`;
-  await rename(dir, trash).catch((e) => { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; });
+  await rename(dir, trash).catch((e) => {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  });
   await rm(trash, { recursive: true, force: true });
 }
 
@@ -63,8 +65,12 @@ export async function verifyKept(L: Layout, id: string, opts: VerifyOptions): Pr
     return await verifyDirectory(dir, opts);
   } catch (e) {
     if (!isUphopError(e) || e.exitCode !== 3 || POLICY.has(e.code)) throw e;
-    throw refusal('KEPT_COPY_MODIFIED', `The kept bundle copy ${dir} changed since it was verified: ${e.message}`,
-      `Nothing was run from it. Find out what changed it; then delete ${dir} and install the bundle again from its archive.`, { detail: e.code });
+    throw refusal(
+      'KEPT_COPY_MODIFIED',
+      `The kept bundle copy ${dir} changed since it was verified: ${e.message}`,
+      `Nothing was run from it. Find out what changed it; then delete ${dir} and install the bundle again from its archive.`,
+      { detail: e.code },
+    );
   }
 }
 

@@ -35,7 +35,14 @@ async function places(L: Layout): Promise<[string, number][]> {
   const state = await readState(L.state).catch(() => undefined);
   const lib = path.dirname(L.state);
   const products = state ? [state.product] : await entries(path.join(L.root, 'opt'));
-  const out: [string, number][] = [[lib, 0], [L.bundlesDir, 0], [L.journalDir, 0], [path.join(lib, 'backups'), 1], [path.join(lib, 'packages'), 2], [path.join(L.root, 'var', 'lock'), 0]];
+  const out: [string, number][] = [
+    [lib, 0],
+    [L.bundlesDir, 0],
+    [L.journalDir, 0],
+    [path.join(lib, 'backups'), 1],
+    [path.join(lib, 'packages'), 2],
+    [path.join(L.root, 'var', 'lock'), 0],
+  ];
   for (const p of products) {
     out.push([L.etc(p), 1], [path.join(L.root, 'var', 'run', p), 0]);
     // <component>/ (current.tmp-*, .activation.json.tmp-*) and <component>/releases/ (<v>.partial), never inside a release

@@ -83,7 +83,11 @@ export async function lockOwnerAlive(info: LockInfo): Promise<boolean> {
 }
 
 export const lockHeld = (file: string, held: LockInfo) =>
-  refusal('LOCK_HELD', `Another uphop (pid ${held.pid}, ${held.activity ?? `installing ${held.bundle}`} since ${held.since}) holds ${file}.`, 'Wait for it to finish; uphop status shows its progress.');
+  refusal(
+    'LOCK_HELD',
+    `Another uphop (pid ${held.pid}, ${held.activity ?? `installing ${held.bundle}`} since ${held.since}) holds ${file}.`,
+    'Wait for it to finish; uphop status shows its progress.',
+  );
 
 /** a lock (or claim) record whose owner is gone; a foreign host's record is never stale here */
 async function isStale(info: LockInfo | undefined): Promise<boolean> {

@@ -17,5 +17,4 @@ export function effectivePhase(m: ManifestMigration, manifest: Pick<Manifest, 'f
 }
 
 /** the bundle's migrations with the phase they run in, in bundle order */
-export const hopMigrations = (manifest: Pick<Manifest, 'from' | 'migrations'>): ManifestMigration[] =>
-  manifest.migrations.map((m) => ({ ...m, phase: effectivePhase(m, manifest) }));
+export const hopMigrations = (manifest: Pick<Manifest, 'from' | 'migrations'>): ManifestMigration[] => manifest.migrations.map((m) => ({ ...m, phase: effectivePhase(m, manifest) }));

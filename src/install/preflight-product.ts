@@ -35,7 +35,11 @@ export const valuesCheck = {
   },
 };
 
-const executable = (file: string) => access(file, constants.X_OK).then(() => true, () => false);
+const executable = (file: string) =>
+  access(file, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 
 async function onPath(name: string): Promise<boolean> {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -56,9 +60,11 @@ export const commandsCheck = {
       if (svc.cwd && (program === svc.cwd || program.startsWith(`${svc.cwd}/`))) continue; // in the release: checked at build
       if (!program.includes('/')) {
         if (!(await onPath(program))) missing.push(`service ${svc.name} runs "${program}", which is not on PATH`);
-      } else if (!path.isAbsolute(program)) continue; // relative to the release folder, the service's working directory
+      } else if (!path.isAbsolute(program))
+        continue; // relative to the release folder, the service's working directory
       else if (!(await executable(program))) missing.push(`service ${svc.name} runs ${program}, which does not exist or is not executable`);
     }
-    if (missing.length) return problem(missing.join('; '), 'install the program on this manager (or add its folder to PATH), or change service.exec in the hop spec to a program the package carries (${release}/...)');
+    if (missing.length)
+      return problem(missing.join('; '), 'install the program on this manager (or add its folder to PATH), or change service.exec in the hop spec to a program the package carries (${release}/...)');
   },
 };

@@ -29,8 +29,13 @@ const CHECKS: Check[] = [
     name: 'platform',
     async run(ctx) {
       const p = ctx.manifest.platform;
-      if (p.os !== process.platform || p.arch !== process.arch) return problem(`the bundle was built for ${p.os}/${p.arch}, this manager is ${process.platform}/${process.arch}`, 'use the bundle built for this platform');
-      if (p.modules !== process.versions.modules) return problem(`the bundle's installer needs node ABI ${p.modules}, this node (${process.version}) has ABI ${process.versions.modules}`, 'run it with the Node.js major version the bundle was built with, or ask for a bundle built for this one');
+      if (p.os !== process.platform || p.arch !== process.arch)
+        return problem(`the bundle was built for ${p.os}/${p.arch}, this manager is ${process.platform}/${process.arch}`, 'use the bundle built for this platform');
+      if (p.modules !== process.versions.modules)
+        return problem(
+          `the bundle's installer needs node ABI ${p.modules}, this node (${process.version}) has ABI ${process.versions.modules}`,
+          'run it with the Node.js major version the bundle was built with, or ask for a bundle built for this one',
+        );
     },
   },
   {
@@ -84,12 +89,17 @@ const CHECKS: Check[] = [
   },
 ];
 
-
 const mb = (n: number) => Math.floor(n / 1024 / 1024);
 
 async function existingAncestor(dir: string): Promise<string> {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (await stat(d).then(() => true, () => false)) return d;
+    if (
+      await stat(d).then(
+        () => true,
+        () => false,
+      )
+    )
+      return d;
     if (path.dirname(d) === d) return d;
   }
 }

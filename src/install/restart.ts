@@ -27,8 +27,15 @@ export async function resumeOrRestart(req: { root: string; emit?: Emit; notify?:
   (req.emit ?? silent)({ type: 'log', level: 'info', message: `an install of ${path.basename(last.source)} was interrupted before it changed anything: running it again` });
   const o = last.options as Record<string, string | boolean | string[] | number | undefined>;
   return install({
-    root, bundle: last.source, emit: req.emit, notify: req.notify ?? (o.notify as string | undefined),
-    values: o.values as string | undefined, trust: o.trust as string | undefined, allowUnsigned: !!o.allowUnsigned, noRollback: !!o.noRollback,
-    ignorePreflight: o.ignorePreflight as string[] | undefined, stopTimeoutMs: o.stopTimeoutMs as number | undefined,
+    root,
+    bundle: last.source,
+    emit: req.emit,
+    notify: req.notify ?? (o.notify as string | undefined),
+    values: o.values as string | undefined,
+    trust: o.trust as string | undefined,
+    allowUnsigned: !!o.allowUnsigned,
+    noRollback: !!o.noRollback,
+    ignorePreflight: o.ignorePreflight as string[] | undefined,
+    stopTimeoutMs: o.stopTimeoutMs as number | undefined,
   });
 }

@@ -38,7 +38,17 @@ export async function resumeInstall(req: { root: string; emit?: Emit; notify?: s
     await finish(ctx, r, notifier);
     if (r.outcome === 'rolled-back') throw rolledBackError(ctx, r);
     const m = ctx.manifest;
-    return { outcome: 'installed', bundle: pending.id, product: m.product, from: ctx.fromVersion, to: m.to, ms: Date.now() - t0, steps, configs: ctx.configs, message: `${m.product} ${ctx.fromVersion} -> ${m.to} installed and healthy (resumed).` };
+    return {
+      outcome: 'installed',
+      bundle: pending.id,
+      product: m.product,
+      from: ctx.fromVersion,
+      to: m.to,
+      ms: Date.now() - t0,
+      steps,
+      configs: ctx.configs,
+      message: `${m.product} ${ctx.fromVersion} -> ${m.to} installed and healthy (resumed).`,
+    };
   } finally {
     await ctx.close();
   }

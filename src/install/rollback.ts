@@ -58,7 +58,16 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
     await finish(ctx, { outcome: 'rolled-back', failedStep: 'rollback requested' }, notifier);
     const m = ctx.manifest;
     const back = ctx.fromVersion === 'none' ? 'nothing installed' : `${m.product} ${ctx.fromVersion}, running and healthy`;
-    return { outcome: 'rolled-back', bundle: target.id, product: m.product, from: m.to, to: ctx.fromVersion, ms: Date.now() - t0, steps, message: `rolled back ${target.id}: the manager is on ${back}.` };
+    return {
+      outcome: 'rolled-back',
+      bundle: target.id,
+      product: m.product,
+      from: m.to,
+      to: ctx.fromVersion,
+      ms: Date.now() - t0,
+      steps,
+      message: `rolled back ${target.id}: the manager is on ${back}.`,
+    };
   } finally {
     await ctx.close();
   }
@@ -75,15 +84,22 @@ async function lastCompleted(L: Layout) {
   if (!hop) throw none(`the history of ${state.product} ${state.version} is empty`);
   if (hop.result !== 'succeeded') throw none(`the last hop in the history (${hop.from} -> ${hop.to}) was already ${hop.result.replace('-', ' ')}; uphop rolls back one hop, right after it`);
   if (hop.to !== state.version) {
-    throw refusal('HISTORY_MISMATCH', `${state.product} ${state.version} is installed but the last hop in the history is ${hop.from} -> ${hop.to}, so uphop cannot tell which hop to undo; nothing was changed.`,
-      `Check ${L.state} against uphop history; install the next hop to move on, or restore from ${path.dirname(L.backups('x'))}.`);
+    throw refusal(
+      'HISTORY_MISMATCH',
+      `${state.product} ${state.version} is installed but the last hop in the history is ${hop.from} -> ${hop.to}, so uphop cannot tell which hop to undo; nothing was changed.`,
+      `Check ${L.state} against uphop history; install the next hop to move on, or restore from ${path.dirname(L.backups('x'))}.`,
+    );
   }
   const file = L.journal(hop.bundle);
   await recoverKept(L, hop.bundle);
   if (!existsSync(file) || !existsSync(L.bundle(hop.bundle))) throw none(`the copy of ${hop.bundle} needed to undo it is no longer kept`);
   const s = summarizeJournal(await readJournal(file));
   if (hop.attempt && s.beganAt !== hop.attempt) {
-    throw refusal('HISTORY_MISMATCH', `The journal of ${hop.bundle} is not the one of its last completed install (${hop.attempt}); nothing was changed.`, `Look at ${file}; uphop rolls back only the install the history records.`);
+    throw refusal(
+      'HISTORY_MISMATCH',
+      `The journal of ${hop.bundle} is not the one of its last completed install (${hop.attempt}); nothing was changed.`,
+      `Look at ${file}; uphop rolls back only the install the history records.`,
+    );
   }
   return { state, hop, journal: { ...s, id: hop.bundle, file } };
 }
@@ -96,11 +112,18 @@ async function lastCompleted(L: Layout) {
 function checkCompleted(ctx: InstallContext, state: InstalledState, hop: HopRecord, force: boolean) {
   const m = ctx.manifest;
   if (m.to !== state.version || ctx.fromVersion !== hop.from) {
-    throw refusal('HISTORY_MISMATCH', `The kept bundle ${ctx.id} goes ${ctx.fromVersion} -> ${m.to}, but the history records ${hop.from} -> ${hop.to} with ${state.version} installed; nothing was changed.`, 'uphop history shows the hops; uphop rolls back only the hop it installed last.');
+    throw refusal(
+      'HISTORY_MISMATCH',
+      `The kept bundle ${ctx.id} goes ${ctx.fromVersion} -> ${m.to}, but the history records ${hop.from} -> ${hop.to} with ${state.version} installed; nothing was changed.`,
+      'uphop history shows the hops; uphop rolls back only the hop it installed last.',
+    );
   }
   if (ctx.fromVersion !== 'none' || force) return;
   const services = Object.keys(state.components).filter((c) => state.components[c].service);
   const rel = (p: string) => path.relative(ctx.root, p);
-  throw refusal('ROLLBACK_FRESH_INSTALL', `Rolling back ${ctx.id} would leave nothing installed: it stops ${services.join(', ') || 'the services'}, runs the down migrations of ${m.to} (their tables and rows are deleted), and deletes ${[rel(ctx.L.values(m.product)), ...m.configs.map((c) => c.dest), ...m.components.map((c) => `opt/${m.product}/${c.name}/current`), rel(ctx.L.state)].join(', ')}.`,
-    `If that is what you want, run "uphop rollback${rootFlag(ctx.L)} --force".`);
+  throw refusal(
+    'ROLLBACK_FRESH_INSTALL',
+    `Rolling back ${ctx.id} would leave nothing installed: it stops ${services.join(', ') || 'the services'}, runs the down migrations of ${m.to} (their tables and rows are deleted), and deletes ${[rel(ctx.L.values(m.product)), ...m.configs.map((c) => c.dest), ...m.components.map((c) => `opt/${m.product}/${c.name}/current`), rel(ctx.L.state)].join(', ')}.`,
+    `If that is what you want, run "uphop rollback${rootFlag(ctx.L)} --force".`,
+  );
 }

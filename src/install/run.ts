@@ -6,12 +6,10 @@
 import { failure, type UphopError } from '../errors.js';
 import type { InstallContext } from './context.js';
 import { applySteps, undoSteps, type EngineResult } from './engine.js';
-import { Journal } from './journal.js';
+import type { Journal } from './journal.js';
 import { releaseLock } from './lock.js';
 import type { Notifier } from './notify.js';
 import { INSTALL_STEPS } from './steps/index.js';
-
-import type { StepReport } from './step-report.js';
 
 export type { StepReport } from './step-report.js';
 
@@ -26,7 +24,11 @@ export async function finish(ctx: InstallContext, r: EngineResult, notifier: Not
 
 export function rolledBackError(ctx: InstallContext, r: EngineResult): UphopError {
   const back = ctx.fromVersion === 'none' ? 'the manager is back to nothing installed' : `${ctx.manifest.product} ${ctx.fromVersion} is running again and healthy`;
-  return failure(r.error?.code ?? 'INSTALL_FAILED', `The install failed at step "${r.failedStep}": ${r.error?.message.replace(/\.$/, '')}; it was rolled back and ${back}.`, r.error?.hint ?? 'Fix the cause and run the install again.');
+  return failure(
+    r.error?.code ?? 'INSTALL_FAILED',
+    `The install failed at step "${r.failedStep}": ${r.error?.message.replace(/\.$/, '')}; it was rolled back and ${back}.`,
+    r.error?.hint ?? 'Fix the cause and run the install again.',
+  );
 }
 
 export async function runInstallSteps(ctx: InstallContext, journal: Journal, ended: Set<string>): Promise<EngineResult> {
@@ -42,7 +44,11 @@ export async function runInstallSteps(ctx: InstallContext, journal: Journal, end
 
 export async function undoInstallSteps(ctx: InstallContext, journal: Journal, begun: string[], undone: Set<string>): Promise<void> {
   try {
-    await undoSteps(INSTALL_STEPS.filter((s) => begun.includes(s.name) && !undone.has(s.name)), ctx, journal);
+    await undoSteps(
+      INSTALL_STEPS.filter((s) => begun.includes(s.name) && !undone.has(s.name)),
+      ctx,
+      journal,
+    );
   } catch (e) {
     await releaseInterrupted(ctx);
     throw e;

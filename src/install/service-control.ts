@@ -39,7 +39,11 @@ export async function controlServices(req: { root: string; action: ServicesActio
   if (!state) throw usageError('NOT_INSTALLED', `Nothing is installed under ${root}: there are no services to ${req.action}.`, 'Pass the right --root, or install the fresh-install bundle first.');
   const pending = await findInterrupted(L);
   if (pending) {
-    throw refusal('INSTALL_INTERRUPTED', `An install of ${pending.id} was interrupted at step "${pending.begun.at(-1)}"; its services are not settled.`, `Finish it with "uphop resume${rf}" or undo it with "uphop rollback${rf}".`);
+    throw refusal(
+      'INSTALL_INTERRUPTED',
+      `An install of ${pending.id} was interrupted at step "${pending.begun.at(-1)}"; its services are not settled.`,
+      `Finish it with "uphop resume${rf}" or undo it with "uphop rollback${rf}".`,
+    );
   }
   await acquireLock(L.lock, `services-${req.action}`, emit, `running "uphop services ${req.action}"`);
   try {
@@ -62,7 +66,15 @@ export async function controlServices(req: { root: string; action: ServicesActio
     const names = inst.specs.map((s) => s.name);
     const did = req.action === 'stop' ? 'stopped' : req.action === 'start' ? 'running' : 'restarted';
     const checks = health.length ? `; ${health.map((h) => `${h.name} ${h.observation}`).join(', ')}` : '';
-    return { root, product: state.product, version: state.version, action: req.action, services: names, health, message: `${state.product} ${state.version}: ${names.join(', ') || 'no services'} ${did}${checks}.` };
+    return {
+      root,
+      product: state.product,
+      version: state.version,
+      action: req.action,
+      services: names,
+      health,
+      message: `${state.product} ${state.version}: ${names.join(', ') || 'no services'} ${did}${checks}.`,
+    };
   } finally {
     await releaseLock(L.lock);
   }

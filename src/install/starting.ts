@@ -35,7 +35,13 @@ export async function markStarting(L: Layout, source: string, options: Record<st
     await clearStarting(L);
     // a refused install on an empty root leaves it as it was: no var/lib/uphop of its own
     for (let d = dirOf(L); made && d.startsWith(made); d = path.dirname(d)) {
-      if (!(await rmdir(d).then(() => true, () => false))) return;
+      if (
+        !(await rmdir(d).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
     }
   };
 }

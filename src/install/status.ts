@@ -53,7 +53,14 @@ export async function status(req: { root: string }): Promise<StatusReport> {
   const pending = await findInterrupted(L);
   const services = state ? await serviceStatus(L, state) : [];
   const base = { root, product: state?.product, version: state?.version, services };
-  if (live) return { ...base, state: 'installing', lock: { pid: lock.pid, bundle: lock.bundle, since: lock.since, ...(lock.activity ? { activity: lock.activity } : {}) }, next: `wait for ${lock.activity ? 'it' : 'the running install'} to finish`, exitCode: 3 };
+  if (live)
+    return {
+      ...base,
+      state: 'installing',
+      lock: { pid: lock.pid, bundle: lock.bundle, since: lock.since, ...(lock.activity ? { activity: lock.activity } : {}) },
+      next: `wait for ${lock.activity ? 'it' : 'the running install'} to finish`,
+      exitCode: 3,
+    };
   if (pending) {
     return {
       ...base,
@@ -70,7 +77,12 @@ export async function status(req: { root: string }): Promise<StatusReport> {
   const down = services.filter((s) => s.status !== 'running' || s.strays?.length);
   const health = down.length ? undefined : await healthOf(L, state);
   if (down.length || health?.some((h) => !h.ok)) {
-    const what = down.length ? down.map((s) => `${s.name} ${s.strays?.length ? 'has a stray process' : s.status}`).join(', ') : `health check ${health!.filter((h) => !h.ok).map((h) => h.name).join(', ')} failing`;
+    const what = down.length
+      ? down.map((s) => `${s.name} ${s.strays?.length ? 'has a stray process' : s.status}`).join(', ')
+      : `health check ${health!
+          .filter((h) => !h.ok)
+          .map((h) => h.name)
+          .join(', ')} failing`;
     return { ...base, state: 'installed', healthy: false, health, next: `uphop services ${down.length ? 'start' : 'restart'}${rf} (${what})`, ...(again ? { notBegun } : {}), exitCode: 1 };
   }
   const agents = await agentSummary(root);

@@ -6,7 +6,12 @@
 import type { Emit } from '../events.js';
 import type { InstallContext } from './context.js';
 
-export interface StepReport { step: string; status: string; ms?: number; detail?: string }
+export interface StepReport {
+  step: string;
+  status: string;
+  ms?: number;
+  detail?: string;
+}
 
 export async function timedStep(ctx: Pick<InstallContext, 'emit'>, name: string, fn: () => Promise<string | void>) {
   const t = Date.now();

@@ -47,7 +47,11 @@ function urlPasswords(text: string): string[] {
   for (const m of text.matchAll(new RegExp(URL_PASSWORD.source, 'gi'))) {
     const pw = m[0].slice(m[1].length, -1);
     out.push(pw);
-    try { out.push(decodeURIComponent(pw)); } catch { /* not %-encoded */ }
+    try {
+      out.push(decodeURIComponent(pw));
+    } catch {
+      /* not %-encoded */
+    }
   }
   return out;
 }

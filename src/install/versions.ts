@@ -18,15 +18,28 @@ export function checkVersions(m: Manifest, prev: InstalledState | undefined, roo
     throw refusal('DOWNGRADE', `The bundle would downgrade ${m.product} from ${prev.version} to ${m.to}.`, 'uphop never downgrades; use uphop rollback right after a hop, or restore a backup.');
   }
   if (m.from === 'none') {
-    if (prev) throw refusal('ALREADY_INSTALLED', `${m.product} ${prev.version} is already installed; this bundle is a fresh install of ${m.to}.`, `Use the upgrade bundles from ${prev.version} (uphop plan --from ${prev.version} --to ${m.to}).`);
+    if (prev)
+      throw refusal(
+        'ALREADY_INSTALLED',
+        `${m.product} ${prev.version} is already installed; this bundle is a fresh install of ${m.to}.`,
+        `Use the upgrade bundles from ${prev.version} (uphop plan --from ${prev.version} --to ${m.to}).`,
+      );
     return { action: 'install' };
   }
   if (!prev) {
-    throw refusal('NOT_INSTALLED', `Nothing is installed under ${rootHint}; this bundle upgrades ${m.product} from ${m.from}.`, `Install ${m.product} first with its fresh-install bundle, or pass the right --root.`);
+    throw refusal(
+      'NOT_INSTALLED',
+      `Nothing is installed under ${rootHint}; this bundle upgrades ${m.product} from ${m.from}.`,
+      `Install ${m.product} first with its fresh-install bundle, or pass the right --root.`,
+    );
   }
   const accepts = semver.valid(m.from) ? prev.version === m.from : semver.satisfies(prev.version, m.from);
   if (!accepts) {
-    throw refusal('VERSION_MISMATCH', `This bundle upgrades ${m.product} from ${m.from}, but ${prev.version} is installed.`, `Find the right chain with: uphop plan --from ${prev.version} --to ${m.to}`);
+    throw refusal(
+      'VERSION_MISMATCH',
+      `This bundle upgrades ${m.product} from ${m.from}, but ${prev.version} is installed.`,
+      `Find the right chain with: uphop plan --from ${prev.version} --to ${m.to}`,
+    );
   }
   return { action: 'install' };
 }

@@ -13,17 +13,16 @@ export interface DriftReport {
   notInBundle: string[];
 }
 
-export async function findDrift(
-  applied: AppliedMigration[],
-  migrations: MigrationFile[],
-  checksum: (m: MigrationFile) => Promise<string>,
-): Promise<DriftReport> {
+export async function findDrift(applied: AppliedMigration[], migrations: MigrationFile[], checksum: (m: MigrationFile) => Promise<string>): Promise<DriftReport> {
   const byName = new Map(migrations.map((m) => [m.name, m]));
   const report: DriftReport = { verified: [], notInBundle: [] };
   const drifted: Array<{ m: MigrationFile; recorded: string; actual: string }> = [];
   for (const a of applied) {
     const m = byName.get(a.name);
-    if (!m) { report.notInBundle.push(a.name); continue; }
+    if (!m) {
+      report.notInBundle.push(a.name);
+      continue;
+    }
     const actual = await checksum(m);
     if (actual === a.checksum) report.verified.push(a.name);
     else drifted.push({ m, recorded: a.checksum, actual });
@@ -31,13 +30,15 @@ export async function findDrift(
   if (drifted.length) {
     const [first] = drifted;
     const more = drifted.length > 1 ? ` (and ${drifted.length - 1} more)` : '';
-    throw refusal('MIGRATION_DRIFT',
+    throw refusal(
+      'MIGRATION_DRIFT',
       `Migration ${first.m.name} changed after it was applied: ${first.m.file} no longer matches the checksum recorded in uphop_migrations${more}.`,
       'use the bundle built from the original migration files; never edit an applied migration, add a new one instead',
       {
         problems: drifted.map((d) => ({ file: d.m.file, message: `${d.m.name} changed after it was applied`, hint: 'restore the original file' })),
         detail: drifted.map((d) => `${d.m.name}: recorded sha256 ${d.recorded}, file has ${d.actual}`).join('\n'),
-      });
+      },
+    );
   }
   return report;
 }

@@ -14,12 +14,14 @@ import { parseSqlMigration } from '../spec/sql.js';
 import { runSqlSection } from './sql-file.js';
 
 export type MigrationStep = (ctx: Knex) => Promise<void>;
-export interface LoadedMigration { up: MigrationStep; down?: MigrationStep }
+export interface LoadedMigration {
+  up: MigrationStep;
+  down?: MigrationStep;
+}
 
 type JsStep = (params: { context: Knex; name: string; path: string }) => unknown;
 
-const invalid = (m: MigrationFile, why: string, hint: string) =>
-  usageError('MIGRATION_INVALID', `Migration ${m.name} (${m.file}) cannot be used: ${why}.`, hint);
+const invalid = (m: MigrationFile, why: string, hint: string) => usageError('MIGRATION_INVALID', `Migration ${m.name} (${m.file}) cannot be used: ${why}.`, hint);
 
 export async function loadMigration(m: MigrationFile, checksum: string, dialect: DbClient): Promise<LoadedMigration> {
   const ext = path.extname(m.file);
@@ -42,6 +44,10 @@ export async function loadMigration(m: MigrationFile, checksum: string, dialect:
   const up = pick('up');
   const down = pick('down');
   if (typeof up !== 'function') throw invalid(m, 'it exports no up function', 'export async function up({ context }) { ... } where context is a knex');
-  const step = (f: JsStep): MigrationStep => async (ctx) => { await f({ context: ctx, name: m.name, path: m.file }); };
+  const step =
+    (f: JsStep): MigrationStep =>
+    async (ctx) => {
+      await f({ context: ctx, name: m.name, path: m.file });
+    };
   return { up: step(up), down: typeof down === 'function' ? step(down) : undefined };
 }

@@ -23,8 +23,11 @@ const SQL = {
 } as const;
 
 export const lockedError = (knex: Knex, timeoutMs: number) =>
-  refusal('DB_LOCKED', `Another uphop run holds the migration lock on ${describeKnex(knex)} (waited ${Math.round(timeoutMs / 100) / 10}s).`,
-    'wait for the other install to finish, then run again; a killed run releases the lock by itself when its database session ends');
+  refusal(
+    'DB_LOCKED',
+    `Another uphop run holds the migration lock on ${describeKnex(knex)} (waited ${Math.round(timeoutMs / 100) / 10}s).`,
+    'wait for the other install to finish, then run again; a killed run releases the lock by itself when its database session ends',
+  );
 
 function firstValue(dialect: DbClient, result: unknown): unknown {
   const rows = dialect === 'pg' ? (result as { rows: Array<{ ok: unknown }> }).rows : (result as [Array<{ ok: unknown }>])[0];

@@ -21,15 +21,23 @@ export function phaseFailed(e: unknown, phase: MigrationPhase, state: RunState):
   if (isUphopError(e) && !state.failed) return e;
   const where = state.failed ? `Migration ${state.failed.name} failed` : `The ${phase} migration phase failed`;
   const cause = state.failed?.error ?? e;
-  return failure('MIGRATION_FAILED', `${where}: ${sentence(messageOf(cause))}; the ${phase} phase was undone, the schema is as before.`,
-    'fix the migration (or the data it trips on) and run the install again', cause);
+  return failure(
+    'MIGRATION_FAILED',
+    `${where}: ${sentence(messageOf(cause))}; the ${phase} phase was undone, the schema is as before.`,
+    'fix the migration (or the data it trips on) and run the install again',
+    cause,
+  );
 }
 
 /** MariaDB: an up failed and then one of the downs meant to undo the phase failed too */
 export function undoFailed(e: unknown, undoError: unknown, phase: MigrationPhase, state: RunState, stillApplied: string[]): UphopError {
   const what = state.failed ? `Migration ${state.failed.name} failed (${sentence(messageOf(state.failed.error))})` : `The ${phase} migration phase failed (${sentence(messageOf(e))})`;
-  return failure('MIGRATION_UNDO_FAILED', `${what} and undoing the ${phase} phase failed too: ${sentence(messageOf(undoError))}; still applied: ${stillApplied.join(', ')}.`,
-    'restore the database from the backup taken before the install (uphop rollback does this)', undoError);
+  return failure(
+    'MIGRATION_UNDO_FAILED',
+    `${what} and undoing the ${phase} phase failed too: ${sentence(messageOf(undoError))}; still applied: ${stillApplied.join(', ')}.`,
+    'restore the database from the backup taken before the install (uphop rollback does this)',
+    undoError,
+  );
 }
 
 /** a down failed; `stillApplied` undefined means its transaction rolled everything back */
@@ -37,6 +45,10 @@ export function downFailed(e: unknown, state: RunState, stillApplied?: string[])
   if (isUphopError(e) && !state.failed) return e;
   const cause = state.failed?.error ?? e;
   const left = stillApplied ? `still applied: ${stillApplied.join(', ')}` : 'nothing was reverted';
-  return failure('MIGRATION_DOWN_FAILED', `Reverting migration ${state.failed?.name ?? '(unknown)'} failed: ${sentence(messageOf(cause))}; ${left}.`,
-    'restore the database from the backup taken before the install (uphop rollback does this)', cause);
+  return failure(
+    'MIGRATION_DOWN_FAILED',
+    `Reverting migration ${state.failed?.name ?? '(unknown)'} failed: ${sentence(messageOf(cause))}; ${left}.`,
+    'restore the database from the backup taken before the install (uphop rollback does this)',
+    cause,
+  );
 }

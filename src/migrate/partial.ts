@@ -9,11 +9,7 @@
 import type { Knex } from 'knex';
 
 export async function schemaFingerprint(knex: Knex): Promise<string> {
-  const [cols] = await knex.raw(
-    'select table_name t, column_name c, column_type y, is_nullable n from information_schema.columns where table_schema = database() order by 1, 2',
-  );
-  const [idx] = await knex.raw(
-    'select table_name t, index_name i, column_name c, seq_in_index s from information_schema.statistics where table_schema = database() order by 1, 2, 4',
-  );
+  const [cols] = await knex.raw('select table_name t, column_name c, column_type y, is_nullable n from information_schema.columns where table_schema = database() order by 1, 2');
+  const [idx] = await knex.raw('select table_name t, index_name i, column_name c, seq_in_index s from information_schema.statistics where table_schema = database() order by 1, 2, 4');
   return JSON.stringify([cols, idx]);
 }

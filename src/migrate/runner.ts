@@ -88,7 +88,11 @@ export class MigrationRunner {
     if (this.lockDepth > 0) return fn();
     return withSessionLock(this.knex, this.dialect, this.lockTimeoutMs, async () => {
       this.lockDepth++;
-      try { return await fn(); } finally { this.lockDepth--; }
+      try {
+        return await fn();
+      } finally {
+        this.lockDepth--;
+      }
     });
   }
 
@@ -152,7 +156,13 @@ export class MigrationRunner {
           try {
             await this.knex.transaction((trx) => this.umzug(trx, [done], loaded, { applied: [] }).down({ migrations: [done.name] }));
           } catch (u) {
-            throw undoFailed(e, u, phase, state, undo.slice(undo.indexOf(done)).map((x) => x.name));
+            throw undoFailed(
+              e,
+              u,
+              phase,
+              state,
+              undo.slice(undo.indexOf(done)).map((x) => x.name),
+            );
           }
         }
         throw phaseFailed(e, phase, state);
@@ -179,8 +189,11 @@ export class MigrationRunner {
     const loaded = await this.loadAll(list);
     const irreversible = list.find((m) => !loaded.get(m.name)?.down);
     if (irreversible) {
-      throw failure('MIGRATION_IRREVERSIBLE', `Migration ${irreversible.name} has no down step, so it cannot be reverted.`,
-        'restore the database from the backup taken before the install (uphop rollback does this)');
+      throw failure(
+        'MIGRATION_IRREVERSIBLE',
+        `Migration ${irreversible.name} has no down step, so it cannot be reverted.`,
+        'restore the database from the backup taken before the install (uphop rollback does this)',
+      );
     }
     return loaded;
   }
@@ -200,25 +213,35 @@ export class MigrationRunner {
         return fn(trx, state);
       });
     } catch (e) {
-      throw downFailed(e, state, remaining?.map((m) => m.name));
+      throw downFailed(
+        e,
+        state,
+        remaining?.map((m) => m.name),
+      );
     }
   }
 
   private umzug(ctx: Knex, list: MigrationFile[], loaded: Map<string, LoadedMigration>, state: RunState) {
-    const step = (m: MigrationFile, dir: 'up' | 'down') => async ({ context }: { context: Knex }) => {
-      const fn = loaded.get(m.name)?.[dir] ?? (() => { throw new Error(`${m.name} has no ${dir} step`); });
-      const t0 = Date.now();
-      if (dir === 'up') this.event(m, 'begin', 0);
-      try {
-        await fn(context);
-      } catch (e) {
-        state.failed = { name: m.name, error: e };
-        this.event(m, 'fail', Date.now() - t0);
-        throw e;
-      }
-      this.event(m, dir === 'up' ? 'end' : 'down', Date.now() - t0);
-      if (dir === 'up') state.applied.push(m);
-    };
+    const step =
+      (m: MigrationFile, dir: 'up' | 'down') =>
+      async ({ context }: { context: Knex }) => {
+        const fn =
+          loaded.get(m.name)?.[dir] ??
+          (() => {
+            throw new Error(`${m.name} has no ${dir} step`);
+          });
+        const t0 = Date.now();
+        if (dir === 'up') this.event(m, 'begin', 0);
+        try {
+          await fn(context);
+        } catch (e) {
+          state.failed = { name: m.name, error: e };
+          this.event(m, 'fail', Date.now() - t0);
+          throw e;
+        }
+        this.event(m, dir === 'up' ? 'end' : 'down', Date.now() - t0);
+        if (dir === 'up') state.applied.push(m);
+      };
     return new Umzug<Knex>({
       migrations: list.map((m) => ({ name: m.name, path: m.file, up: step(m, 'up'), down: step(m, 'down') })),
       // a knex is itself a function, and Umzug calls a function context to get the context
@@ -251,7 +274,11 @@ export class MigrationRunner {
     const report = await findDrift(await readApplied(ctx), this.migrations, (m) => this.checksum(m));
     if (report.notInBundle.length && !this.toldNotInBundle) {
       this.toldNotInBundle = true;
-      this.emit({ type: 'drift-unchecked', count: report.notInBundle.length, message: `${report.notInBundle.length} applied migration(s) of earlier versions are not in this bundle; their files cannot be checked for drift` });
+      this.emit({
+        type: 'drift-unchecked',
+        count: report.notInBundle.length,
+        message: `${report.notInBundle.length} applied migration(s) of earlier versions are not in this bundle; their files cannot be checked for drift`,
+      });
     }
     return report;
   }
@@ -267,8 +294,11 @@ export class MigrationRunner {
   }
 
   private unknown(name: string): never {
-    throw failure('MIGRATION_UNKNOWN', `Migration ${name} is not in this bundle, so it cannot be reverted.`,
-      'revert with the bundle that shipped it, or restore the database from the backup taken before the install');
+    throw failure(
+      'MIGRATION_UNKNOWN',
+      `Migration ${name} is not in this bundle, so it cannot be reverted.`,
+      'revert with the bundle that shipped it, or restore the database from the backup taken before the install',
+    );
   }
 
   private event(m: MigrationFile, status: MigrationStatus, ms: number, extra: Record<string, unknown> = {}) {

@@ -18,8 +18,7 @@ export async function runSqlSection(ctx: Knex, dialect: DbClient, sql: string): 
     else if (dialect === 'pg') await (conn as { query(sql: string): Promise<unknown> }).query(sql);
     else {
       // mysql2's callback API (what knex uses); multipleStatements is on (drivers/db/connect.ts)
-      await new Promise<void>((resolve, reject) =>
-        (conn as { query(sql: string, cb: (err: Error | null) => void): void }).query(sql, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => (conn as { query(sql: string, cb: (err: Error | null) => void): void }).query(sql, (err) => (err ? reject(err) : resolve())));
     }
   } finally {
     await ctx.client.releaseConnection(conn);

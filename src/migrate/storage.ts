@@ -9,7 +9,11 @@ import type { AppliedMigration } from './types.js';
 
 export const MIGRATION_TABLE = 'uphop_migrations';
 
-export interface MigrationRecord { version: string; checksum: string; phase: string }
+export interface MigrationRecord {
+  version: string;
+  checksum: string;
+  phase: string;
+}
 
 /**
  * Plain CREATE TABLE IF NOT EXISTS (knex's createTableIfNotExists prints a
@@ -29,8 +33,9 @@ export async function ensureMigrationTable(ctx: Knex): Promise<void> {
 /** the applied migrations, in the order they were applied; none when the table does not exist yet */
 export async function readApplied(ctx: Knex): Promise<AppliedMigration[]> {
   if (!(await ctx.schema.hasTable(MIGRATION_TABLE))) return [];
-  const rows: Array<{ name: string; version: string; checksum: string; phase: string; applied_at: string }> =
-    await ctx(MIGRATION_TABLE).select('name', 'version', 'checksum', 'phase', 'applied_at').orderBy([{ column: 'applied_at' }, { column: 'name' }]);
+  const rows: Array<{ name: string; version: string; checksum: string; phase: string; applied_at: string }> = await ctx(MIGRATION_TABLE)
+    .select('name', 'version', 'checksum', 'phase', 'applied_at')
+    .orderBy([{ column: 'applied_at' }, { column: 'name' }]);
   return rows.map((r) => ({ name: r.name, version: r.version, checksum: r.checksum, phase: r.phase, appliedAt: r.applied_at }));
 }
 

@@ -19,7 +19,7 @@ export interface PlanHop {
 }
 
 /** canonical spelling: "v4.0.1" and "4.0.1" are the same node */
-export const canonical = (v: string) => (v === NONE ? NONE : semver.valid(v) ?? v.trim());
+export const canonical = (v: string) => (v === NONE ? NONE : (semver.valid(v) ?? v.trim()));
 
 export function accepts(hop: PlanHop, version: string): boolean {
   const v = canonical(version);
@@ -29,8 +29,7 @@ export function accepts(hop: PlanHop, version: string): boolean {
 }
 
 /** exact hops before range hops, then by file name: the same input always gives the same chain */
-const order = (a: PlanHop, b: PlanHop) =>
-  Number(!semver.valid(a.from) && a.from !== NONE) - Number(!semver.valid(b.from) && b.from !== NONE) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+const order = (a: PlanHop, b: PlanHop) => Number(!semver.valid(a.from) && a.from !== NONE) - Number(!semver.valid(b.from) && b.from !== NONE) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
 
 /** for every version reachable from `from`, the hop that reaches it first (BFS tree) */
 function search<H extends PlanHop>(hops: H[], from: string): Map<string, { prev: string; hop: H } | null> {
@@ -86,10 +85,8 @@ function noPath(hops: PlanHop[], from: string, to: string) {
   const fromHere = reachableFrom(hops, from);
   const toThere = leadingTo(hops, to);
   const list = (vs: string[]) => (vs.length ? vs.join(', ') : 'nothing');
-  return usageError('NO_PATH', `No chain of hops leads from ${from} to ${to}.`,
-    'Publish the missing bundle, or pick versions from the lists above.',
-    [
-      { field: 'from', message: `reachable from ${from}: ${list(fromHere)}` },
-      { field: 'to', message: `leading to ${to}: ${list(toThere)}` },
-    ]);
+  return usageError('NO_PATH', `No chain of hops leads from ${from} to ${to}.`, 'Publish the missing bundle, or pick versions from the lists above.', [
+    { field: 'from', message: `reachable from ${from}: ${list(fromHere)}` },
+    { field: 'to', message: `leading to ${to}: ${list(toThere)}` },
+  ]);
 }

@@ -41,7 +41,8 @@ export interface PlanResult {
 }
 
 export async function plan(opts: PlanOptions, emit: Emit = silent): Promise<PlanResult> {
-  if (!!opts.store === !!opts.bundles) throw usageError('PLAN_SOURCE', 'Give exactly one of --store and --bundles.', 'Use --store URL for published bundles or --bundles DIR for files you already have.');
+  if (!!opts.store === !!opts.bundles)
+    throw usageError('PLAN_SOURCE', 'Give exactly one of --store and --bundles.', 'Use --store URL for published bundles or --bundles DIR for files you already have.');
   const installed = opts.root && !opts.from ? await installedVersion(opts.root) : undefined;
   const from = opts.from ?? installed?.version;
   if (!from) throw usageError('PLAN_FROM', 'The installed version is not known.', 'Pass --from VERSION (or --from none), or --root DIR of the manager.');
@@ -69,13 +70,21 @@ export async function plan(opts: PlanOptions, emit: Emit = silent): Promise<Plan
   const to = opts.to === 'latest' ? latest(hops) : opts.to;
   const chain = planPath(hops, from, to).map(({ product: p, from: f, to: t, file, sha256, size }) => ({ product: p, from: f, to: t, file, sha256, size }));
   return {
-    product, from: canonical(from), to: canonical(to), source, hops: chain,
-    totalBytes: chain.reduce((n, h) => n + (h.size ?? 0), 0), catalogVersion,
+    product,
+    from: canonical(from),
+    to: canonical(to),
+    source,
+    hops: chain,
+    totalBytes: chain.reduce((n, h) => n + (h.size ?? 0), 0),
+    catalogVersion,
   };
 }
 
 function latest(hops: PlanHop[]): string {
-  const vs = hops.map((h) => h.to).filter((v) => semver.valid(v)).sort(semver.rcompare);
+  const vs = hops
+    .map((h) => h.to)
+    .filter((v) => semver.valid(v))
+    .sort(semver.rcompare);
   if (!vs.length) throw usageError('NO_LATEST', 'No hop leads to a release version, so "latest" means nothing here.', 'Pass --to VERSION.');
   return vs[0];
 }

@@ -35,7 +35,11 @@ export async function installedVersion(root: string): Promise<InstalledVersion> 
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw usageError('STATE_MISSING', `${file} does not exist: no uphop install is recorded under ${root}.`, 'Pass --from VERSION (or --from none for a fresh install), or point --root at the manager\'s root.');
+      throw usageError(
+        'STATE_MISSING',
+        `${file} does not exist: no uphop install is recorded under ${root}.`,
+        "Pass --from VERSION (or --from none for a fresh install), or point --root at the manager's root.",
+      );
     }
     throw failure('STATE_UNREADABLE', `Cannot read ${file}: ${messageOf(e)}.`, 'Check its permissions.');
   }
@@ -61,6 +65,6 @@ export function selectProduct<H extends PlanHop>(hops: H[], product?: string): {
       : usageError('NO_HOPS', 'There are no hops to plan with.', 'Publish bundles to the store, or point --bundles at a folder of bundle files.');
   }
   const mine = hops.filter((h) => h.product === chosen);
-  if (!mine.length) throw usageError('PRODUCT_UNKNOWN', `There are no hops for product "${chosen}" (products: ${products.join(', ') || 'none'}).`, 'Check --product or the state file\'s product.');
+  if (!mine.length) throw usageError('PRODUCT_UNKNOWN', `There are no hops for product "${chosen}" (products: ${products.join(', ') || 'none'}).`, "Check --product or the state file's product.");
   return { product: chosen, hops: mine };
 }

@@ -17,7 +17,13 @@ export interface DbCopy {
   drop(): Promise<void>;
 }
 
-interface Server { host: string; port: number; user?: string; password?: string; database?: string }
+interface Server {
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  database?: string;
+}
 
 /** the server settings knex resolved (url or fields) */
 function serverOf(knex: Knex): Server {
@@ -45,7 +51,12 @@ export async function copyDatabase(db: DbValues, live: string, copy: string, scr
       try {
         const auth = ['-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres'];
         const schema = db.connection?.schema;
-        await pipe(['pg_dump', '-Fc', ...auth, ...(schema ? ['-n', schema] : []), s.database ?? 'postgres'], ['pg_restore', '--no-owner', ...auth, '-d', name], { PGPASSWORD: s.password ?? '' }, scrub);
+        await pipe(
+          ['pg_dump', '-Fc', ...auth, ...(schema ? ['-n', schema] : []), s.database ?? 'postgres'],
+          ['pg_restore', '--no-owner', ...auth, '-d', name],
+          { PGPASSWORD: s.password ?? '' },
+          scrub,
+        );
       } catch (e) {
         await drop().catch(() => undefined);
         throw e;
@@ -85,7 +96,14 @@ function pipe(a: string[], b: string[], env: Record<string, string>, scrub: (t: 
       codes[i] = code;
       if (--pending) return;
       if (codes[0] === 0 && codes[1] === 0) resolve();
-      else reject(failure('REHEARSE_DB_COPY_FAILED', `Copying the database failed: ${scrub((codes[0] ? `${a[0]}: ${errA}` : `${b[0]}: ${errB}`).trim().split('\n').slice(-3).join(' '))}.`, `Check that ${a[0]} and ${b[0]} are installed and that the database user may create databases.`));
+      else
+        reject(
+          failure(
+            'REHEARSE_DB_COPY_FAILED',
+            `Copying the database failed: ${scrub((codes[0] ? `${a[0]}: ${errA}` : `${b[0]}: ${errB}`).trim().split('\n').slice(-3).join(' '))}.`,
+            `Check that ${a[0]} and ${b[0]} are installed and that the database user may create databases.`,
+          ),
+        );
     };
     src.once('error', (e) => reject(failure('REHEARSE_DB_COPY_FAILED', `Cannot run ${a[0]}: ${e.message}.`, `Install ${a[0]} (the PostgreSQL/MariaDB client tools).`)));
     dst.once('error', (e) => reject(failure('REHEARSE_DB_COPY_FAILED', `Cannot run ${b[0]}: ${e.message}.`, `Install ${b[0]} (the PostgreSQL/MariaDB client tools).`)));

@@ -11,7 +11,11 @@ import { failure, messageOf } from '../errors.js';
 
 export const SKIPPED = ['var/run', 'var/lock', 'var/log', 'var/lib/uphop/reports', 'var/lib/uphop/downloads'];
 
-export interface FilesCopy { files: number; bytes: number; relinked: number }
+export interface FilesCopy {
+  files: number;
+  bytes: number;
+  relinked: number;
+}
 
 export async function copyFiles(live: string, copy: string, skipFiles: string[]): Promise<FilesCopy> {
   const skip = new Set([...SKIPPED.map((p) => path.join(live, p)), ...skipFiles.flatMap((f) => [f, `${f}-wal`, `${f}-shm`, `${f}-journal`])]);

@@ -74,7 +74,8 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
   const live = path.resolve(o.root);
   const L = layout(live);
   const state = await readState(L.state);
-  if (!state) throw usageError('REHEARSE_NOTHING_INSTALLED', `Nothing is installed under ${live} to rehearse on.`, 'Rehearse upgrades of an installed manager; a fresh install has no live data to try.');
+  if (!state)
+    throw usageError('REHEARSE_NOTHING_INSTALLED', `Nothing is installed under ${live} to rehearse on.`, 'Rehearse upgrades of an installed manager; a fresh install has no live data to try.');
   const held = await readLock(L.lock);
   if (held && (await lockOwnerAlive(held))) throw refusal('REHEARSE_BUSY', `An install is running on ${live}; a copy taken now would be half of it.`, 'Rehearse once it has finished.');
   const pending = await findInterrupted(L);
@@ -89,22 +90,49 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
   try {
     const tc = Date.now();
     const skip = (db.client ?? 'sqlite') === 'sqlite' ? [sqliteFile(db, live)] : [];
-    const files = await timed(emit, 'copy files', () => copyFiles(live, copyRoot, skip), (r) => `${r.files} files, ${r.bytes} bytes`);
+    const files = await timed(
+      emit,
+      'copy files',
+      () => copyFiles(live, copyRoot, skip),
+      (r) => `${r.files} files, ${r.bytes} bytes`,
+    );
     if (skip.length) await mkdir(path.dirname(sqliteFile(db, copyRoot)), { recursive: true });
-    dbCopy = await timed(emit, 'copy database', () => copyDatabase(db, live, copyRoot, hide), (r) => r.method);
+    dbCopy = await timed(
+      emit,
+      'copy database',
+      () => copyDatabase(db, live, copyRoot, hide),
+      (r) => r.method,
+    );
     const copyMs = Date.now() - tc;
     const { values, ports } = await copyValues(liveValues, { liveRoot: live, copyRoot, db: dbCopy.values });
     await writeFile(layout(copyRoot).values(state.product), YAML.stringify(values), { mode: 0o600 });
-    prepared = await timed(emit, `start the copy (${state.version})`, () => prepareCopy({ liveRoot: live, copyRoot, state, liveValues, values, ports, emit }), () => `services on ${ports.map((p) => `${p.key} ${p.to}`).join(', ') || 'their own ports'}`);
+    prepared = await timed(
+      emit,
+      `start the copy (${state.version})`,
+      () => prepareCopy({ liveRoot: live, copyRoot, state, liveValues, values, ports, emit }),
+      () => `services on ${ports.map((p) => `${p.key} ${p.to}`).join(', ') || 'their own ports'}`,
+    );
     const tl = timeline();
-    const watched: Emit = (e) => { tl.see(e); emit(e); };
+    const watched: Emit = (e) => {
+      tl.see(e);
+      emit(e);
+    };
     let error: UphopError | undefined;
     let r: Awaited<ReturnType<typeof install>> | undefined;
     const httpCheck = healthChecks(prepared.ctx, 'old').find((h) => h.http);
     const prober = httpCheck?.http ? startOutageProbe(httpCheck.http) : undefined;
     let outage: Outage | undefined;
     try {
-      r = await install({ bundle: o.bundle, root: copyRoot, trust: o.trust, allowUnsigned: o.allowUnsigned, agents: false, ignorePreflight: o.ignorePreflight, stopTimeoutMs: o.stopTimeoutMs, emit: watched });
+      r = await install({
+        bundle: o.bundle,
+        root: copyRoot,
+        trust: o.trust,
+        allowUnsigned: o.allowUnsigned,
+        agents: false,
+        ignorePreflight: o.ignorePreflight,
+        stopTimeoutMs: o.stopTimeoutMs,
+        emit: watched,
+      });
     } catch (e) {
       if (!isUphopError(e) || e.exitCode === 2) throw e;
       error = e;
@@ -114,12 +142,25 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
     const t = tl.result();
     if (error) {
       const where = `${t.failedStep ? ` at step "${t.failedStep}"` : ''}${t.failedMigration ? ` (migration ${t.failedMigration})` : ''}`;
-      throw failure('REHEARSAL_FAILED', `The rehearsal failed${where}: ${error.message.replace(/\.$/, '')}. The live manager was not touched.`, error.hint ?? 'Fix the bundle or the site, then rehearse again.');
+      throw failure(
+        'REHEARSAL_FAILED',
+        `The rehearsal failed${where}: ${error.message.replace(/\.$/, '')}. The live manager was not touched.`,
+        error.hint ?? 'Fix the bundle or the site, then rehearse again.',
+      );
     }
     if (r!.outcome !== 'installed') throw usageError('REHEARSE_NOTHING_TO_DO', r!.message, 'Rehearse a bundle whose hop starts at the installed version.');
     return {
-      outcome: 'passed', bundle: r!.bundle, product: r!.product, from: r!.from, to: r!.to, ...t,
-      copy: { ms: copyMs, files: files.files, bytes: files.bytes, database: dbCopy.method }, ports, siteEditedConfigs: prepared.siteEdited, configs: r!.configs, outage,
+      outcome: 'passed',
+      bundle: r!.bundle,
+      product: r!.product,
+      from: r!.from,
+      to: r!.to,
+      ...t,
+      copy: { ms: copyMs, files: files.files, bytes: files.bytes, database: dbCopy.method },
+      ports,
+      siteEditedConfigs: prepared.siteEdited,
+      configs: r!.configs,
+      outage,
       ms: Date.now() - t0,
       message: `rehearsal of ${r!.product} ${r!.from} -> ${r!.to} passed on a copy: predicted downtime ${t.downtimeMs} ms (stop services -> healthy)${outage ? `, ${outage.ms} ms without a 200 from ${outage.url}` : ''}; the live manager was not touched.`,
     };

@@ -8,7 +8,11 @@
  */
 import { Worker } from 'node:worker_threads';
 
-interface Probe { t: number; end: number; ok: boolean }
+interface Probe {
+  t: number;
+  end: number;
+  ok: boolean;
+}
 
 const PROBER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -37,7 +41,12 @@ const probe = () => new Promise((resolve) => {
 })();
 `;
 
-export interface Outage { url: string; ms: number; probes: number; failed: number }
+export interface Outage {
+  url: string;
+  ms: number;
+  probes: number;
+  failed: number;
+}
 
 export function startOutageProbe(url: string, intervalMs = 20) {
   const worker = new Worker(PROBER, { eval: true, workerData: { url, intervalMs } });

@@ -21,15 +21,35 @@ import { movePorts } from './values.js';
 
 const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 
-export interface PreparedCopy { ctx: InstallContext; siteEdited: string[] }
+export interface PreparedCopy {
+  ctx: InstallContext;
+  siteEdited: string[];
+}
 
-export async function prepareCopy(o: { liveRoot: string; copyRoot: string; state: InstalledState; liveValues: Record<string, unknown>; values: Record<string, unknown>; ports: PortChange[]; emit: Emit }): Promise<PreparedCopy> {
+export async function prepareCopy(o: {
+  liveRoot: string;
+  copyRoot: string;
+  state: InstalledState;
+  liveValues: Record<string, unknown>;
+  values: Record<string, unknown>;
+  ports: PortChange[];
+  emit: Emit;
+}): Promise<PreparedCopy> {
   const L = layout(o.copyRoot);
   const id = o.state.history.filter((h) => h.result === 'succeeded').at(-1)?.bundle;
   const dir = id && L.bundle(id);
-  const manifest = dir && (await readFile(path.join(dir, 'bundle.json'), 'utf8').then((t) => JSON.parse(t) as Manifest, () => undefined));
+  const manifest =
+    dir &&
+    (await readFile(path.join(dir, 'bundle.json'), 'utf8').then(
+      (t) => JSON.parse(t) as Manifest,
+      () => undefined,
+    ));
   if (!id || !dir || !manifest || manifest.to !== o.state.version) {
-    throw failure('REHEARSE_NO_KEPT_BUNDLE', `The bundle that installed ${o.state.product} ${o.state.version} is not kept under var/lib/uphop/bundles, so the copy's configs cannot be rendered for its own ports and database.`, 'Rehearse after an install made by uphop (it keeps the bundle of the last hop).');
+    throw failure(
+      'REHEARSE_NO_KEPT_BUNDLE',
+      `The bundle that installed ${o.state.product} ${o.state.version} is not kept under var/lib/uphop/bundles, so the copy's configs cannot be rendered for its own ports and database.`,
+      'Rehearse after an install made by uphop (it keeps the bundle of the last hop).',
+    );
   }
   const ctx = createContext({ opts: { root: o.copyRoot }, L, emit: o.emit, manifest, bundleDir: dir, id, prev: o.state, values: o.values });
   const configs = { ...o.state.configs };
@@ -65,7 +85,11 @@ function pointAtCopy(dest: string, text: string, o: { liveRoot: string; copyRoot
   let out = text;
   if (server) {
     if (!out.includes(liveDb)) {
-      throw failure('REHEARSE_SITE_CONFIG', `${dest} was edited on this manager and its database settings are not the ones uphop wrote, so the copy's services could not be kept off the live database.`, `Render the db settings in ${dest} with \${db} again (or merge the edit into the template), then rehearse.`);
+      throw failure(
+        'REHEARSE_SITE_CONFIG',
+        `${dest} was edited on this manager and its database settings are not the ones uphop wrote, so the copy's services could not be kept off the live database.`,
+        `Render the db settings in ${dest} with \${db} again (or merge the edit into the template), then rehearse.`,
+      );
     }
     out = out.split(liveDb).join(JSON.stringify(o.values.db));
   }

@@ -18,30 +18,43 @@ export function hopOfFile(file: string): { product: string; from: string; to: st
   return m ? { product: m[1], from: m[2], to: m[3] } : { product: 'unknown', from: '?', to: '?' };
 }
 
-const agentsOf = (a?: AgentsResult): Summary['agents'] =>
-  a?.rollout ? { upgraded: a.rollout.upgraded, failed: a.rollout.failed, total: a.rollout.total, message: a.message } : undefined;
+const agentsOf = (a?: AgentsResult): Summary['agents'] => (a?.rollout ? { upgraded: a.rollout.upgraded, failed: a.rollout.failed, total: a.rollout.total, message: a.message } : undefined);
 
 export function reportInstall(o: { root: string; bundle: string; emit: Emit }, fn: (emit: Emit) => Promise<InstallResult>) {
-  return reported<InstallResult>({
-    dir: reportsDir(o.root), root: o.root, kind: 'install', name: path.basename(o.bundle).replace(/\.tar\.gz$/, ''), emit: o.emit,
-    summary: (r) => {
-      if (!r) return hopOfFile(o.bundle);
-      if (r.outcome !== 'installed') return undefined;
-      return { product: r.product, from: r.from, to: r.to, configs: r.configs, agents: agentsOf(r.agents), outcome: r.agents?.outcome === 'stopped' ? 'failed' : 'succeeded' };
+  return reported<InstallResult>(
+    {
+      dir: reportsDir(o.root),
+      root: o.root,
+      kind: 'install',
+      name: path.basename(o.bundle).replace(/\.tar\.gz$/, ''),
+      emit: o.emit,
+      summary: (r) => {
+        if (!r) return hopOfFile(o.bundle);
+        if (r.outcome !== 'installed') return undefined;
+        return { product: r.product, from: r.from, to: r.to, configs: r.configs, agents: agentsOf(r.agents), outcome: r.agents?.outcome === 'stopped' ? 'failed' : 'succeeded' };
+      },
     },
-  }, fn);
+    fn,
+  );
 }
 
 export function reportUpgrade(o: { root: string; to: string; emit: Emit }, fn: (emit: Emit) => Promise<UpgradeResult>) {
-  return reported<UpgradeResult>({
-    dir: reportsDir(o.root), root: o.root, kind: 'upgrade', name: `to-${o.to}`, emit: o.emit,
-    summary: (r, _e, events) => {
-      if (!r) {
-        const plan = events.find((e) => e.type === 'upgrade-plan') as { product?: string; from?: string; to?: string } | undefined;
-        return { product: plan?.product ?? 'manager', from: plan?.from ?? '?', to: plan?.to ?? o.to };
-      }
-      if (r.outcome !== 'upgraded') return undefined;
-      return { product: r.product, from: r.from, to: r.to, agents: agentsOf(r.agents), outcome: r.agents?.outcome === 'stopped' ? 'failed' : 'succeeded' };
+  return reported<UpgradeResult>(
+    {
+      dir: reportsDir(o.root),
+      root: o.root,
+      kind: 'upgrade',
+      name: `to-${o.to}`,
+      emit: o.emit,
+      summary: (r, _e, events) => {
+        if (!r) {
+          const plan = events.find((e) => e.type === 'upgrade-plan') as { product?: string; from?: string; to?: string } | undefined;
+          return { product: plan?.product ?? 'manager', from: plan?.from ?? '?', to: plan?.to ?? o.to };
+        }
+        if (r.outcome !== 'upgraded') return undefined;
+        return { product: r.product, from: r.from, to: r.to, agents: agentsOf(r.agents), outcome: r.agents?.outcome === 'stopped' ? 'failed' : 'succeeded' };
+      },
     },
-  }, fn);
+    fn,
+  );
 }

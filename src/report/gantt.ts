@@ -12,17 +12,37 @@ const ROW = 20;
 const TOP = 28;
 const COLOURS: Record<string, string> = { end: '#2e7d32', fail: '#c62828', undo: '#ef6c00', skip: '#9e9e9e', running: '#757575', down: '#ef6c00' };
 
-interface Row { label: string; start: number; end: number; colour: string; title: string; indent?: boolean }
+interface Row {
+  label: string;
+  start: number;
+  end: number;
+  colour: string;
+  title: string;
+  indent?: boolean;
+}
 
 export function ganttRows(r: Report): Row[] {
   const rows: Row[] = [];
   const hopLabel = (hop: number) => (r.hops.length > 1 && hop ? `${hop}. ` : '');
   for (const s of r.steps) {
-    rows.push({ label: `${hopLabel(s.hop)}${s.step}`, start: s.start, end: s.end, colour: COLOURS[s.status] ?? COLOURS.running, title: `${s.step}: ${s.status}, ${fmtMs(s.end - s.start)}${s.detail ? ` (${s.detail})` : ''}` });
+    rows.push({
+      label: `${hopLabel(s.hop)}${s.step}`,
+      start: s.start,
+      end: s.end,
+      colour: COLOURS[s.status] ?? COLOURS.running,
+      title: `${s.step}: ${s.status}, ${fmtMs(s.end - s.start)}${s.detail ? ` (${s.detail})` : ''}`,
+    });
     if (!s.step.startsWith('migrate schema') && !s.step.startsWith('undo migrate schema')) continue;
     for (const m of r.migrations) {
       if (m.hop !== s.hop || m.start < s.start - 1 || m.start > s.end + 1) continue;
-      rows.push({ label: m.name, start: m.start, end: m.start + m.ms, colour: m.status === 'fail' ? COLOURS.fail : m.status === 'down' ? COLOURS.down : '#6a1b9a', title: `migration ${m.name} (${m.phase}): ${m.status}, ${fmtMs(m.ms)}`, indent: true });
+      rows.push({
+        label: m.name,
+        start: m.start,
+        end: m.start + m.ms,
+        colour: m.status === 'fail' ? COLOURS.fail : m.status === 'down' ? COLOURS.down : '#6a1b9a',
+        title: `migration ${m.name} (${m.phase}): ${m.status}, ${fmtMs(m.ms)}`,
+        indent: true,
+      });
     }
   }
   return rows;
@@ -50,7 +70,9 @@ export function ganttSvg(r: Report): string {
   for (const w of r.downtime) {
     const wx = x(w.start);
     const ww = Math.max(2, x(w.end) - wx);
-    out.push(`<rect class="downtime" x="${wx.toFixed(1)}" y="${TOP - 4}" width="${ww.toFixed(1)}" height="${rows.length * ROW + 6}" fill="#ffcdd2" fill-opacity="0.55" stroke="#e57373"><title>${esc(`${w.label}: ${fmtMs(w.end - w.start)}${w.closed ? '' : ' (never healthy again in this run)'}`)}</title></rect>`);
+    out.push(
+      `<rect class="downtime" x="${wx.toFixed(1)}" y="${TOP - 4}" width="${ww.toFixed(1)}" height="${rows.length * ROW + 6}" fill="#ffcdd2" fill-opacity="0.55" stroke="#e57373"><title>${esc(`${w.label}: ${fmtMs(w.end - w.start)}${w.closed ? '' : ' (never healthy again in this run)'}`)}</title></rect>`,
+    );
     out.push(`<text x="${(wx + 3).toFixed(1)}" y="${h - 1}" font-size="10" fill="#b71c1c">${esc(`${w.label} ${fmtMs(w.end - w.start)}`)}</text>`);
   }
   rows.forEach((row, i) => {
@@ -62,7 +84,11 @@ export function ganttSvg(r: Report): string {
     out.push(`<rect class="bar" x="${bx.toFixed(1)}" y="${y + 3}" width="${bw.toFixed(1)}" height="${ROW - 6}" rx="2" fill="${row.colour}"><title>${esc(row.title)}</title></rect>`);
     const dur = fmtMs(row.end - row.start);
     const after = bx + bw + 4;
-    out.push(after + 50 < W ? `<text x="${after.toFixed(1)}" y="${y + 14}" font-size="10" fill="#424242">${esc(dur)}</text>` : `<text x="${(bx - 4).toFixed(1)}" y="${y + 14}" font-size="10" text-anchor="end" fill="#424242">${esc(dur)}</text>`);
+    out.push(
+      after + 50 < W
+        ? `<text x="${after.toFixed(1)}" y="${y + 14}" font-size="10" fill="#424242">${esc(dur)}</text>`
+        : `<text x="${(bx - 4).toFixed(1)}" y="${y + 14}" font-size="10" text-anchor="end" fill="#424242">${esc(dur)}</text>`,
+    );
   });
   out.push('</svg>');
   return out.join('\n');

@@ -35,11 +35,16 @@ function table(head: string[], rows: (string | number)[][], numeric: number[] = 
 
 export function reportHtml(r: Report): string {
   const kpis: [string, string][] = [
-    ['outcome', r.outcome], ['total time', fmtMs(r.ms)], ['downtime', r.downtime.length ? fmtMs(r.downtimeMs) : 'none'],
-    ['migrations', String(r.migrations.filter((m) => m.status === 'end').length)], ['errors', String(r.errors.length)],
+    ['outcome', r.outcome],
+    ['total time', fmtMs(r.ms)],
+    ['downtime', r.downtime.length ? fmtMs(r.downtimeMs) : 'none'],
+    ['migrations', String(r.migrations.filter((m) => m.status === 'end').length)],
+    ['errors', String(r.errors.length)],
   ];
   const parts = [
-    '<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(r.title)}</title><style>${CSS}</style></head><body>`,
     `<h1>${esc(`${r.product} ${r.from} → ${r.to}`)} <span class="badge ${r.outcome}">${esc(r.kind)} ${esc(r.outcome)}</span></h1>`,
     `<div>${esc(r.started)} – ${esc(r.finished)}</div>`,
@@ -51,17 +56,45 @@ export function reportHtml(r: Report): string {
     for (const e of r.errors) parts.push(`<div class="err"><code>${esc(e.code)}</code> ${esc(e.message)}${e.hint ? `<br>next: ${esc(e.hint)}` : ''}</div>`);
   }
   if (Object.keys(r.facts).length) parts.push('<h2>Facts</h2>', table(['', ''], Object.entries(r.facts)));
-  if (r.hops.length) parts.push('<h2>Hops</h2>', table(['#', 'hop', 'result', 'time'], r.hops.map((h) => [h.index, h.label, word(h.status), fmtMs(h.end - h.start)]), [3]));
+  if (r.hops.length)
+    parts.push(
+      '<h2>Hops</h2>',
+      table(
+        ['#', 'hop', 'result', 'time'],
+        r.hops.map((h) => [h.index, h.label, word(h.status), fmtMs(h.end - h.start)]),
+        [3],
+      ),
+    );
   parts.push('<h2>Timeline</h2>', legend, ganttSvg(r));
-  parts.push('<h2>Migrations</h2>', table(['name', 'phase', 'result', 'duration'], r.migrations.map((m) => [m.name, m.phase, m.status === 'end' ? 'applied' : word(m.status), fmtMs(m.ms)]), [3]));
-  parts.push('<h2>Configs</h2>', table(['file', 'action', 'new version'], r.configs.map((c) => [c.dest, c.action, c.newFile ?? ''])));
+  parts.push(
+    '<h2>Migrations</h2>',
+    table(
+      ['name', 'phase', 'result', 'duration'],
+      r.migrations.map((m) => [m.name, m.phase, m.status === 'end' ? 'applied' : word(m.status), fmtMs(m.ms)]),
+      [3],
+    ),
+  );
+  parts.push(
+    '<h2>Configs</h2>',
+    table(
+      ['file', 'action', 'new version'],
+      r.configs.map((c) => [c.dest, c.action, c.newFile ?? '']),
+    ),
+  );
   if (r.rollout) {
     const counts = [r.rollout.upgraded, r.rollout.failed, r.rollout.total].every((n) => n !== undefined) ? `${r.rollout.upgraded} upgraded, ${r.rollout.failed} failed of ${r.rollout.total}` : '';
     parts.push('<h2>Agent rollout</h2>', `<p>${esc([counts, r.rollout.message].filter(Boolean).join('. '))}</p>`);
     if (r.rollout.points.length || r.rollout.waves.length) parts.push(rolloutSvg(r.rollout));
   }
   if (r.warnings.length) parts.push('<h2>Warnings</h2>', ...r.warnings.map((w) => `<div class="warn">${esc(w)}</div>`));
-  parts.push('<h2>Steps</h2>', table(['step', 'result', 'started', 'duration', 'detail'], r.steps.map((s) => [s.step, word(s.status), `+${fmtMs(s.start)}`, fmtMs(s.end - s.start), s.detail ?? '']), [3]));
+  parts.push(
+    '<h2>Steps</h2>',
+    table(
+      ['step', 'result', 'started', 'duration', 'detail'],
+      r.steps.map((s) => [s.step, word(s.status), `+${fmtMs(s.start)}`, fmtMs(s.end - s.start), s.detail ?? '']),
+      [3],
+    ),
+  );
   parts.push(`<p style="color:#757575;font-size:12px">uphop report (format ${r.format}); the same data is in the .json file beside this one.</p>`, '</body></html>');
   return parts.join('\n');
 }

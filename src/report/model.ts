@@ -10,7 +10,11 @@ import type { MigrationRow, Report, ReportError, RunRecord, StepBar, Window } fr
 const HOP_STEP = /^hop \d+\/\d+ /;
 const WAVE = /^wave \d+\/\d+/;
 
-interface Ev { type: string; t: number; [k: string]: unknown }
+interface Ev {
+  type: string;
+  t: number;
+  [k: string]: unknown;
+}
 
 export function buildReport(run: RunRecord): Report {
   const t0 = run.started;
@@ -79,9 +83,8 @@ export function buildReport(run: RunRecord): Report {
   if (win) win.end = rel(run.finished); // never healthy again within this run
   for (const bar of steps) if (bar.status === 'running') bar.end = rel(run.finished);
   if (run.error) errors.push(run.error);
-  const rollout = points.length || waves.length || run.agents
-    ? { waves, points, upgraded: run.agents?.upgraded, failed: run.agents?.failed, total: run.agents?.total, message: run.agents?.message }
-    : undefined;
+  const rollout =
+    points.length || waves.length || run.agents ? { waves, points, upgraded: run.agents?.upgraded, failed: run.agents?.failed, total: run.agents?.total, message: run.agents?.message } : undefined;
   return {
     format: 1,
     kind: run.kind,

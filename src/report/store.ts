@@ -13,7 +13,10 @@ export const reportsDir = (root: string) => path.join(root, 'var', 'lib', 'uphop
 const stamp = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '$1Z');
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._+-]+/g, '_').slice(0, 80);
 
-export interface WrittenReport { html: string; json: string }
+export interface WrittenReport {
+  html: string;
+  json: string;
+}
 
 export async function writeReport(dir: string, report: Report, name: string): Promise<WrittenReport> {
   await mkdir(dir, { recursive: true });

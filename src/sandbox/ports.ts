@@ -7,7 +7,11 @@
  */
 import net from 'node:net';
 
-export interface PortChange { key: string; from: number; to: number }
+export interface PortChange {
+  key: string;
+  from: number;
+  to: number;
+}
 
 export const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -34,7 +38,7 @@ export async function withFreePorts(values: Record<string, unknown>, next: () =>
   const fresh = async () => {
     for (;;) {
       const p = await next();
-      if (!taken.has(p)) return taken.add(p), p;
+      if (!taken.has(p)) return (taken.add(p), p);
     }
   };
   const walk = async (v: unknown, at: string[]): Promise<unknown> => {

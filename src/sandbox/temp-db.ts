@@ -25,7 +25,11 @@ export const DEFAULT_URLS = { postgres: 'postgres://postgres@127.0.0.1:5432/test
 
 export function serverOf(url: string): DbConnectionValues {
   let u: URL;
-  try { u = new URL(url); } catch { throw usageError('DB_URL_INVALID', `"${url.replace(/:[^:@/]*@/, ':***@')}" is not a database URL.`, 'write it as postgres://user:password@host:port/database or mysql://user:password@host:port'); }
+  try {
+    u = new URL(url);
+  } catch {
+    throw usageError('DB_URL_INVALID', `"${url.replace(/:[^:@/]*@/, ':***@')}" is not a database URL.`, 'write it as postgres://user:password@host:port/database or mysql://user:password@host:port');
+  }
   return {
     host: decodeURIComponent(u.hostname) || '127.0.0.1',
     port: u.port ? Number(u.port) : undefined,
@@ -39,7 +43,12 @@ const clean = (c: DbConnectionValues) => Object.fromEntries(Object.entries(c).fi
 
 /** run DDL on the server as the given connection (the admin session of a temp db) */
 export async function adminDo(client: 'pg' | 'mysql', c: DbConnectionValues, sql: string): Promise<void> {
-  const k = knexFactory({ client: client === 'pg' ? 'pg' : 'mysql2', connection: clean({ ...c, ...(client === 'mysql' && sql.startsWith('create database') ? { database: undefined } : {}) }) as never, log: quiet, pool: { min: 0, max: 1 } });
+  const k = knexFactory({
+    client: client === 'pg' ? 'pg' : 'mysql2',
+    connection: clean({ ...c, ...(client === 'mysql' && sql.startsWith('create database') ? { database: undefined } : {}) }) as never,
+    log: quiet,
+    pool: { min: 0, max: 1 },
+  });
   try {
     await k.raw(sql);
   } finally {
@@ -59,8 +68,16 @@ export async function createTempDb(kind: SandboxDb, url?: string, sqliteFilename
       return { values: { client: 'pg', connection: { ...server, schema: name } }, label: `postgres schema ${name}`, drop: () => adminDo('pg', server, `drop schema if exists ${name} cascade`) };
     }
     await adminDo('mysql', server, `create database ${name}`);
-    return { values: { client: 'mysql', connection: { ...server, database: name } }, label: `mysql database ${name}`, drop: () => adminDo('mysql', { ...server, database: undefined }, `drop database if exists ${name}`) };
+    return {
+      values: { client: 'mysql', connection: { ...server, database: name } },
+      label: `mysql database ${name}`,
+      drop: () => adminDo('mysql', { ...server, database: undefined }, `drop database if exists ${name}`),
+    };
   } catch (e) {
-    throw failure('SANDBOX_DB', `Cannot create a temporary ${kind} database on ${server.host}:${server.port ?? 'default port'}: ${messageOf(e).replace(server.password ?? '\0', '***')}.`, `Check --db-url (it needs the right to create a ${kind === 'postgres' ? 'schema' : 'database'}).`);
+    throw failure(
+      'SANDBOX_DB',
+      `Cannot create a temporary ${kind} database on ${server.host}:${server.port ?? 'default port'}: ${messageOf(e).replace(server.password ?? '\0', '***')}.`,
+      `Check --db-url (it needs the right to create a ${kind === 'postgres' ? 'schema' : 'database'}).`,
+    );
   }
 }

@@ -64,14 +64,23 @@ export async function checkComponentPackage(s: SpecScope, raw: string, path: Fie
   if (info?.isDirectory() && folders) {
     const projectReal = await realpath(s.projectRoot).catch(() => s.projectRoot);
     if (isInside(real!, artifactsReal) || isInside(real!, projectReal)) return { file, folder: true };
-    s.p.add(path, `package folder ${file} is outside the project ${s.projectRoot} and the artifacts folder`, 'keep the component folder inside the project (e.g. components/<name>) or point package: at a .tgz in the artifacts folder');
+    s.p.add(
+      path,
+      `package folder ${file} is outside the project ${s.projectRoot} and the artifacts folder`,
+      'keep the component folder inside the project (e.g. components/<name>) or point package: at a .tgz in the artifacts folder',
+    );
     return undefined;
   }
   if (!info?.isFile()) {
     const folderExists = (await fileInfo(s.artifacts))?.isDirectory();
     // one missing artifacts folder is one problem, not one per package
     if (!folderExists && !info && isInside(file, s.artifacts)) {
-      if (!missingArtifacts.has(s.p)) s.p.add(path, `the artifacts folder ${s.artifacts} does not exist, so package ${file} (and any other in it) is missing`, `build your component packages into ${s.artifacts}, pass --artifacts DIR, or point a tarball component's package: at its folder for uphop to pack`);
+      if (!missingArtifacts.has(s.p))
+        s.p.add(
+          path,
+          `the artifacts folder ${s.artifacts} does not exist, so package ${file} (and any other in it) is missing`,
+          `build your component packages into ${s.artifacts}, pass --artifacts DIR, or point a tarball component's package: at its folder for uphop to pack`,
+        );
       missingArtifacts.add(s.p);
       return undefined;
     }
@@ -85,7 +94,11 @@ export async function checkComponentPackage(s: SpecScope, raw: string, path: Fie
     return undefined;
   }
   if (!isInside(real!, artifactsReal)) {
-    s.p.add(path, `package ${file} is outside the artifacts folder ${s.artifacts}`, 'packages must come from the artifacts folder: write ${artifacts}/<file name> (a symlink pointing out of it is refused too)');
+    s.p.add(
+      path,
+      `package ${file} is outside the artifacts folder ${s.artifacts}`,
+      'packages must come from the artifacts folder: write ${artifacts}/<file name> (a symlink pointing out of it is refused too)',
+    );
     return undefined;
   }
   return { file, folder: false };
@@ -116,7 +129,10 @@ export async function checkTemplateFile(s: SpecScope, raw: string, path: FieldPa
 export async function checkHook(s: SpecScope, raw: string, path: FieldPath): Promise<string | undefined> {
   const file = await checkFile(s, raw, path, 'hook script');
   if (!file) return undefined;
-  const executable = await access(file, constants.X_OK).then(() => true, () => false);
+  const executable = await access(file, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
   if (!executable) s.p.add(path, `hook script ${file} is not executable`, `run: chmod +x ${file}`);
   return file;
 }

@@ -35,12 +35,10 @@ export const phaseOf = (fileName: string): MigrationPhase => {
   return stem.endsWith('.pre') ? 'pre' : stem.endsWith('.post') ? 'post' : 'main';
 };
 
-export const compareMigrations = (a: SpecMigration, b: SpecMigration): number =>
-  semver.compare(a.version, b.version) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+export const compareMigrations = (a: SpecMigration, b: SpecMigration): number => semver.compare(a.version, b.version) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** whether a migration of `version` belongs to the hop from -> to: (from, to], or <= to for "none"; a range counts by its upper bound */
-export const inHop = (version: string, from: string, to: string): boolean =>
-  semver.lte(version, to) && (from === 'none' || semver.gtr(version, from));
+export const inHop = (version: string, from: string, to: string): boolean => semver.lte(version, to) && (from === 'none' || semver.gtr(version, from));
 
 export async function scanMigrations(folder: string): Promise<MigrationScan> {
   const entries = await readdir(folder).catch((e: NodeJS.ErrnoException) => {
@@ -112,11 +110,7 @@ async function checkContent(file: string, name: string): Promise<{ message: stri
 }
 
 // static imports/re-exports at a line start, dynamic import() and require(): enough to catch a stray package
-const IMPORTS = [
-  /^\s*import\s[^'"]*?['"]([^'"]+)['"]/gm,
-  /^\s*export\s[^'"]*?\bfrom\s*['"]([^'"]+)['"]/gm,
-  /\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-];
+const IMPORTS = [/^\s*import\s[^'"]*?['"]([^'"]+)['"]/gm, /^\s*export\s[^'"]*?\bfrom\s*['"]([^'"]+)['"]/gm, /\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
 
 /** bare package names a module imports (node built-ins and relative paths aside) */
 export function packageImports(source: string): string[] {
@@ -124,8 +118,7 @@ export function packageImports(source: string): string[] {
   return names.filter((n) => !/^(\.|\/|node:)/.test(n) && !builtinModules.includes(n.split('/')[0]));
 }
 
-export const issuesToProblems = (issues: MigrationIssue[], field = 'migrations'): Problem[] =>
-  issues.map((i) => ({ file: i.file, field, message: i.message, hint: i.hint }));
+export const issuesToProblems = (issues: MigrationIssue[], field = 'migrations'): Problem[] => issues.map((i) => ({ file: i.file, field, message: i.message, hint: i.hint }));
 
 /** the hop's migrations, sorted by version then file name; throws when the folder has any problem */
 export async function discoverMigrations(folder: string, from: string, to: string): Promise<SpecMigration[]> {

@@ -31,7 +31,12 @@ export async function packageEntries(pkg: string, folder: boolean): Promise<Map<
     };
     await walk('');
   } else {
-    await list({ file: pkg, onReadEntry: (e) => { entries.set(norm(e.path), e.mode ?? 0); } });
+    await list({
+      file: pkg,
+      onReadEntry: (e) => {
+        entries.set(norm(e.path), e.mode ?? 0);
+      },
+    });
   }
   return entries;
 }
@@ -62,8 +67,16 @@ export async function checkServiceProgram(s: ValidationScope, c: SpecComponent, 
   const field = [...at, 'service', 'exec', i];
   if (mode === undefined) {
     const top = topLevel(entries);
-    s.p.add(field, `service ${c.name} runs \${release}/${rel}, which the package ${c.package} does not hold`, `the package's top level is the release folder: put ${rel} there, or fix the path (the package holds ${top.length ? top.slice(0, 8).join(', ') : 'nothing'}${top.length > 8 ? ', ...' : ''})`);
+    s.p.add(
+      field,
+      `service ${c.name} runs \${release}/${rel}, which the package ${c.package} does not hold`,
+      `the package's top level is the release folder: put ${rel} there, or fix the path (the package holds ${top.length ? top.slice(0, 8).join(', ') : 'nothing'}${top.length > 8 ? ', ...' : ''})`,
+    );
   } else if (i === 0 && !(mode & 0o111)) {
-    s.p.add(field, `service ${c.name} runs \${release}/${rel}, which is not executable in the package ${c.package}`, `chmod +x ${rel} before packing, or run it through its interpreter (e.g. ["\${node}", "\${release}/${rel}"])`);
+    s.p.add(
+      field,
+      `service ${c.name} runs \${release}/${rel}, which is not executable in the package ${c.package}`,
+      `chmod +x ${rel} before packing, or run it through its interpreter (e.g. ["\${node}", "\${release}/${rel}"])`,
+    );
   }
 }

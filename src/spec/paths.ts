@@ -19,7 +19,12 @@ export async function locateSpec(input: string): Promise<SpecLocation> {
   const given = path.resolve(input);
   const info = await stat(given).catch(() => undefined);
   const file = info?.isDirectory() ? path.join(given, SPEC_FILE) : given;
-  const found = info?.isDirectory() ? await stat(file).then((s) => s.isFile(), () => false) : info?.isFile();
+  const found = info?.isDirectory()
+    ? await stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    : info?.isFile();
   if (!found) {
     throw usageError('SPEC_NOT_FOUND', `no hop spec at ${file}`, `give a hop folder holding ${SPEC_FILE} (e.g. bundles/4.0.1-to-4.1.1) or the path of the ${SPEC_FILE} itself`);
   }
@@ -27,8 +32,7 @@ export async function locateSpec(input: string): Promise<SpecLocation> {
 }
 
 /** the project root of a hop folder: the parent of bundles/, or the hop folder itself when it is not inside a bundles/ folder */
-export const defaultProjectRoot = (hopDir: string): string =>
-  path.basename(path.dirname(hopDir)) === 'bundles' ? path.dirname(path.dirname(hopDir)) : hopDir;
+export const defaultProjectRoot = (hopDir: string): string => (path.basename(path.dirname(hopDir)) === 'bundles' ? path.dirname(path.dirname(hopDir)) : hopDir);
 
 export function resolveSpecPath(raw: string, where: { hopDir: string; projectRoot: string }): string {
   if (path.isAbsolute(raw)) return path.normalize(raw);

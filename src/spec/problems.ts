@@ -7,8 +7,7 @@ import { usageError, type Problem, type UphopError } from '../errors.js';
 
 export type FieldPath = (string | number)[];
 
-export const formatField = (path: FieldPath): string =>
-  path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '');
+export const formatField = (path: FieldPath): string => path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '');
 
 export class ProblemList {
   readonly items: Problem[] = [];
@@ -43,12 +42,7 @@ export class ProblemList {
   toError(displayFile: string): UphopError | undefined {
     const n = this.items.length;
     if (!n) return undefined;
-    return usageError(
-      'SPEC_INVALID',
-      `${n} ${n === 1 ? 'problem' : 'problems'} in ${displayFile}`,
-      'fix each problem listed (file, field, fix), then run again',
-      this.items,
-    );
+    return usageError('SPEC_INVALID', `${n} ${n === 1 ? 'problem' : 'problems'} in ${displayFile}`, 'fix each problem listed (file, field, fix), then run again', this.items);
   }
 }
 

@@ -17,12 +17,7 @@ export function describe(v: unknown): string {
 }
 
 /** a mapping with only known keys and every required key present; `example` shows how to write a missing key */
-export function mapping(
-  p: ProblemList,
-  value: unknown,
-  path: FieldPath,
-  keys: { known: readonly string[]; required?: readonly string[]; example?: Record<string, string> },
-): Mapping | undefined {
+export function mapping(p: ProblemList, value: unknown, path: FieldPath, keys: { known: readonly string[]; required?: readonly string[]; example?: Record<string, string> }): Mapping | undefined {
   const where = path.length ? String(path[path.length - 1]) : 'the spec';
   if (!isMapping(value)) {
     p.add(path, `${typeof path[path.length - 1] === 'number' ? 'each entry' : where} must be a mapping, got ${describe(value)}`, 'write it as "key: value" lines');
@@ -45,9 +40,7 @@ export function mapping(
 export function str(p: ProblemList, value: unknown, path: FieldPath, example?: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
-  const hint = typeof value === 'number' || typeof value === 'boolean'
-    ? `quote it: "${example ?? String(value)}"`
-    : `write a single text value${example ? `, e.g. "${example}"` : ''}`;
+  const hint = typeof value === 'number' || typeof value === 'boolean' ? `quote it: "${example ?? String(value)}"` : `write a single text value${example ? `, e.g. "${example}"` : ''}`;
   p.add(path, `${String(path[path.length - 1])} must be a text value, got ${describe(value)}`, hint);
   return undefined;
 }

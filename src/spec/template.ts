@@ -37,11 +37,7 @@ function tokenize(text: string, source: string): Token[] {
       }
       const name = text.slice(j + 2, close).trim();
       if (!NAME.test(name)) {
-        throw usageError(
-          'TEMPLATE_SYNTAX',
-          `${source} line ${line} has a bad placeholder "${text.slice(j, close + 1)}"`,
-          `placeholders look like \${name} or \${a.b.c}; ${LITERAL_HINT}`,
-        );
+        throw usageError('TEMPLATE_SYNTAX', `${source} line ${line} has a bad placeholder "${text.slice(j, close + 1)}"`, `placeholders look like \${name} or \${a.b.c}; ${LITERAL_HINT}`);
       }
       if (literal) tokens.push({ text: literal });
       literal = '';

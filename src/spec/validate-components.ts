@@ -12,7 +12,11 @@ import { SAMPLE_ROOT, serviceValues } from './values.js';
 
 export const NAME = /^[a-z][a-z0-9-]*$/;
 export const PACKAGE_TYPES: readonly PackageType[] = ['tarball', 'deb', 'rpm'];
-const COMPONENT = { known: ['name', 'version', 'package', 'type', 'service'], required: ['name', 'version', 'package', 'type'], example: { name: 'api', version: '4.1.1', package: '${artifacts}/acme-api-4.1.1.tgz', type: 'tarball' } };
+const COMPONENT = {
+  known: ['name', 'version', 'package', 'type', 'service'],
+  required: ['name', 'version', 'package', 'type'],
+  example: { name: 'api', version: '4.1.1', package: '${artifacts}/acme-api-4.1.1.tgz', type: 'tarball' },
+};
 const SERVICE = { known: ['exec', 'env', 'unit'], required: ['exec'], example: { exec: '["${node}", "${release}/server.js"]' } };
 const CONFIG = { known: ['template', 'dest', 'mode'], required: ['template', 'dest'], example: { template: 'templates/api.yaml.tmpl', dest: 'etc/acme/api.yaml' } };
 const UNIT = /^[A-Za-z0-9:_.@-]+$/;

@@ -19,14 +19,29 @@ export function validateServices(s: ValidationScope, value: unknown, components:
   const m = value === undefined ? {} : mapping(s.p, value, ['services'], SERVICES);
   const order = stringList(s.p, m?.order, ['services', 'order'], '[api, worker]') ?? [];
   order.forEach((name, i) => {
-    if (!components.includes(name)) s.p.add(['services', 'order', i], `services.order names "${name}", which is not a component`, components.length ? `use one of ${components.join(', ')}` : 'add the component to components first');
+    if (!components.includes(name))
+      s.p.add(
+        ['services', 'order', i],
+        `services.order names "${name}", which is not a component`,
+        components.length ? `use one of ${components.join(', ')}` : 'add the component to components first',
+      );
     else if (order.indexOf(name) !== i) s.p.add(['services', 'order', i], `"${name}" is listed twice in services.order`, 'list each service once');
-    else if (!served.includes(name)) s.p.add(['services', 'order', i], `services.order starts "${name}", but that component has no service: block, so nothing would start`, `add service: { exec: [program, args...] } to component ${name}, or remove it from services.order`);
+    else if (!served.includes(name))
+      s.p.add(
+        ['services', 'order', i],
+        `services.order starts "${name}", but that component has no service: block, so nothing would start`,
+        `add service: { exec: [program, args...] } to component ${name}, or remove it from services.order`,
+      );
   });
   // a malformed order is reported above; a missing one is the newcomer's mistake this catches
   if (m?.order === undefined || Array.isArray(m.order)) {
     for (const name of served) {
-      if (!order.includes(name)) s.p.add(['services', 'order'], `component ${name} has a service: block but services.order does not list it, so it would never start`, `add ${name} to services.order (services start in that order), or remove its service: block`);
+      if (!order.includes(name))
+        s.p.add(
+          ['services', 'order'],
+          `component ${name} has a service: block but services.order does not list it, so it would never start`,
+          `add ${name} to services.order (services start in that order), or remove its service: block`,
+        );
     }
   }
   const health: HealthCheck[] = [];
@@ -38,7 +53,12 @@ export function validateServices(s: ValidationScope, value: unknown, components:
   }
   const starts = order.some((n) => served.includes(n));
   health.forEach((h, i) => {
-    if (!starts && (h.http || h.tcp)) s.p.add(['services', 'health', i], `health check ${h.name} waits for ${h.http ?? h.tcp}, but services.order starts no service, so it could only time out`, served.length ? `list the service in services.order: ${served.join(', ')}` : 'give the component that answers it a service: block and list it in services.order, or remove the check');
+    if (!starts && (h.http || h.tcp))
+      s.p.add(
+        ['services', 'health', i],
+        `health check ${h.name} waits for ${h.http ?? h.tcp}, but services.order starts no service, so it could only time out`,
+        served.length ? `list the service in services.order: ${served.join(', ')}` : 'give the component that answers it a service: block and list it in services.order, or remove the check',
+      );
   });
   return { order, health };
 }
@@ -49,14 +69,19 @@ function validateHealth(s: ValidationScope, value: unknown, at: FieldPath): Heal
   const name = str(s.p, h.name, [...at, 'name'], 'api');
   const probes = PROBES.filter((k) => h[k] !== undefined);
   if (probes.length !== 1) {
-    s.p.add(at, probes.length ? `health check has ${probes.join(' and ')}; it must have exactly one` : 'health check has no http, tcp or command', 'give it exactly one of http: URL, tcp: "host:port" or command: [argv]');
+    s.p.add(
+      at,
+      probes.length ? `health check has ${probes.join(' and ')}; it must have exactly one` : 'health check has no http, tcp or command',
+      'give it exactly one of http: URL, tcp: "host:port" or command: [argv]',
+    );
   }
   const check: HealthCheck = { name: name ?? '' };
   const http = str(s.p, h.http, [...at, 'http'], 'http://127.0.0.1:${http_port}/health');
   if (http !== undefined) {
     check.http = http;
     const url = checkRender(s, http, [...at, 'http'], s.vars);
-    if (url !== undefined && !/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : '')) s.p.add([...at, 'http'], `http "${url}" is not an http(s) URL`, 'write e.g. http://127.0.0.1:${http_port}/health');
+    if (url !== undefined && !/^https?:$/.test(URL.canParse(url) ? new URL(url).protocol : ''))
+      s.p.add([...at, 'http'], `http "${url}" is not an http(s) URL`, 'write e.g. http://127.0.0.1:${http_port}/health');
   }
   const tcp = str(s.p, h.tcp, [...at, 'tcp'], '127.0.0.1:${queue_port}');
   if (tcp !== undefined) {
@@ -67,7 +92,7 @@ function validateHealth(s: ValidationScope, value: unknown, at: FieldPath): Heal
   }
   const command = stringList(s.p, h.command, [...at, 'command'], '["${node}", "-e", "process.exit(0)"]');
   if (command?.length === 0) s.p.add([...at, 'command'], 'command is empty', 'write the program and its arguments as a list');
-  else if (command) check.command = command, checkRender(s, command, [...at, 'command'], s.vars);
+  else if (command) (check.command = command), checkRender(s, command, [...at, 'command'], s.vars);
   const status = integer(s.p, h.status, [...at, 'status'], { min: 100, max: 599 });
   const body = str(s.p, h.body, [...at, 'body'], '"version":"4.1.1"');
   if ((status !== undefined || body !== undefined) && http === undefined) s.p.add(at, 'status and body apply to http checks only', 'remove them or make the check an http check');
@@ -117,7 +142,9 @@ export async function validateAgents(s: ValidationScope, value: unknown): Promis
   const rollout: RolloutPolicy = {};
   if (r) {
     const at = (k: string): FieldPath => ['agents', 'rollout', k];
-    const set = <K extends keyof RolloutPolicy>(k: K, v: RolloutPolicy[K] | undefined) => { if (v !== undefined) rollout[k] = v; };
+    const set = <K extends keyof RolloutPolicy>(k: K, v: RolloutPolicy[K] | undefined) => {
+      if (v !== undefined) rollout[k] = v;
+    };
     set('canary', share(s, r.canary, at('canary')));
     set('batch', integer(s.p, r.batch, at('batch'), { min: 1 }));
     set('delay', duration(s, r.delay, at('delay')));

@@ -5,10 +5,9 @@
 import semver from 'semver';
 import { isUphopError } from '../errors.js';
 import type { HopSpec, SpecMigration } from './types.js';
-import { checkFile, checkTemplateFile, type SpecScope, type ValidationScope } from './checks.js';
+import { checkTemplateFile, type SpecScope, type ValidationScope } from './checks.js';
 import { inHop, issuesToProblems, scanMigrations } from './migrations.js';
 import { resolveSpecPath } from './paths.js';
-import type { ProblemList } from './problems.js';
 import { loadSampleValues } from './sample-values.js';
 import { mapping, str } from './shape.js';
 import { NAME, validateComponents, validateConfigs, version } from './validate-components.js';
@@ -44,14 +43,32 @@ export async function validateHopSpec(doc: unknown, input: SpecInput): Promise<H
   const migrations = await validateMigrations(s, top.migrations, from, to);
   const raw = (Array.isArray(top.components) ? top.components : []) as { name?: unknown; service?: unknown }[];
   const names = raw.map((c) => c?.name).filter((n): n is string => typeof n === 'string');
-  const served = raw.filter((c) => c?.service !== undefined).map((c) => c.name).filter((n): n is string => typeof n === 'string');
+  const served = raw
+    .filter((c) => c?.service !== undefined)
+    .map((c) => c.name)
+    .filter((n): n is string => typeof n === 'string');
   const services = validateServices(s, top.services, names, served);
   const agents = top.agents === undefined ? undefined : await validateAgents(s, top.agents);
   const hooks = await validateHooks(s, top.hooks);
   const installScript = await validateInstallScript(s, top.install_script, { product: s.product, from: from ?? 'none', to: s.to, version: s.to });
   if (p.count || !product || !from || !to) return undefined;
   const { file, hopDir, projectRoot } = input;
-  return { file, hopDir, projectRoot, product, from, to, components, configs, migrations, services, ...(agents ? { agents } : {}), hooks, ...(installScript ? { installScript } : {}), sampleValues: sampleValues ?? {} };
+  return {
+    file,
+    hopDir,
+    projectRoot,
+    product,
+    from,
+    to,
+    components,
+    configs,
+    migrations,
+    services,
+    ...(agents ? { agents } : {}),
+    hooks,
+    ...(installScript ? { installScript } : {}),
+    sampleValues: sampleValues ?? {},
+  };
 }
 
 function versions(s: SpecScope, rawFrom: unknown, rawTo: unknown): { from?: string; to?: string } {
@@ -63,7 +80,11 @@ function versions(s: SpecScope, rawFrom: unknown, rawTo: unknown): { from?: stri
   const to = version(s.p, rawTo, ['to']);
   if (from && to && from !== 'none' && !semver.gtr(to, from)) {
     const range = semver.valid(from) !== from;
-    s.p.add(['to'], `to ${to} is not above from ${from}`, range ? 'to must be higher than every version the from range matches (its upper bound)' : 'to must be a higher version than from; swap them if reversed');
+    s.p.add(
+      ['to'],
+      `to ${to} is not above from ${from}`,
+      range ? 'to must be higher than every version the from range matches (its upper bound)' : 'to must be a higher version than from; swap them if reversed',
+    );
   }
   return { from, to };
 }

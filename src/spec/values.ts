@@ -53,7 +53,8 @@ export function validateValues(values: unknown, file: string): Problem[] {
 
 function checkAgents(agents: unknown, add: (path: FieldPath, message: string, hint: string) => void): void {
   if (!isMapping(agents)) return add(['agents'], 'agents must be a mapping', 'write agents: { token: ... }');
-  if (agents.token !== undefined && (typeof agents.token !== 'string' || !agents.token)) add(['agents', 'token'], 'agents.token must be a non-empty string', 'write the token the agents were started with');
+  if (agents.token !== undefined && (typeof agents.token !== 'string' || !agents.token))
+    add(['agents', 'token'], 'agents.token must be a non-empty string', 'write the token the agents were started with');
   if (agents.table !== undefined && (typeof agents.table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(agents.table))) {
     add(['agents', 'table'], 'agents.table must be a table name', 'write e.g. agents');
   }

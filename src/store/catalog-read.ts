@@ -54,18 +54,30 @@ export async function readCatalog(store: Store, opts: ReadCatalogOptions): Promi
       break;
     }
     if (attempt >= TORN_RETRIES) {
-      throw refusal('CATALOG_SIGNATURE', `The catalog of ${store.url} does not carry a valid signature of the trusted key ${fingerprint(opts.trust)}.`, 'Check that --trust is the publisher\'s public key; if it is, the store was tampered with: do not use it.');
+      throw refusal(
+        'CATALOG_SIGNATURE',
+        `The catalog of ${store.url} does not carry a valid signature of the trusted key ${fingerprint(opts.trust)}.`,
+        "Check that --trust is the publisher's public key; if it is, the store was tampered with: do not use it.",
+      );
     }
     await new Promise((r) => setTimeout(r, 200 * attempt));
   }
   const catalog = parseCatalog(bytes, store.url);
   const now = opts.now ?? new Date();
   if (Date.parse(catalog.expires) < now.getTime()) {
-    throw refusal('CATALOG_EXPIRED', `The catalog of ${store.url} expired on ${catalog.expires}.`, 'Ask the publisher to re-sign it (uphop publish --store URL --sign-key KEY); an expired catalog may be a frozen copy hiding newer fixes.');
+    throw refusal(
+      'CATALOG_EXPIRED',
+      `The catalog of ${store.url} expired on ${catalog.expires}.`,
+      'Ask the publisher to re-sign it (uphop publish --store URL --sign-key KEY); an expired catalog may be a frozen copy hiding newer fixes.',
+    );
   }
   const seen = (await loadSeen(opts.home))[store.url];
   if (seen && catalog.version < seen.version) {
-    throw refusal('CATALOG_ROLLBACK', `The catalog of ${store.url} is version ${catalog.version}, older than version ${seen.version} seen before.`, 'Someone is serving an old copy of the catalog; use the real store, or remove its line from catalogs.json in UPHOP_HOME if the store was rebuilt on purpose.');
+    throw refusal(
+      'CATALOG_ROLLBACK',
+      `The catalog of ${store.url} is version ${catalog.version}, older than version ${seen.version} seen before.`,
+      'Someone is serving an old copy of the catalog; use the real store, or remove its line from catalogs.json in UPHOP_HOME if the store was rebuilt on purpose.',
+    );
   }
   // only a verified catalog may raise the bar: an unsigned one could lock a client out
   if (signer) await recordSeen(opts.home, store.url, catalog.version, now);

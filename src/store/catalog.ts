@@ -79,8 +79,7 @@ export function parseCatalog(bytes: Buffer, where: string): Catalog {
   return c;
 }
 
-const invalid = (where: string, why: string) =>
-  refusal('CATALOG_INVALID', `The catalog of ${where} is not valid: ${why}.`, 'Republish the store with `uphop publish`, or check the store URL.');
+const invalid = (where: string, why: string) => refusal('CATALOG_INVALID', `The catalog of ${where} is not valid: ${why}.`, 'Republish the store with `uphop publish`, or check the store URL.');
 
 /** same hops, same bytes: the catalog needs no rewrite */
 export function coversExactly(c: Catalog, hops: CatalogHop[]): boolean {

@@ -75,23 +75,35 @@ export async function download(o: DownloadOptions): Promise<DownloadResult> {
   let lastSave = Date.now();
   let lastProgress = 0;
   // progress notes are best effort: failing to write one costs a re-download of a few MiB, not the download
-  const save = () => (saving = saving.then(() => savePartial(o.dest, { ...state, done: [...state.done] })).catch((e) => {
-    emit({ type: 'log', level: 'warn', message: `${task}: cannot record download progress (${messageOf(e)})` });
-  }));
+  const save = () =>
+    (saving = saving
+      .then(() => savePartial(o.dest, { ...state, done: [...state.done] }))
+      .catch((e) => {
+        emit({ type: 'log', level: 'warn', message: `${task}: cannot record download progress (${messageOf(e)})` });
+      }));
   try {
     await fh.truncate(size);
     await savePartial(o.dest, state); // the object version this partial belongs to, before any byte
     const hasher = new PrefixHash(fh, size, () => frontier(state));
     try {
       await fetchRanges({
-        store: o.store, key: o.key, etag: info.etag, fh, layout: state,
-        concurrency: o.concurrency ?? 4, retries: o.retries ?? 3, fastLink: o.fastLink ?? DEFAULT_FAST_LINK,
+        store: o.store,
+        key: o.key,
+        etag: info.etag,
+        fh,
+        layout: state,
+        concurrency: o.concurrency ?? 4,
+        retries: o.retries ?? 3,
+        fastLink: o.fastLink ?? DEFAULT_FAST_LINK,
         onData: (pos, chunk) => hasher.received(pos, chunk),
         onWrite: (n) => {
           fetched += n;
           hasher.written();
           const now = Date.now();
-          if (now - lastSave >= SAVE_EVERY_MS) { lastSave = now; void save(); }
+          if (now - lastSave >= SAVE_EVERY_MS) {
+            lastSave = now;
+            void save();
+          }
           if (now - lastProgress >= PROGRESS_EVERY_MS) {
             lastProgress = now;
             emit({ type: 'progress', task, done: already + fetched, total: size, unit: 'bytes' });
@@ -121,5 +133,8 @@ export async function download(o: DownloadOptions): Promise<DownloadResult> {
 }
 
 const replaced = (o: DownloadOptions, why: string) =>
-  refusal('STORE_OBJECT_REPLACED', `${o.key} in ${o.store.url} is not the file its catalog lists: ${why}.`,
-    'The object was replaced after the catalog was signed; ask the publisher to republish (uphop publish --replace), and do not install this file.');
+  refusal(
+    'STORE_OBJECT_REPLACED',
+    `${o.key} in ${o.store.url} is not the file its catalog lists: ${why}.`,
+    'The object was replaced after the catalog was signed; ask the publisher to republish (uphop publish --replace), and do not install this file.',
+  );

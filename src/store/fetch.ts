@@ -101,15 +101,32 @@ export async function downloadChain(store: Store, chain: CatalogHop[], o: ChainO
     const dest = path.join(o.out, checkFileName(hop.file));
     const t0 = Date.now();
     const got = await download({
-      store, key: hop.file, dest, expected: { sha256: hop.sha256, size: hop.size },
-      partSize: o.partSize, concurrency: o.concurrency, retries: o.retries, emit,
+      store,
+      key: hop.file,
+      dest,
+      expected: { sha256: hop.sha256, size: hop.size },
+      partSize: o.partSize,
+      concurrency: o.concurrency,
+      retries: o.retries,
+      emit,
     });
     const signer = await checkBundle(dest, hop, { trust: o.trust, allowUnsigned: o.allowUnsigned }, emit);
     await fetchFileSignature(store, hop, dest, o.trust, emit).catch(async (e) => {
       await rm(dest, { force: true }); // a file whose signature fails must not look like a good download
       throw e;
     });
-    bundles.push({ file: hop.file, path: dest, from: hop.from, to: hop.to, size: got.size, sha256: got.sha256, status: got.status, fetched: got.fetched, signer, sig: hop.sig ? sigPathOf(dest) : undefined });
+    bundles.push({
+      file: hop.file,
+      path: dest,
+      from: hop.from,
+      to: hop.to,
+      size: got.size,
+      sha256: got.sha256,
+      status: got.status,
+      fetched: got.fetched,
+      signer,
+      sig: hop.sig ? sigPathOf(dest) : undefined,
+    });
     emit({ type: 'step', step: `fetch ${hop.file}`, status: got.status === 'present' ? 'skip' : 'end', ms: Date.now() - t0, detail: got.status });
   }
   return bundles;
@@ -120,7 +137,11 @@ async function checkBundle(dest: string, hop: CatalogHop, policy: { trust?: KeyO
   try {
     const { manifest, manifestBytes, signature } = await readManifest(dest);
     if (manifest.product !== hop.product || manifest.from !== hop.from || manifest.to !== hop.to) {
-      throw refusal('BUNDLE_HOP_MISMATCH', `${hop.file} holds ${manifest.product} ${manifest.from} -> ${manifest.to}, not the hop the catalog lists.`, 'The store is inconsistent: ask the publisher to republish this bundle.');
+      throw refusal(
+        'BUNDLE_HOP_MISMATCH',
+        `${hop.file} holds ${manifest.product} ${manifest.from} -> ${manifest.to}, not the hop the catalog lists.`,
+        'The store is inconsistent: ask the publisher to republish this bundle.',
+      );
     }
     return (await checkSignature(hop.file, manifestBytes, signature, policy, emit)).signer;
   } catch (e) {

@@ -20,7 +20,10 @@ const READ_BUFFER = 1024 * 1024;
 const isTemp = (name: string) => name.startsWith('.') && name.includes('.tmp-');
 
 export class FileStore implements Store {
-  constructor(readonly url: string, private readonly root: string) {}
+  constructor(
+    readonly url: string,
+    private readonly root: string,
+  ) {}
 
   private pathOf(key: string) {
     return path.join(this.root, ...checkKey(key).split('/'));
@@ -118,8 +121,7 @@ export class FileStore implements Store {
   close(): void {}
 }
 
-const preconditionFailed = (url: string, key: string) =>
-  refusal('STORE_PRECONDITION_FAILED', `The object "${key}" in ${url} was changed by someone else meanwhile.`, 'Run the command again.');
+const preconditionFailed = (url: string, key: string) => refusal('STORE_PRECONDITION_FAILED', `The object "${key}" in ${url} was changed by someone else meanwhile.`, 'Run the command again.');
 
 function toStream(body: PutBody): Readable {
   return typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;

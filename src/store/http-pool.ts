@@ -98,4 +98,3 @@ export async function connection(url: URL, o: ConnOptions): Promise<Conn> {
   conn.socket.on('timeout', () => (conn.handler ? conn.handler.timeout() : conn.socket.destroy()));
   return conn;
 }
-

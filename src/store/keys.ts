@@ -2,12 +2,7 @@
 import { usageError } from '../errors.js';
 
 export function checkKey(key: string): string {
-  const bad =
-    key === '' ||
-    key.startsWith('/') ||
-    key.includes('\\') ||
-    key.includes('\0') ||
-    key.split('/').some((seg) => seg === '..' || seg === '.');
+  const bad = key === '' || key.startsWith('/') || key.includes('\\') || key.includes('\0') || key.split('/').some((seg) => seg === '..' || seg === '.');
   if (bad) throw usageError('STORE_BAD_KEY', `The object key "${key}" is not a plain relative path.`, 'Use keys without "..", ".", backslashes or a leading "/".');
   return key;
 }

@@ -20,8 +20,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   return new FileStore(`file://${root}`, root);
 }
 
-const badUrl = (url: string) =>
-  usageError('STORE_BAD_URL', `"${url}" is not a store URL.`, 'Use file:///path/to/dir, a folder path, or s3://bucket/prefix.');
+const badUrl = (url: string) => usageError('STORE_BAD_URL', `"${url}" is not a store URL.`, 'Use file:///path/to/dir, a folder path, or s3://bucket/prefix.');
 
 /** split a URL of one object into its store and key: s3://b/p/x.tar.gz -> (s3://b/p, x.tar.gz) */
 export function splitObjectUrl(url: string): { storeUrl: string; key: string } {

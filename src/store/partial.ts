@@ -49,5 +49,4 @@ export async function dropPartial(dest: string): Promise<void> {
 
 /** whether saved progress may be reused for this object version and layout */
 export const sameObject = (s: PartialState | undefined, want: Omit<PartialState, 'done'>): s is PartialState =>
-  !!s && s.key === want.key && s.sha256 === want.sha256 && s.etag === want.etag && s.size === want.size &&
-  s.partSize === want.partSize && s.done.length === Math.ceil(want.size / want.partSize);
+  !!s && s.key === want.key && s.sha256 === want.sha256 && s.etag === want.etag && s.size === want.size && s.partSize === want.partSize && s.done.length === Math.ceil(want.size / want.partSize);

@@ -22,7 +22,11 @@ export class PrefixHash {
   private failed?: unknown;
 
   /** frontier(): end of the complete (written) prefix of the file */
-  constructor(private readonly fh: FileHandle, private readonly size: number, private readonly frontier: () => number) {}
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly size: number,
+    private readonly frontier: () => number,
+  ) {}
 
   /** bytes of the object at `pos`, as they arrive */
   received(pos: number, chunk: Buffer): void {

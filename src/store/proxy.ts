@@ -47,7 +47,10 @@ const bareHost = (h: string) => h.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 export function bypassed(target: URL, noProxy: string): boolean {
   const host = bareHost(target.hostname);
   const port = defaultPort(target);
-  for (const item of noProxy.split(/[\s,]+/).map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+  for (const item of noProxy
+    .split(/[\s,]+/)
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)) {
     if (item === '*') return true;
     const m = net.isIP(item) ? [item, item] : /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(item);
     if (!m) continue;
@@ -61,8 +64,11 @@ export function bypassed(target: URL, noProxy: string): boolean {
 /** refuses header names and values that could end the header or split the request (CR, LF, NUL) */
 export function checkHeader(name: string, value: string): void {
   if (/[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-    throw usageError('HEADER_INVALID', `The request header ${JSON.stringify(name.slice(0, 40))} carries a line break or an invalid character.`,
-      'A value that ends up in an HTTP header (an ETag, a proxy password, a URL) must be a single line; check where it came from.');
+    throw usageError(
+      'HEADER_INVALID',
+      `The request header ${JSON.stringify(name.slice(0, 40))} carries a line break or an invalid character.`,
+      'A value that ends up in an HTTP header (an ETag, a proxy password, a URL) must be a single line; check where it came from.',
+    );
 }
 
 /** `Proxy-Authorization` for a proxy URL with user:password, else undefined */
@@ -90,7 +96,10 @@ export function openTunnel(proxy: URL, host: string, port: number, timeoutMs = 6
     const auth = proxyAuthorization(proxy);
     const sock = connectProxy(proxy);
     let head = Buffer.alloc(0);
-    const fail = (e: Error) => { sock.destroy(); reject(e); };
+    const fail = (e: Error) => {
+      sock.destroy();
+      reject(e);
+    };
     sock.setTimeout(timeoutMs, () => fail(Object.assign(new Error(`the proxy ${proxy.host} did not answer CONNECT within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })));
     sock.on('error', fail);
     sock.on('close', () => fail(new Error(`the proxy ${proxy.host} closed the connection before it answered CONNECT`)));
@@ -104,7 +113,10 @@ export function openTunnel(proxy: URL, host: string, port: number, timeoutMs = 6
         }
         const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head.subarray(0, end).toString('latin1'))?.[1] ?? 0);
         const rest = head.subarray(end + 4);
-        if (status >= 100 && status < 200) { head = rest; continue; } // interim answers come before the real one
+        if (status >= 100 && status < 200) {
+          head = rest;
+          continue;
+        } // interim answers come before the real one
         sock.off('data', onData);
         sock.pause(); // nothing may flow to nobody before TLS (or the caller) takes the socket over
         sock.removeAllListeners('close');

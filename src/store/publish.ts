@@ -132,8 +132,11 @@ async function statusIn(store: Store, hop: PublishedBundle, replace: boolean): P
     return obj?.size === hop.size && sigThere ? 'unchanged' : 'uploaded';
   }
   if (!replace) {
-    throw refusal('HOP_EXISTS', `${store.url} already has ${hop.file} with different contents (sha256 ${old.sha256.slice(0, 12)}…, published bundle ${hop.sha256.slice(0, 12)}…).`,
-      'Pass --replace to overwrite it (clients that already downloaded the old file will refuse it), or build a bundle for a new version.');
+    throw refusal(
+      'HOP_EXISTS',
+      `${store.url} already has ${hop.file} with different contents (sha256 ${old.sha256.slice(0, 12)}…, published bundle ${hop.sha256.slice(0, 12)}…).`,
+      'Pass --replace to overwrite it (clients that already downloaded the old file will refuse it), or build a bundle for a new version.',
+    );
   }
   return 'replaced';
 }
@@ -141,7 +144,12 @@ async function statusIn(store: Store, hop: PublishedBundle, replace: boolean): P
 async function upload(store: Store, file: string, hop: PublishedBundle, emit: Emit): Promise<void> {
   const hash = createHash('sha256');
   // hashed again while copied: a file changed since it was described must not be published under the old sha256
-  const tee = new Transform({ transform(c: Buffer, _e, cb) { hash.update(c); cb(null, c); } });
+  const tee = new Transform({
+    transform(c: Buffer, _e, cb) {
+      hash.update(c);
+      cb(null, c);
+    },
+  });
   let last = 0;
   const src = createReadStream(file, { highWaterMark: 1024 * 1024 });
   src.once('error', (e) => tee.destroy(e)); // pipe() does not forward a read error

@@ -23,13 +23,23 @@ export function s3Error(e: unknown, ctx: { url: string; bucket: string; key?: st
   const where = ctx.endpoint ? ` at ${ctx.endpoint}` : '';
   const detail = `${name}: ${messageOf(e)}`;
   if (AUTH.has(name)) {
-    return withDetail(usageError('STORE_AUTH', `The store ${ctx.url}${where} rejected the credentials (${name}).`, 'Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE, and that --endpoint points at the right server.'), detail);
+    return withDetail(
+      usageError(
+        'STORE_AUTH',
+        `The store ${ctx.url}${where} rejected the credentials (${name}).`,
+        'Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE, and that --endpoint points at the right server.',
+      ),
+      detail,
+    );
   }
   if (name === 'NoSuchBucket') {
     return withDetail(usageError('STORE_NO_BUCKET', `The bucket "${ctx.bucket}" does not exist${where}.`, 'Check the bucket name in the store URL, or create the bucket first.'), detail);
   }
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
-    return withDetail(usageError('STORE_FORBIDDEN', `Access to ${ctx.key ? `"${ctx.key}" in ` : ''}${ctx.url} was denied.`, 'Check that these credentials may read and write the bucket and prefix.'), detail);
+    return withDetail(
+      usageError('STORE_FORBIDDEN', `Access to ${ctx.key ? `"${ctx.key}" in ` : ''}${ctx.url} was denied.`, 'Check that these credentials may read and write the bucket and prefix.'),
+      detail,
+    );
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(messageOf(e))) {
     return withDetail(usageError('STORE_NO_CREDENTIALS', `No credentials were found for ${ctx.url}.`, 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE.'), detail);
@@ -40,9 +50,19 @@ export function s3Error(e: unknown, ctx: { url: string; bucket: string; key?: st
   if (name === 'PreconditionFailed' || status === 412) return objectChanged(ctx.url, ctx.key ?? '');
   const code = err.code ?? (e as { cause?: SdkError })?.cause?.code ?? '';
   if (NETWORK.has(code) || NETWORK.has(name) || name === 'TimeoutError') {
-    return failure('STORE_UNREACHABLE', `The store ${ctx.url}${where} could not be reached (${code || name}).`, 'Check the endpoint URL and the network, then run the command again; downloads resume where they stopped.', e);
+    return failure(
+      'STORE_UNREACHABLE',
+      `The store ${ctx.url}${where} could not be reached (${code || name}).`,
+      'Check the endpoint URL and the network, then run the command again; downloads resume where they stopped.',
+      e,
+    );
   }
-  return failure('STORE_FAILED', `The store ${ctx.url} failed${ctx.key ? ` on "${ctx.key}"` : ''}: ${name || messageOf(e)}.`, 'Run the command again; rerun with --verbose for the server\'s answer.', e);
+  return failure(
+    'STORE_FAILED',
+    `The store ${ctx.url} failed${ctx.key ? ` on "${ctx.key}"` : ''}: ${name || messageOf(e)}.`,
+    "Run the command again; rerun with --verbose for the server's answer.",
+    e,
+  );
 }
 
 function withDetail(e: UphopError, detail: string): UphopError {

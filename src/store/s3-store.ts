@@ -3,9 +3,7 @@
  * when an operation requires them: the SDK's default aws-chunked trailers are
  * not understood by many S3-compatible servers (s3rver, older MinIO, Ceph).
  */
-import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
@@ -29,14 +27,17 @@ export class S3Store implements Store {
   private readonly env: NodeJS.ProcessEnv;
   private probed?: Promise<void>;
 
-  constructor(readonly url: string, private readonly loc: S3Location, opts: StoreOptions = {}) {
+  constructor(
+    readonly url: string,
+    private readonly loc: S3Location,
+    opts: StoreOptions = {},
+  ) {
     const env = (this.env = opts.env ?? process.env);
     // uphop supports Node 20 on purpose (air-gapped hosts); the SDK's upgrade nag would garble CLI output
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-    const envCreds = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
-      : undefined;
+    const envCreds =
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN } : undefined;
     this.client = new S3Client({
       endpoint: this.endpoint,
       // S3-compatible servers rarely have a region; AWS proper resolves it from the profile
@@ -68,16 +69,19 @@ export class S3Store implements Store {
    * are common, and s3rver cannot paginate listings.
    */
   private probe(): Promise<void> {
-    this.probed ??= this.client
-      .send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full('catalog.json'), Range: 'bytes=0-0' }))
-      .then((r) => { (r.Body as Readable | undefined)?.destroy(); }, (e) => {
+    this.probed ??= this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full('catalog.json'), Range: 'bytes=0-0' })).then(
+      (r) => {
+        (r.Body as Readable | undefined)?.destroy();
+      },
+      (e) => {
         const name = (e as { name?: string }).name;
         if (isNotFound(e) || name === 'InvalidRange') return;
         const err = this.fail(e);
         // a grant without s3:ListBucket answers 403 for a missing key: let the real call decide
         if (err.code === 'STORE_FORBIDDEN') return;
         throw err;
-      });
+      },
+    );
     return this.probed!;
   }
 
@@ -124,7 +128,10 @@ export class S3Store implements Store {
     if (opts.ifMatch) headers['If-Match'] = opts.ifMatch;
     let sinkError: unknown;
     const guarded: ChunkSink = (chunk) => {
-      const noted = (e: unknown) => { sinkError = e; throw e; };
+      const noted = (e: unknown) => {
+        sinkError = e;
+        throw e;
+      };
       try {
         return sink(chunk)?.catch(noted);
       } catch (e) {

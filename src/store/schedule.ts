@@ -65,7 +65,12 @@ export async function fetchRanges(o: RangedOptions): Promise<void> {
       active--;
     }
   };
-  const spawn = () => workers.push(worker().catch((e) => { failed ??= e; }));
+  const spawn = () =>
+    workers.push(
+      worker().catch((e) => {
+        failed ??= e;
+      }),
+    );
   spawn();
   for (let k = 0; k < workers.length; k++) await workers[k]; // the list grows while the first one runs
   if (failed !== undefined) throw failed;

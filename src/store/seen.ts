@@ -15,8 +15,7 @@ export interface SeenCatalog {
 
 export type SeenCatalogs = Record<string, SeenCatalog>;
 
-export const uphopHome = (opt?: string, env: NodeJS.ProcessEnv = process.env) =>
-  opt ?? env.UPHOP_HOME ?? path.join(os.homedir(), '.uphop');
+export const uphopHome = (opt?: string, env: NodeJS.ProcessEnv = process.env) => opt ?? env.UPHOP_HOME ?? path.join(os.homedir(), '.uphop');
 
 const fileOf = (home: string) => path.join(home, 'catalogs.json');
 

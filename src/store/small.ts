@@ -5,7 +5,7 @@ import type { Store } from './types.js';
 const LIMIT = 16 * 1024 * 1024;
 
 export async function readSmall(store: Store, key: string): Promise<Buffer | undefined> {
-  let stream;
+  let stream: Awaited<ReturnType<Store['get']>>;
   try {
     stream = await store.get(key);
   } catch (e) {

@@ -7,7 +7,10 @@ import { messageOf } from '../errors.js';
 import { VERSION } from '../version.js';
 
 export async function platformFacts(root: string, knex?: Knex): Promise<Record<string, unknown>> {
-  const disk = await statfs(root).then((s) => ({ freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize }), (e) => ({ error: messageOf(e) }));
+  const disk = await statfs(root).then(
+    (s) => ({ freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize }),
+    (e) => ({ error: messageOf(e) }),
+  );
   return {
     uphop: VERSION,
     node: process.version,

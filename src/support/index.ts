@@ -24,16 +24,25 @@ import { platformFacts } from './facts.js';
 import { redactText, redactValues } from './redact.js';
 import { filesUnder, keptManifests, lastReports, migrationsTable, tail } from './sources.js';
 
-export interface SupportBundleResult { file: string; entries: string[]; bytes: number; message: string }
+export interface SupportBundleResult {
+  file: string;
+  entries: string[];
+  bytes: number;
+  message: string;
+}
 
 export async function supportBundle(o: { root: string; out?: string; emit?: Emit }): Promise<SupportBundleResult> {
   const emit = o.emit ?? silent;
   const root = path.resolve(o.root);
   const L = layout(root);
   const state = await readState(L.state).catch((e) => ({ unreadable: messageOf(e) }) as never);
-  if (!state && !(await filesUnder(path.join(root, 'var'))).length) throw usageError('NOT_A_MANAGER', `Nothing of uphop's is under ${root}.`, 'Point --root at the manager root (the folder holding var/lib/uphop).');
+  if (!state && !(await filesUnder(path.join(root, 'var'))).length)
+    throw usageError('NOT_A_MANAGER', `Nothing of uphop's is under ${root}.`, 'Point --root at the manager root (the folder holding var/lib/uphop).');
   const values: Values = state?.product ? await readValuesFile(L.values(state.product)).catch(() => ({})) : {};
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const name = `uphop-support-${state?.product ?? 'manager'}-${stamp}`;
   const file = path.resolve(o.out ?? `${name}.tar.gz`);
   const work = await mkdtemp(path.join(tmpdir(), 'uphop-support-'));
@@ -87,12 +96,22 @@ export async function supportBundle(o: { root: string; out?: string; emit?: Emit
 async function preflightNow(root: string, db: ReturnType<typeof openDatabase> | undefined, state: Awaited<ReturnType<typeof readState>>, interrupted?: string) {
   const L = layout(root);
   const held = await readLock(L.lock).catch(() => undefined);
-  const database = db ? await db.raw('select 1').then(() => 'reachable', (e) => `unreachable: ${messageOf(e)}`) : 'no db values';
+  const database = db
+    ? await db.raw('select 1').then(
+        () => 'reachable',
+        (e) => `unreachable: ${messageOf(e)}`,
+      )
+    : 'no db values';
   const [latest] = await lastReports(root, 1);
-  const recorded = latest ? await readFile(latest.json, 'utf8').then((t) => {
-    const r = JSON.parse(t) as { started: string; events: { type: string; step?: string; status?: string; detail?: string }[] };
-    return { report: path.basename(latest.json), at: r.started, preflight: r.events.filter((e) => e.type === 'step' && e.step === 'preflight' && e.status !== 'begin') };
-  }, () => undefined) : undefined;
+  const recorded = latest
+    ? await readFile(latest.json, 'utf8').then(
+        (t) => {
+          const r = JSON.parse(t) as { started: string; events: { type: string; step?: string; status?: string; detail?: string }[] };
+          return { report: path.basename(latest.json), at: r.started, preflight: r.events.filter((e) => e.type === 'step' && e.step === 'preflight' && e.status !== 'begin') };
+        },
+        () => undefined,
+      )
+    : undefined;
   return {
     now: {
       installed: state ? `${state.product} ${state.version}` : 'nothing',

@@ -57,4 +57,8 @@ export async function lastReports(root: string, n = 5) {
   return listReports(reportsDir(root), n);
 }
 
-export const sizeOf = (f: string) => stat(f).then((s) => s.size, () => 0);
+export const sizeOf = (f: string) =>
+  stat(f).then(
+    (s) => s.size,
+    () => 0,
+  );

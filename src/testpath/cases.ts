@@ -35,7 +35,8 @@ export async function runCase(hop: string, direction: HopCase['direction'], emit
   const w = watch(emit);
   try {
     const problems = (await fn(w)) ?? [];
-    if (w.restored) return { hop, direction, ok: false, ms: Date.now() - t, migration: w.failedMigrations[0], message: `a down migration failed, so the rollback had to restore the database backup: ${w.restored}` };
+    if (w.restored)
+      return { hop, direction, ok: false, ms: Date.now() - t, migration: w.failedMigrations[0], message: `a down migration failed, so the rollback had to restore the database backup: ${w.restored}` };
     if (problems.length) return { hop, direction, ok: false, ms: Date.now() - t, migration: problems.find((p) => p.startsWith('suspect: '))?.slice(9), message: problems[0], detail: problems };
     return { hop, direction, ok: true, ms: Date.now() - t };
   } catch (e) {

@@ -38,8 +38,15 @@ export function dbUrl(db: DbValues, root: string): string {
 
 export function hookEnv(h: HookInput): Record<string, string> {
   return {
-    UPHOP_HOOK: h.name, UPHOP_ROOT: h.root, UPHOP_PRODUCT: h.product, UPHOP_VERSION: h.version, UPHOP_VALUES: h.valuesFile,
-    UPHOP_DB_CLIENT: h.db.client ?? 'sqlite', UPHOP_DB_URL: dbUrl(h.db, h.root), UPHOP_SEED_ROWS: String(h.rows), UPHOP_NODE: process.execPath,
+    UPHOP_HOOK: h.name,
+    UPHOP_ROOT: h.root,
+    UPHOP_PRODUCT: h.product,
+    UPHOP_VERSION: h.version,
+    UPHOP_VALUES: h.valuesFile,
+    UPHOP_DB_CLIENT: h.db.client ?? 'sqlite',
+    UPHOP_DB_URL: dbUrl(h.db, h.root),
+    UPHOP_SEED_ROWS: String(h.rows),
+    UPHOP_NODE: process.execPath,
   };
 }
 
@@ -59,6 +66,10 @@ export async function runHook(h: HookInput): Promise<string> {
       });
     });
   } catch (e) {
-    throw failure(h.name === 'seed' ? 'SEED_FAILED' : 'VERIFY_FAILED', `The ${h.name} hook ${path.basename(h.file)} failed on ${h.version}: ${h.scrub(messageOf(e))}.`, `Run it by hand against a sandbox to see why (its environment is in docs/hop-spec.md).`);
+    throw failure(
+      h.name === 'seed' ? 'SEED_FAILED' : 'VERIFY_FAILED',
+      `The ${h.name} hook ${path.basename(h.file)} failed on ${h.version}: ${h.scrub(messageOf(e))}.`,
+      `Run it by hand against a sandbox to see why (its environment is in docs/hop-spec.md).`,
+    );
   }
 }

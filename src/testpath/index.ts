@@ -79,11 +79,32 @@ export async function testPath(o: TestPathOptions): Promise<TestPathResult> {
         emit({ type: 'step', step, status: 'begin' });
         const t = Date.now();
         const ok = await testHop(sb, { ...base, bundle: path.join(dir, h.file), values: setup.length || i ? undefined : sb.valuesFile }, label, o, cases);
-        emit({ type: 'step', step, status: ok ? 'end' : 'fail', ms: Date.now() - t, detail: ok ? 'up, down and up again' : cases.filter((c) => !c.ok).map((c) => `${c.direction}: ${c.message}`).join('; ') });
+        emit({
+          type: 'step',
+          step,
+          status: ok ? 'end' : 'fail',
+          ms: Date.now() - t,
+          detail: ok
+            ? 'up, down and up again'
+            : cases
+                .filter((c) => !c.ok)
+                .map((c) => `${c.direction}: ${c.message}`)
+                .join('; '),
+        });
         if (!ok) break;
       }
       const failed = cases.some((c) => !c.ok);
-      return { outcome: failed ? 'failed' : 'passed', product: chain.product, from: o.from, to: o.to, db: sb.db.label, hops: chain.hops.map((h) => `${h.from} -> ${h.to}`), seeded, cases, ms: Date.now() - t0 };
+      return {
+        outcome: failed ? 'failed' : 'passed',
+        product: chain.product,
+        from: o.from,
+        to: o.to,
+        db: sb.db.label,
+        hops: chain.hops.map((h) => `${h.from} -> ${h.to}`),
+        seeded,
+        cases,
+        ms: Date.now() - t0,
+      };
     } finally {
       await sb.remove();
     }
@@ -139,7 +160,19 @@ async function seed(o: TestPathOptions, sb: Sandbox, id: string | undefined, ver
   const hook = o.seed ? path.resolve(o.seed) : id && (await hookOf(sb, id, 'seed'));
   if (!hook) return 'no seed hook: the hops run on an empty database';
   try {
-    const out = await runHook({ name: 'seed', file: hook, root: sb.root, product: o.product ?? '', version, values: sb.values, valuesFile: sb.valuesFile, db: sb.values.db as never, knex: sb.knex(), rows: o.rows ?? 3000, scrub: sb.scrub });
+    const out = await runHook({
+      name: 'seed',
+      file: hook,
+      root: sb.root,
+      product: o.product ?? '',
+      version,
+      values: sb.values,
+      valuesFile: sb.valuesFile,
+      db: sb.values.db as never,
+      knex: sb.knex(),
+      rows: o.rows ?? 3000,
+      scrub: sb.scrub,
+    });
     emit({ type: 'log', level: 'info', message: `seeded ${version}${out ? `: ${out}` : ''}` });
     return out || `seeded with ${path.basename(hook)}`;
   } finally {
@@ -151,7 +184,19 @@ async function verify(sb: Sandbox, id: string, version: string, o: TestPathOptio
   const hook = await hookOf(sb, id, 'verify');
   if (!hook) return;
   try {
-    const out = await runHook({ name: 'verify', file: hook, root: sb.root, product: o.product ?? '', version, values: sb.values, valuesFile: sb.valuesFile, db: sb.values.db as never, knex: sb.knex(), rows: o.rows ?? 3000, scrub: sb.scrub });
+    const out = await runHook({
+      name: 'verify',
+      file: hook,
+      root: sb.root,
+      product: o.product ?? '',
+      version,
+      values: sb.values,
+      valuesFile: sb.valuesFile,
+      db: sb.values.db as never,
+      knex: sb.knex(),
+      rows: o.rows ?? 3000,
+      scrub: sb.scrub,
+    });
     emit({ type: 'log', level: 'info', message: `verified ${version}${out ? `: ${out}` : ''}` });
   } finally {
     await sb.closeDb();

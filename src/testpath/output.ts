@@ -18,14 +18,25 @@ export type TestPathOutput = TestPathResult & { junit?: string; markdown?: strin
 
 export async function testPathWithOutputs(o: TestPathRun): Promise<TestPathOutput> {
   await mkdir(o.reports, { recursive: true });
-  const { result, report } = await reported<TestPathResult>({
-    dir: o.reports, root: o.reports, kind: 'test-path', name: `${o.product ?? 'path'}-${o.from}-to-${o.to}-${o.db}`, emit: o.emit,
-    summary: (r) => r && {
-      product: r.product, from: r.from, to: r.to, outcome: r.outcome === 'passed' ? 'succeeded' : 'failed',
-      facts: { database: r.db, seed: r.seeded, 'cases passed': r.cases.filter((c) => c.ok).length, 'cases failed': r.cases.filter((c) => !c.ok).length },
-      notes: r.cases.filter((c) => !c.ok).map((c) => `FAILED ${c.hop} ${c.direction}${c.migration ? ` (migration ${c.migration})` : ''}: ${c.message}`),
+  const { result, report } = await reported<TestPathResult>(
+    {
+      dir: o.reports,
+      root: o.reports,
+      kind: 'test-path',
+      name: `${o.product ?? 'path'}-${o.from}-to-${o.to}-${o.db}`,
+      emit: o.emit,
+      summary: (r) =>
+        r && {
+          product: r.product,
+          from: r.from,
+          to: r.to,
+          outcome: r.outcome === 'passed' ? 'succeeded' : 'failed',
+          facts: { database: r.db, seed: r.seeded, 'cases passed': r.cases.filter((c) => c.ok).length, 'cases failed': r.cases.filter((c) => !c.ok).length },
+          notes: r.cases.filter((c) => !c.ok).map((c) => `FAILED ${c.hop} ${c.direction}${c.migration ? ` (migration ${c.migration})` : ''}: ${c.message}`),
+        },
     },
-  }, (emit) => testPath({ ...o, emit }));
+    (emit) => testPath({ ...o, emit }),
+  );
   const out: TestPathOutput = { ...result, report: report?.html };
   const suite = `${result.product} ${result.from} -> ${result.to} (${o.db})`;
   if (o.junit) {
@@ -35,7 +46,14 @@ export async function testPathWithOutputs(o: TestPathRun): Promise<TestPathOutpu
   }
   const md = o.markdown ?? (o.junit ? o.junit.replace(/\.xml$/, '') + '.md' : undefined);
   if (md) {
-    await writeFile(md, markdown(`uphop test-path: ${suite}: ${result.outcome}`, result.cases, [['database', result.db], ['seed', result.seeded], ['hops', result.hops.join(', ')]]));
+    await writeFile(
+      md,
+      markdown(`uphop test-path: ${suite}: ${result.outcome}`, result.cases, [
+        ['database', result.db],
+        ['seed', result.seeded],
+        ['hops', result.hops.join(', ')],
+      ]),
+    );
     out.markdown = md;
   }
   return out;

@@ -55,7 +55,11 @@ export async function createSandbox(o: { db: SandboxDb; dbUrl?: string; values?:
     for (const name of [...st.services.order].reverse()) await driver.stop({ name, exec: [] }, { timeoutMs: 10_000 }).catch(() => undefined);
   };
   return {
-    root, valuesFile, values, ports, db,
+    root,
+    valuesFile,
+    values,
+    ports,
+    db,
     knex: () => (knex ??= openDatabase(values.db as never, { root })),
     async closeDb() {
       await knex?.destroy();

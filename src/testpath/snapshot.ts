@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { dialectOf } from '../drivers/db/dialect.js';
 
-export interface TableShape { columns: string[]; indexes: string[] }
+export interface TableShape {
+  columns: string[];
+  indexes: string[];
+}
 
 export interface Snapshot {
   tables: Record<string, TableShape>;
@@ -17,30 +20,41 @@ export interface Snapshot {
 
 async function tableNames(knex: Knex): Promise<string[]> {
   const d = dialectOf(knex);
-  const rows: { name: string }[] = d === 'sqlite'
-    ? await knex.raw(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`)
-    : d === 'pg'
-      ? (await knex.raw(`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`)).rows
-      : (await knex.raw(`select table_name as name from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE'`))[0];
+  const rows: { name: string }[] =
+    d === 'sqlite'
+      ? await knex.raw(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`)
+      : d === 'pg'
+        ? (await knex.raw(`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`)).rows
+        : (await knex.raw(`select table_name as name from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE'`))[0];
   return rows.map((r) => String(r.name ?? (r as Record<string, unknown>).NAME)).sort();
 }
 
 async function shapeOf(knex: Knex, table: string): Promise<TableShape> {
   const d = dialectOf(knex);
   const info = await knex(table).columnInfo();
-  const columns = Object.entries(info).map(([name, c]) => `${name} ${c.type}${c.nullable ? '' : ' not null'}${c.maxLength ? `(${c.maxLength})` : ''}`).sort();
+  const columns = Object.entries(info)
+    .map(([name, c]) => `${name} ${c.type}${c.nullable ? '' : ' not null'}${c.maxLength ? `(${c.maxLength})` : ''}`)
+    .sort();
   let indexes: string[];
   if (d === 'sqlite') {
     const list: { name: string; unique: number }[] = await knex.raw(`pragma index_list(${quoteId(table, '"')})`);
-    indexes = await Promise.all(list.map(async (i) => {
-      const cols: { name: string }[] = await knex.raw(`pragma index_info(${quoteId(i.name, '"')})`);
-      return `${i.unique ? 'unique ' : ''}${i.name.startsWith('sqlite_autoindex') ? '(auto)' : i.name} (${cols.map((c) => c.name).join(', ')})`;
-    }));
+    indexes = await Promise.all(
+      list.map(async (i) => {
+        const cols: { name: string }[] = await knex.raw(`pragma index_info(${quoteId(i.name, '"')})`);
+        return `${i.unique ? 'unique ' : ''}${i.name.startsWith('sqlite_autoindex') ? '(auto)' : i.name} (${cols.map((c) => c.name).join(', ')})`;
+      }),
+    );
   } else if (d === 'pg') {
-    indexes = (await knex.raw(`select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = ?`, [table])).rows
-      .map((r: { indexname: string; indexdef: string }) => r.indexdef.replace(/ ON \S+\./, ' ON '));
+    indexes = (await knex.raw(`select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = ?`, [table])).rows.map((r: { indexname: string; indexdef: string }) =>
+      r.indexdef.replace(/ ON \S+\./, ' ON '),
+    );
   } else {
-    const rows = (await knex.raw(`select index_name, non_unique, column_name, seq_in_index from information_schema.statistics where table_schema = database() and table_name = ? order by index_name, seq_in_index`, [table]))[0] as Record<string, unknown>[];
+    const rows = (
+      await knex.raw(
+        `select index_name, non_unique, column_name, seq_in_index from information_schema.statistics where table_schema = database() and table_name = ? order by index_name, seq_in_index`,
+        [table],
+      )
+    )[0] as Record<string, unknown>[];
     const by = new Map<string, string[]>();
     for (const r of rows) {
       const key = `${Number(r.non_unique ?? r.NON_UNIQUE) ? '' : 'unique '}${String(r.index_name ?? r.INDEX_NAME)}`;
@@ -71,7 +85,11 @@ async function checksum(knex: Knex, table: string, columns: string[]): Promise<{
   // ordered by every column: the same rows give the same bytes whatever order they were written in;
   // read in pages (knex streams only with an extra package on PostgreSQL)
   for (let page = 0; ; page++) {
-    const batch: Record<string, unknown>[] = await knex(table).select(names).orderBy(names.map((c) => ({ column: c }))).limit(PAGE).offset(page * PAGE);
+    const batch: Record<string, unknown>[] = await knex(table)
+      .select(names)
+      .orderBy(names.map((c) => ({ column: c })))
+      .limit(PAGE)
+      .offset(page * PAGE);
     for (const row of batch) h.update(JSON.stringify(names.map((c) => norm(row[c]))) + '\n');
     rows += batch.length;
     if (batch.length < PAGE) break;
@@ -96,8 +114,14 @@ export function compareSnapshots(before: Snapshot, after: Snapshot): string[] {
   for (const t of names) {
     const a = before.tables[t];
     const b = after.tables[t];
-    if (!b) { out.push(`table ${t} is missing`); continue; }
-    if (!a) { out.push(`table ${t} is new`); continue; }
+    if (!b) {
+      out.push(`table ${t} is missing`);
+      continue;
+    }
+    if (!a) {
+      out.push(`table ${t} is new`);
+      continue;
+    }
     for (const c of a.columns) if (!b.columns.includes(c)) out.push(`${t}: column ${c} is missing or changed`);
     for (const c of b.columns) if (!a.columns.includes(c)) out.push(`${t}: column ${c} is new`);
     for (const i of a.indexes) if (!b.indexes.includes(i)) out.push(`${t}: index ${i} is missing or changed`);

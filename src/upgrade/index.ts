@@ -39,7 +39,11 @@ export async function upgrade(input: UpgradeOptions): Promise<UpgradeResult> {
   const pending = await findInterrupted(L);
   if (pending) {
     const rf = root === '/' ? '' : ` --root ${root}`;
-    throw refusal('INSTALL_INTERRUPTED', `An install of ${pending.id} was interrupted at step "${pending.begun.at(-1)}".`, `Finish it with "uphop resume${rf}" or undo it with "uphop rollback${rf}", then run the upgrade again.`);
+    throw refusal(
+      'INSTALL_INTERRUPTED',
+      `An install of ${pending.id} was interrupted at step "${pending.begun.at(-1)}".`,
+      `Finish it with "uphop resume${rf}" or undo it with "uphop rollback${rf}", then run the upgrade again.`,
+    );
   }
   const trust = o.trust ? await loadPublicKey(o.trust) : undefined;
   const cache = path.resolve(o.cache ?? defaultCache(root));
@@ -55,20 +59,43 @@ export async function upgrade(input: UpgradeOptions): Promise<UpgradeResult> {
     }
     const needsValues = chain[0].from === 'none' && !o.values;
     if (needsValues && !o.dryRun) {
-      throw usageError('VALUES_REQUIRED', `Nothing is installed under ${root}, so the upgrade starts with a fresh install, which needs the site values.`, 'Pass --values FILE (database, service driver, ports; see docs/values.md).');
+      throw usageError(
+        'VALUES_REQUIRED',
+        `Nothing is installed under ${root}, so the upgrade starts with a fresh install, which needs the site values.`,
+        'Pass --values FILE (database, service driver, ports; see docs/values.md).',
+      );
     }
     const outcomes = await Promise.all(chain.map((h) => outcomeOf(h, cache)));
     emit({ type: 'upgrade-plan', product, from, to, hops: outcomes.map(({ from: f, to: t, file, size, cached }) => ({ from: f, to: t, file, size, cached })) });
     emit({ type: 'log', level: 'info', message: `plan: ${[from, ...chain.map((h) => h.to)].join(' -> ')} (${chain.length} hop${chain.length > 1 ? 's' : ''} from ${store.url})` });
     if (o.dryRun) {
       const bytes = outcomes.reduce((n, h) => n + h.size - h.cachedBytes, 0);
-      return { ...base, outcome: 'dry-run', hops: outcomes, bytes, ms: Date.now() - t0, message: `dry run: nothing was downloaded or changed${needsValues ? '; the first hop is a fresh install: pass --values FILE' : ''}.` };
+      return {
+        ...base,
+        outcome: 'dry-run',
+        hops: outcomes,
+        bytes,
+        ms: Date.now() - t0,
+        message: `dry run: nothing was downloaded or changed${needsValues ? '; the first hop is a fresh install: pass --values FILE' : ''}.`,
+      };
     }
     const fetched = await downloadChain(store, chain, { out: cache, trust, allowUnsigned: o.allowUnsigned, partSize: o.partSize, concurrency: o.concurrency, retries: o.retries }, emit);
     fetched.forEach((f, i) => (outcomes[i].fetched = f.fetched));
-    const agents = await installChain(o, product, to, outcomes, fetched.map((f) => f.path), emit);
+    const agents = await installChain(
+      o,
+      product,
+      to,
+      outcomes,
+      fetched.map((f) => f.path),
+      emit,
+    );
     return {
-      ...base, outcome: 'upgraded', agents, hops: outcomes, bytes: outcomes.reduce((n, h) => n + (h.fetched ?? 0), 0), ms: Date.now() - t0,
+      ...base,
+      outcome: 'upgraded',
+      agents,
+      hops: outcomes,
+      bytes: outcomes.reduce((n, h) => n + (h.fetched ?? 0), 0),
+      ms: Date.now() - t0,
       message: `${product} ${from} -> ${to} upgraded in ${chain.length} hop${chain.length > 1 ? 's' : ''}, installed and healthy.`,
     };
   } finally {
@@ -77,7 +104,10 @@ export async function upgrade(input: UpgradeOptions): Promise<UpgradeResult> {
 }
 
 function latestVersion(hops: CatalogHop[]): string {
-  const vs = hops.map((h) => h.to).filter((v) => semver.valid(v)).sort(semver.rcompare);
+  const vs = hops
+    .map((h) => h.to)
+    .filter((v) => semver.valid(v))
+    .sort(semver.rcompare);
   if (!vs.length) throw usageError('NO_LATEST', 'No hop in the catalog leads to a release version, so "latest" means nothing here.', 'Pass --to VERSION.');
   return canonical(vs[0]);
 }
@@ -96,8 +126,16 @@ async function installChain(o: UpgradeOptions, product: string, to: string, hops
     emit({ type: 'step', step, status: 'begin' });
     try {
       const r = await install({
-        bundle: files[i], root: o.root, values: i === 0 ? o.values : undefined, trust: o.trust, allowUnsigned: o.allowUnsigned,
-        noRollback: o.noRollback, notify: o.notify, ignorePreflight: o.ignorePreflight, stopTimeoutMs: o.stopTimeoutMs, emit,
+        bundle: files[i],
+        root: o.root,
+        values: i === 0 ? o.values : undefined,
+        trust: o.trust,
+        allowUnsigned: o.allowUnsigned,
+        noRollback: o.noRollback,
+        notify: o.notify,
+        ignorePreflight: o.ignorePreflight,
+        stopTimeoutMs: o.stopTimeoutMs,
+        emit,
         agents: i === hops.length - 1 && o.agents !== false,
       });
       agents = r.agents;

@@ -37,7 +37,13 @@ const transport = (o: { token?: string; sha256?: string; url?: string } = {}) =>
 };
 const amqpAgent = (o: { token?: string; http?: boolean; supervised?: boolean; amqpFile?: boolean } = {}) =>
   startAgent({ version: '4.1.1', token: o.token ?? TOKEN, id: newId(), amqp: BROKER, http: o.http, supervised: o.supervised, amqpFile: o.amqpFile });
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected the upgrade to fail'); }, (e) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected the upgrade to fail');
+    },
+    (e) => e,
+  );
 const healthOf = async (a: RunningAgent) => (await fetch(`${a.httpUrl}/health`)).json();
 const pidOf = async (a: RunningAgent) => Number((await readFile(path.join(a.home, 'agent.pid'), 'utf8')).trim());
 
@@ -49,30 +55,45 @@ async function observe() {
   const { queue } = await ch.assertQueue('', { exclusive: true });
   const seen: ConsumeMessage[] = [];
   const events = new EventEmitter();
-  await ch.consume(queue, (m) => { if (m) { seen.push(m); events.emit('message'); } }, { noAck: true });
+  await ch.consume(
+    queue,
+    (m) => {
+      if (m) {
+        seen.push(m);
+        events.emit('message');
+      }
+    },
+    { noAck: true },
+  );
   const body = (m: ConsumeMessage) => JSON.parse(m.content.toString());
   return {
-    ch, queue,
+    ch,
+    queue,
     watch: (id: string) => ch.bindQueue(queue, 'beacon.agents', `status.${id}`),
     /** the first message (seen so far or later) that matches */
-    until: (match: (m: ConsumeMessage) => boolean) => new Promise<Record<string, unknown>>((resolve) => {
-      const check = () => {
-        const m = seen.find(match);
-        if (m) { events.off('message', check); resolve(body(m)); }
-      };
-      events.on('message', check);
-      check();
-    }),
+    until: (match: (m: ConsumeMessage) => boolean) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        const check = () => {
+          const m = seen.find(match);
+          if (m) {
+            events.off('message', check);
+            resolve(body(m));
+          }
+        };
+        events.on('message', check);
+        check();
+      }),
     close: () => conn.close(),
   };
 }
-const statusOf = (id: string, version: string) => (m: ConsumeMessage) =>
-  m.fields.routingKey === `status.${id}` && JSON.parse(m.content.toString()).version === version;
+const statusOf = (id: string, version: string) => (m: ConsumeMessage) => m.fields.routingKey === `status.${id}` && JSON.parse(m.content.toString()).version === version;
 
 describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against RabbitMQ and real agents', () => {
   beforeAll(async () => {
     ensureAgentArtifacts(['4.1.1', '4.2.0']);
-    sha256 = createHash('sha256').update(await readFile(PKG)).digest('hex');
+    sha256 = createHash('sha256')
+      .update(await readFile(PKG))
+      .digest('hex');
     pkg = await servePackage({ file: PKG });
   });
   afterEach(() => stopAllAgents());
@@ -208,7 +229,12 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
     expect([err.retryable, err.message]).toEqual([true, `the broker at amqp://127.0.0.1:${port} could not be reached (ECONNREFUSED)`]);
     expect(err.message).not.toContain('guest');
     // the broker appears on that port (a TCP relay to the real one): the next attempt uses it
-    const relay = net.createServer((c) => { const up = net.connect(5672, '127.0.0.1'); c.pipe(up).pipe(c); up.on('error', () => c.destroy()); c.on('error', () => up.destroy()); });
+    const relay = net.createServer((c) => {
+      const up = net.connect(5672, '127.0.0.1');
+      c.pipe(up).pipe(c);
+      up.on('error', () => c.destroy());
+      c.on('error', () => up.destroy());
+    });
     await new Promise<void>((r) => relay.listen(port, '127.0.0.1', r));
     try {
       const again = await failure(t.upgrade(record({ id }), AbortSignal.timeout(30_000)));
@@ -224,7 +250,10 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
     const dir = await mkdtemp(path.join(tmpdir(), 'uphop-amqp-close-'));
     const script = path.join(dir, 'check.cjs');
     await build({
-      stdin: { resolveDir: process.cwd(), loader: 'ts', contents: `
+      stdin: {
+        resolveDir: process.cwd(),
+        loader: 'ts',
+        contents: `
         import { AmqpTransport } from './src/agents/amqp-transport.ts';
         (async () => {
           const [url, id] = process.argv.slice(2);
@@ -232,8 +261,14 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
           const err = await t.upgrade({ id, address: 'amqp:' + id, version: null, state: 'online' }, AbortSignal.timeout(30000)).catch((e) => e);
           console.log(err.message);
           await t.close();
-        })();` },
-      bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: script, logLevel: 'silent',
+        })();`,
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: script,
+      logLevel: 'silent',
     });
     const id = newId();
     const child = spawn(process.execPath, [script, BROKER, id], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -47,15 +47,36 @@ class ScriptedTransport implements AgentTransport {
 
 const fleet = (n: number, version = '4.0.1'): AgentRecord[] =>
   Array.from({ length: n }, (_, i) => ({ id: `a${String(i).padStart(2, '0')}`, address: `http://127.0.0.1:${7000 + i}`, version, state: 'online' }));
-const policy = (p: Partial<ResolvedPolicy> = {}): ResolvedPolicy => ({ canary: 1, batch: 2, concurrency: p.batch ?? 2, delayMs: 0, maxFailures: 0, maxConsecutive: Infinity, pause: false, timeoutMs: 5000, retries: 2, ...p });
+const policy = (p: Partial<ResolvedPolicy> = {}): ResolvedPolicy => ({
+  canary: 1,
+  batch: 2,
+  concurrency: p.batch ?? 2,
+  delayMs: 0,
+  maxFailures: 0,
+  maxConsecutive: Infinity,
+  pause: false,
+  timeoutMs: 5000,
+  retries: 2,
+  ...p,
+});
 
 async function roll(agents: AgentRecord[], p: Partial<ResolvedPolicy>, t = new ScriptedTransport(), extra: Partial<RolloutOptions> = {}) {
   const events: UphopEvent[] = [];
   const persisted: string[] = [];
   const r = await runRollout({
-    agents, target: TARGET, policy: policy(p), transport: t, backoffMs: 1,
-    emit: (e) => { events.push(e); if (e.type === 'log') t.timeline.push(`log ${e.message}`); },
-    onOutcome: async (o) => { await new Promise((res) => setTimeout(res, 1)); persisted.push(o.id); },
+    agents,
+    target: TARGET,
+    policy: policy(p),
+    transport: t,
+    backoffMs: 1,
+    emit: (e) => {
+      events.push(e);
+      if (e.type === 'log') t.timeline.push(`log ${e.message}`);
+    },
+    onOutcome: async (o) => {
+      await new Promise((res) => setTimeout(res, 1));
+      persisted.push(o.id);
+    },
     ...extra,
   });
   checkCounts(r);
@@ -207,7 +228,9 @@ test('failures up to max_failures do not stop the rollout', async () => {
 test('an abort interrupts in-flight attempts and leaves them and the rest pending', async () => {
   const ac = new AbortController();
   const t = new ScriptedTransport({ a01: 'hang', a02: 'hang' });
-  t.onStart = (id) => { if (id === 'a02') setTimeout(() => ac.abort(), 10); };
+  t.onStart = (id) => {
+    if (id === 'a02') setTimeout(() => ac.abort(), 10);
+  };
   const { r } = await roll(fleet(7), { canary: 1, batch: 2 }, t, { signal: ac.signal });
   // an interrupted agent has no outcome: the command may have reached it (the log keeps it "in doubt")
   expect(r).toMatchObject({ upgraded: 1, failed: 0, pending: 6, waves: 2, stopped: 'interrupted' });

@@ -44,7 +44,10 @@ describe(`kill -9 mid-rollout of ${N} agents`, () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     // each agent writes two lines (started, outcome) of about 250 bytes together
     for (let i = 0; i < 2400; i++) {
-      const size = await stat(progressLog(sb, TO)).then((s) => s.size, () => 0);
+      const size = await stat(progressLog(sb, TO)).then(
+        (s) => s.size,
+        () => 0,
+      );
       if (size > after * 250) break;
       await sleep(25);
     }
@@ -63,7 +66,9 @@ describe(`kill -9 mid-rollout of ${N} agents`, () => {
     const after = await fleet.stats();
     expect(sum(after.redundant)).toBe(0);
     expect(after.versions.every((v) => v === TO)).toBe(true);
-    after.commands.forEach((c, i) => { if (before.versions[i] === TO) expect(c, fleet.agents[i].id).toBe(before.commands[i]); });
+    after.commands.forEach((c, i) => {
+      if (before.versions[i] === TO) expect(c, fleet.agents[i].id).toBe(before.commands[i]);
+    });
     expect(await sb.db()('agents').where({ version: TO, state: 'ok' }).count({ n: '*' })).toEqual([{ n }]);
   }
 
@@ -100,18 +105,22 @@ describe(`kill -9 mid-rollout of ${N} agents`, () => {
     await rerunTouchesNoUpgradedAgent(n);
   }, 300_000);
 
-  it.skipIf(!AMQP)('over AMQP: after kill -9 the rerun asks the agents in flight before commanding them', async () => {
-    await fleet.stop();
-    const n = Math.max(100, Math.floor(N / 5));
-    fleet = await simFleet(sb, { n, from: '3.4.2', to: TO, amqp: BROKER, processes: 2 });
-    const valuesFile = path.join(sb.root, 'etc/beacon/values.yaml');
-    const values = YAML.parse(await readFile(valuesFile, 'utf8'));
-    await writeFile(valuesFile, YAML.stringify({ ...values, agents: { ...values.agents, amqp: { url: BROKER } } }));
-    try {
-      await interrupt(Math.floor(n / 3), 'SIGKILL');
-      await rerunTouchesNoUpgradedAgent(n);
-    } finally {
-      await writeFile(valuesFile, YAML.stringify(values));
-    }
-  }, 300_000);
+  it.skipIf(!AMQP)(
+    'over AMQP: after kill -9 the rerun asks the agents in flight before commanding them',
+    async () => {
+      await fleet.stop();
+      const n = Math.max(100, Math.floor(N / 5));
+      fleet = await simFleet(sb, { n, from: '3.4.2', to: TO, amqp: BROKER, processes: 2 });
+      const valuesFile = path.join(sb.root, 'etc/beacon/values.yaml');
+      const values = YAML.parse(await readFile(valuesFile, 'utf8'));
+      await writeFile(valuesFile, YAML.stringify({ ...values, agents: { ...values.agents, amqp: { url: BROKER } } }));
+      try {
+        await interrupt(Math.floor(n / 3), 'SIGKILL');
+        await rerunTouchesNoUpgradedAgent(n);
+      } finally {
+        await writeFile(valuesFile, YAML.stringify(values));
+      }
+    },
+    300_000,
+  );
 });

@@ -62,7 +62,10 @@ describe('agent rollout at fleet scale', () => {
     expect(view.stdout).not.toContain(fleet.agents[0].id); // the summary only, no list
     const all = await agents('--all');
     for (const a of fleet.agents.slice(0, 50)) expect(all.stdout).toContain(a.id);
-    const json = (await agents('--json')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await agents('--json')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(json[0]).toMatchObject({ type: 'summary', target: TO, summary: { total: 1000, current: 1000 } });
     expect(json.slice(1).map((l) => l.id)).toEqual(fleet.agents.map((a) => a.id).sort());
   }, 120_000);
@@ -168,28 +171,38 @@ describe('agent rollout at fleet scale', () => {
     await sb.db().schema.alterTable('agents', (t) => t.dropColumn('group'));
   }, 60_000);
 
-  it.skipIf(!AMQP)('over AMQP: 500 agents upgraded through the broker, one without a queue reported offline', async () => {
-    fleet = await simFleet(sb, { n: 500, from: FROM, to: TO, amqp: BROKER, processes: 2, behaviour: { 77: 'offline' } });
-    const valuesFile = path.join(sb.root, 'etc/beacon/values.yaml');
-    const values = YAML.parse(await readFile(valuesFile, 'utf8'));
-    await writeFile(valuesFile, YAML.stringify({ ...values, agents: { ...values.agents, amqp: { url: BROKER } } }));
-    try {
-      const r = await rollout(...FAST, '--json');
-      expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'done', rollout: { upgraded: 499, failed: 0, offline: 1 } });
-      expect((await outcomes()).size).toBe(500);
-      const stats = await fleet.stats();
-      expect(stats.versions.filter((v) => v === TO)).toHaveLength(499);
-      expect(sum(stats.redundant)).toBe(0);
-      expect((await agents()).stdout).toMatch(/1 offline: has no queue on the broker/);
-    } finally {
-      await writeFile(valuesFile, YAML.stringify(values));
-    }
-  }, 120_000);
+  it.skipIf(!AMQP)(
+    'over AMQP: 500 agents upgraded through the broker, one without a queue reported offline',
+    async () => {
+      fleet = await simFleet(sb, { n: 500, from: FROM, to: TO, amqp: BROKER, processes: 2, behaviour: { 77: 'offline' } });
+      const valuesFile = path.join(sb.root, 'etc/beacon/values.yaml');
+      const values = YAML.parse(await readFile(valuesFile, 'utf8'));
+      await writeFile(valuesFile, YAML.stringify({ ...values, agents: { ...values.agents, amqp: { url: BROKER } } }));
+      try {
+        const r = await rollout(...FAST, '--json');
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'done', rollout: { upgraded: 499, failed: 0, offline: 1 } });
+        expect((await outcomes()).size).toBe(500);
+        const stats = await fleet.stats();
+        expect(stats.versions.filter((v) => v === TO)).toHaveLength(499);
+        expect(sum(stats.redundant)).toBe(0);
+        expect((await agents()).stdout).toMatch(/1 offline: has no queue on the broker/);
+      } finally {
+        await writeFile(valuesFile, YAML.stringify(values));
+      }
+    },
+    120_000,
+  );
 
   it.each([
-    ['--batch', '0'], ['--concurrency', '0'], ['--concurrency', '20000'], ['--canary', '150%'], ['--delay', 'soon'],
-    ['--max-failures', '1.5'], ['--max-failures', '-1'], ['--max-consecutive-failures', '0'],
+    ['--batch', '0'],
+    ['--concurrency', '0'],
+    ['--concurrency', '20000'],
+    ['--canary', '150%'],
+    ['--delay', 'soon'],
+    ['--max-failures', '1.5'],
+    ['--max-failures', '-1'],
+    ['--max-consecutive-failures', '0'],
   ])('%s %s is refused naming the flag, before any agent is contacted', async (flag, value) => {
     fleet ??= await simFleet(sb, { n: 3, from: FROM, to: TO });
     const r = await rollout(`${flag}=${value}`);

@@ -23,7 +23,9 @@ const record = (i: number): AgentRecord => ({ ...fleet.agents[i], version: '4.1.
 
 beforeAll(async () => {
   ensureAgentArtifacts([TO]);
-  const sha256 = createHash('sha256').update(readFileSync(agentArtifact(TO))).digest('hex');
+  const sha256 = createHash('sha256')
+    .update(readFileSync(agentArtifact(TO)))
+    .digest('hex');
   fleet = await startSimFleet({ n: 4, processes: 1, token: 't0k3n', from: '4.1.1', packages: { [sha256]: TO }, restartMs: 30, behaviour: { 2: 'slow', 3: 'offline' } });
   server = await servePackage({ file: agentArtifact(TO) });
   transport = new HttpTransport({ target: TO, token: 't0k3n', package: { url: server.url, sha256 } });
@@ -46,7 +48,10 @@ test('an in-doubt agent restarting is not commanded twice: the attempt fails ret
   const first = transport.upgrade(record(2), AbortSignal.timeout(10_000));
   // the first attempt's command is in; the agent restarts (slow: 300 ms), answering nothing meanwhile
   for (let i = 0; i < 200 && (await fleet.stats()).commands[2] === 0; i++) await new Promise((r) => setTimeout(r, 5));
-  const during = await transport.upgrade(record(2), AbortSignal.timeout(10_000), { inDoubt: true }).then(() => 'upgraded', (e) => e);
+  const during = await transport.upgrade(record(2), AbortSignal.timeout(10_000), { inDoubt: true }).then(
+    () => 'upgraded',
+    (e) => e,
+  );
   if (during !== 'upgraded') expect(during).toMatchObject({ retryable: true });
   expect(await first).toBe(TO);
   expect(await transport.upgrade(record(2), AbortSignal.timeout(10_000), { inDoubt: true })).toBe(TO);

@@ -18,12 +18,20 @@ let pkg: { url: string; close(): Promise<void> };
 const record = (a: Pick<RunningAgent, 'id' | 'address'>): AgentRecord => ({ id: a.id, address: a.address, version: '4.1.1', state: 'online' });
 const transport = (o: { token?: string; sha256?: string; path?: boolean } = {}) =>
   new HttpTransport({ target: '4.2.0', token: o.token ?? TOKEN, pollMs: 100, package: { ...(o.path ? { path: PKG } : { url: pkg.url }), sha256: o.sha256 ?? sha256 } });
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected the upgrade to fail'); }, (e) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected the upgrade to fail');
+    },
+    (e) => e,
+  );
 const healthOf = async (a: RunningAgent) => (await fetch(`${a.address}/health`)).json();
 
 beforeAll(async () => {
   ensureAgentArtifacts(['4.1.1', '4.2.0']);
-  sha256 = createHash('sha256').update(await readFile(PKG)).digest('hex');
+  sha256 = createHash('sha256')
+    .update(await readFile(PKG))
+    .digest('hex');
   pkg = await servePackage({ file: PKG });
 });
 afterEach(() => stopAllAgents());
@@ -33,7 +41,10 @@ afterAll(async () => {
 });
 
 describe('HttpTransport against real agents', () => {
-  it.each([['a URL from the package server', false], ['a path on the agent host', true]])('upgrades 4.1.1 to 4.2.0 from %s', async (_, usePath) => {
+  it.each([
+    ['a URL from the package server', false],
+    ['a path on the agent host', true],
+  ])('upgrades 4.1.1 to 4.2.0 from %s', async (_, usePath) => {
     const agent = await startAgent({ version: '4.1.1', token: TOKEN });
     expect(await healthOf(agent)).toMatchObject({ version: '4.1.1' });
     expect(await transport({ path: usePath }).upgrade(record(agent), AbortSignal.timeout(30_000))).toBe('4.2.0');
@@ -148,10 +159,15 @@ describe('servePackage', () => {
     const keepAlive = new http.Agent({ keepAlive: true });
     try {
       const size = await new Promise<number>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port, path: new URL(server.url).pathname, agent: keepAlive }, (res) => {
-          let n = 0;
-          res.on('data', (d: Buffer) => (n += d.length)).on('end', () => resolve(n)).on('error', reject);
-        }).on('error', reject);
+        http
+          .get({ host: '127.0.0.1', port, path: new URL(server.url).pathname, agent: keepAlive }, (res) => {
+            let n = 0;
+            res
+              .on('data', (d: Buffer) => (n += d.length))
+              .on('end', () => resolve(n))
+              .on('error', reject);
+          })
+          .on('error', reject);
       });
       expect(size).toBe((await readFile(PKG)).length);
       expect(Object.keys(keepAlive.freeSockets)).toHaveLength(1);

@@ -23,7 +23,9 @@ describe('an interrupted agent rollout', () => {
     sb = await sandbox('sqlite');
     await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
     for (const id of ['a1', 'a2', 'a3', 'a4']) fleet.push(await startAgent({ version: '3.4.2', token: sb.values.agents.token, id }));
-    await sb.db()('agents').insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
+    await sb
+      .db()('agents')
+      .insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
   });
   afterAll(async () => {
     await stopAllAgents();

@@ -34,7 +34,9 @@ describe.skipIf(!(await serviceAvailable('amqp')))('a rollout over HTTP and AMQP
     fleet.push(await startAgent({ version: '3.4.2', token, id: 'h1' }), await startAgent({ version: '3.4.2', token, id: 'h2' }));
     // these keep an HTTP port only so the test can ask their version; the manager reaches them through the broker
     fleet.push(await startAgent({ version: '3.4.2', token, id: `q1-${run}`, amqp: BROKER }), await startAgent({ version: '3.4.2', token, id: `q2-${run}`, amqp: BROKER }));
-    await sb.db()('agents').insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
+    await sb
+      .db()('agents')
+      .insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
   });
   afterAll(async () => {
     await stopAllAgents();

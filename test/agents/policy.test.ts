@@ -77,17 +77,12 @@ test.each<[string, Record<string, unknown>]>([
   expect(err.problems[0].field).toBe(`agents.rollout.${field}`);
 });
 
-const fleet = (n: number): AgentRecord[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `a${String(i).padStart(2, '0')}`, address: `http://127.0.0.1:${7000 + i}`, version: '4.0.1', state: 'online' }));
+const fleet = (n: number): AgentRecord[] => Array.from({ length: n }, (_, i) => ({ id: `a${String(i).padStart(2, '0')}`, address: `http://127.0.0.1:${7000 + i}`, version: '4.0.1', state: 'online' }));
 const shape = (agents: AgentRecord[], p: ResolvedPolicy) => planWaves(agents, p).map((w) => `${w.kind}#${w.index}:${w.agents.map((a) => a.id).join(',')}`);
 
 test('waves: the canary first, then batches, agents ordered by id whatever the input order', () => {
   const agents = fleet(8).reverse();
-  expect(shape(agents, resolvePolicy({ canary: 2, batch: 3 }, 8))).toEqual([
-    'canary#0:a00,a01',
-    'batch#1:a02,a03,a04',
-    'batch#2:a05,a06,a07',
-  ]);
+  expect(shape(agents, resolvePolicy({ canary: 2, batch: 3 }, 8))).toEqual(['canary#0:a00,a01', 'batch#1:a02,a03,a04', 'batch#2:a05,a06,a07']);
 });
 
 test.each<[number, RolloutPolicy, number[]]>([
@@ -133,14 +128,25 @@ test.each<[string, string | number | boolean, Partial<ResolvedPolicy>]>([
   expect(p).toMatchObject(expected);
 });
 
-test.each([['batch', '0'], ['batch', 'ten'], ['concurrency', '0'], ['canary', '101%'], ['delay', 'later'], ['max-failures', '2.5'], ['max-consecutive-failures', '0']])(
-  '--%s %s is refused naming the flag (exit 2)', (flag, value) => {
-    let err: UphopError | undefined;
-    try { withOverrides({}, { [flag]: value }, 10); } catch (e) { err = e as UphopError; }
-    expect(err).toBeInstanceOf(UphopError);
-    expect(err!.code).toBe('BAD_ROLLOUT_FLAG');
-    expect(err!.exitCode).toBe(2);
-    expect(err!.message).toMatch(new RegExp(`^--${flag} must `));
-    // the next policy error names the bundle's key again
-    expect(() => resolvePolicy({ batch: 0 }, 10)).toThrow(/^agents\.rollout\.batch /);
-  });
+test.each([
+  ['batch', '0'],
+  ['batch', 'ten'],
+  ['concurrency', '0'],
+  ['canary', '101%'],
+  ['delay', 'later'],
+  ['max-failures', '2.5'],
+  ['max-consecutive-failures', '0'],
+])('--%s %s is refused naming the flag (exit 2)', (flag, value) => {
+  let err: UphopError | undefined;
+  try {
+    withOverrides({}, { [flag]: value }, 10);
+  } catch (e) {
+    err = e as UphopError;
+  }
+  expect(err).toBeInstanceOf(UphopError);
+  expect(err!.code).toBe('BAD_ROLLOUT_FLAG');
+  expect(err!.exitCode).toBe(2);
+  expect(err!.message).toMatch(new RegExp(`^--${flag} must `));
+  // the next policy error names the bundle's key again
+  expect(() => resolvePolicy({ batch: 0 }, 10)).toThrow(/^agents\.rollout\.batch /);
+});

@@ -11,7 +11,9 @@ import { emptyProgress, progressLogFile, ProgressLog, readProgress } from '../..
 import type { AgentOutcome } from '../../src/agents/types.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(tmpdir(), 'uphop-progress-')); });
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'uphop-progress-'));
+});
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const outcome = (id: string, status: AgentOutcome['status'] = 'upgraded'): AgentOutcome => ({ id, address: `http://h/${id}`, status, version: '2.0.0', attempts: 1, ms: 3 });
@@ -20,12 +22,17 @@ test('5,000 agents ending at once: every outcome is in the log, in order, then c
   const file = path.join(dir, 'a', '2.0.0.json');
   const log = await ProgressLog.open(file, emptyProgress('2.0.0', 'b1'));
   const ids = Array.from({ length: 5000 }, (_, i) => `x${i}`);
-  await Promise.all(ids.map(async (id, i) => {
-    log.started(id, `http://h/${id}`);
-    await new Promise((r) => setTimeout(r, i % 7));
-    log.outcome(outcome(id, i % 10 ? 'upgraded' : 'failed'));
-  }));
-  const raw = (await readFile(progressLogFile(file), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  await Promise.all(
+    ids.map(async (id, i) => {
+      log.started(id, `http://h/${id}`);
+      await new Promise((r) => setTimeout(r, i % 7));
+      log.outcome(outcome(id, i % 10 ? 'upgraded' : 'failed'));
+    }),
+  );
+  const raw = (await readFile(progressLogFile(file), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(raw).toHaveLength(1 + 2 * ids.length);
   for (const id of ids) expect(raw.findIndex((l) => l.started === id)).toBeLessThan(raw.findIndex((l) => l.id === id));
   await log.close();

@@ -13,7 +13,9 @@ import { MYSQL, PG, serviceAvailable } from '../helpers/services.js';
 
 const TABLE = `agents_t_${Math.random().toString(36).slice(2, 8)}`;
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(tmpdir(), 'uphop-registry-')); });
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'uphop-registry-'));
+});
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const kinds: [string, () => Promise<boolean>, () => Knex][] = [
@@ -57,7 +59,10 @@ for (const [kind, available, open] of kinds) {
       w.add({ id: 'a', address: 'amqp:a', status: 'upgraded', version: '4.2.0', attempts: 1, ms: 5 });
       w.add({ id: 'b', address: 'http://10.0.0.2:7070', status: 'failed', error: 'x', attempts: 3, ms: 5 });
       await w.flush();
-      expect((await listAgents(knex, TABLE)).map((a) => [a.id, a.version, a.state])).toEqual([['a', '4.2.0', 'ok'], ['b', '4.1.1', 'failed']]);
+      expect((await listAgents(knex, TABLE)).map((a) => [a.id, a.version, a.state])).toEqual([
+        ['a', '4.2.0', 'ok'],
+        ['b', '4.1.1', 'failed'],
+      ]);
       w.add({ id: 'b', address: 'http://10.0.0.2:7070', status: 'skipped', attempts: 0, ms: 0 });
       await w.flush();
       expect((await listAgents(knex, TABLE))[1].state).toBe('failed');
@@ -70,7 +75,15 @@ for (const [kind, available, open] of kinds) {
     it('many outcomes at once: every one lands, in a few transactions', async () => {
       const ids = Array.from({ length: 450 }, (_, i) => `m${String(i).padStart(3, '0')}`);
       for (const id of ids) await knex(TABLE).insert({ id, address: `http://h/${id}`, version: '1.0.0', state: 'ok' });
-      const w = new OutcomeWriter(knex, TABLE, (e) => { throw e; }, 200, 10_000);
+      const w = new OutcomeWriter(
+        knex,
+        TABLE,
+        (e) => {
+          throw e;
+        },
+        200,
+        10_000,
+      );
       ids.forEach((id, i) => w.add({ id, address: `http://h/${id}`, status: i % 3 ? 'upgraded' : 'failed', version: '2.0.0', attempts: 1, ms: 1 }));
       await w.flush();
       const rows = await knex(TABLE).whereIn('id', ids).orderBy('id');

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
 import { bundle, cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
 
-const agentVersion = async (a: RunningAgent) => (await (await fetch(`${a.address}/health`)).json() as { version: string }).version;
+const agentVersion = async (a: RunningAgent) => ((await (await fetch(`${a.address}/health`)).json()) as { version: string }).version;
 
 describe('agent rollout after an install', () => {
   let sb: Sandbox;
@@ -32,7 +32,9 @@ describe('agent rollout after an install', () => {
     expect(r.code, r.stderr).toBe(0);
     fleet.push(await startAgent({ version: '3.4.2', token: 'not-the-managers-token', id: 'a0' }));
     for (const id of ['a1', 'a2', 'a3', 'a4']) fleet.push(await startAgent({ version: '3.4.2', token, id }));
-    await sb.db()('agents').insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
+    await sb
+      .db()('agents')
+      .insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
   });
   afterAll(async () => {
     await stopAllAgents();
@@ -81,7 +83,7 @@ describe('agent rollout after an install', () => {
     const all = await run(['agents', '--all']);
     expect(all.stdout).toMatch(/a0 +http:\/\/127\.0\.0\.1:\d+ +3\.4\.2 +failed +agent a0 at .* rejected the token/);
     expect(all.stdout).toMatch(/a4 +http:\/\/127\.0\.0\.1:\d+ +3\.4\.2 +ok/);
- 
+
     const st = await run(['status']);
     expect(st.stdout).toContain('agents: 0 of 5 on 4.0.1, 1 failed');
     expect(st.stdout).toContain(`next: uphop agents rollout --root ${sb.root} (5 agent(s) not on 4.0.1)`);
@@ -112,7 +114,10 @@ describe('agent rollout after an install', () => {
     expect(r.stdout).not.toMatch(/agent/i);
     expect((await health(sb.restPort)).body.version).toBe('4.1.1');
     for (const a of fleet) expect(await agentVersion(a)).toBe('4.0.1');
-    const list = (await run(['agents', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const list = (await run(['agents', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(list[0]).toMatchObject({ type: 'summary', target: '4.1.1', summary: { total: 5, current: 0 } });
     expect(list.slice(1)).toMatchObject(fleet.map((a) => ({ type: 'agent', id: a.id, version: '4.0.1' })));
   });

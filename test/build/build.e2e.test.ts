@@ -11,15 +11,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, cli, health, sandbox } from '../helpers/manager.js';
 
-const sha = async (f: string) => createHash('sha256').update(await readFile(f)).digest('hex');
+const sha = async (f: string) =>
+  createHash('sha256')
+    .update(await readFile(f))
+    .digest('hex');
 let tmp: string;
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), 'uphop-build-'));
 });
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-const build = (out: string, epoch: string, extra: string[] = []) =>
-  cli(['build', 'bundles/4.0.1-to-4.1.1', '--out', out, '--json', ...extra], { SOURCE_DATE_EPOCH: epoch });
+const build = (out: string, epoch: string, extra: string[] = []) => cli(['build', 'bundles/4.0.1-to-4.1.1', '--out', out, '--json', ...extra], { SOURCE_DATE_EPOCH: epoch });
 
 describe('uphop build', () => {
   it('is reproducible: same inputs and SOURCE_DATE_EPOCH give the same bytes, another epoch others', async () => {
@@ -37,10 +39,21 @@ describe('uphop build', () => {
   });
 
   it('lays the bundle out as DESIGN.md says, bundle.json first', async () => {
-    const list = execFileSync('tar', ['-tzf', bundle('4.0.1-to-4.1.1')], { encoding: 'utf8' }).trim().split('\n');
+    const list = execFileSync('tar', ['-tzf', bundle('4.0.1-to-4.1.1')], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     const files = list.filter((l) => !l.endsWith('/'));
     expect(files[0]).toBe('beacon-4.0.1-to-4.1.1/bundle.json');
-    for (const p of ['install.sh', 'installer/uphop-installer.cjs', 'installer/better_sqlite3.node', 'components/beacon-rest-4.1.1.tgz', 'configs/rest-service.yaml.tmpl', 'migrations/4.1.1/001-add-item-slug.pre.mjs', 'hooks/check-disk.sh', 'agents/beacon-agent-4.1.1.tgz']) {
+    for (const p of [
+      'install.sh',
+      'installer/uphop-installer.cjs',
+      'installer/better_sqlite3.node',
+      'components/beacon-rest-4.1.1.tgz',
+      'configs/rest-service.yaml.tmpl',
+      'migrations/4.1.1/001-add-item-slug.pre.mjs',
+      'hooks/check-disk.sh',
+      'agents/beacon-agent-4.1.1.tgz',
+    ]) {
       expect(files).toContain(`beacon-4.0.1-to-4.1.1/${p}`);
     }
   });

@@ -10,7 +10,10 @@ import { afterEach, expect, it } from 'vitest';
 import { stranger, type Stranger } from '../helpers/stranger.js';
 
 let s: Stranger | undefined;
-afterEach(async () => { await s?.cleanup(); s = undefined; });
+afterEach(async () => {
+  await s?.cleanup();
+  s = undefined;
+});
 
 const SPEC = 'product: acme\nfrom: none\nto: 1.0.0\ncomponents:\n  - { name: app, version: 1.0.0, package: components/app, type: tarball }\n';
 const inner = (bundle: string) => execFileSync('sh', ['-c', `tar -xzOf '${bundle}' acme-none-to-1.0.0/components/app-1.0.0.tgz | tar -tvzf -`], { encoding: 'utf8' });

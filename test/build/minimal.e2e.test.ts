@@ -13,18 +13,28 @@ import { afterEach, expect, it } from 'vitest';
 import { stranger, type Stranger } from '../helpers/stranger.js';
 
 let s: Stranger | undefined;
-afterEach(async () => { await s?.cleanup(); s = undefined; });
+afterEach(async () => {
+  await s?.cleanup();
+  s = undefined;
+});
 
-const list = (bundle: string) => execFileSync('tar', ['-tzf', bundle], { encoding: 'utf8' }).split('\n').filter((l) => l && !l.endsWith('/'));
+const list = (bundle: string) =>
+  execFileSync('tar', ['-tzf', bundle], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l && !l.endsWith('/'));
 
-it('a spec with only the required keys builds with uphop\'s install.sh and installs', async () => {
+it("a spec with only the required keys builds with uphop's install.sh and installs", async () => {
   s = await stranger();
-  await s.tarball('app-1.0.0.tgz', { 'bin/app.sh': '#!/bin/sh\necho app\n', 'README': 'app 1.0.0\n' });
+  await s.tarball('app-1.0.0.tgz', { 'bin/app.sh': '#!/bin/sh\necho app\n', README: 'app 1.0.0\n' });
   await s.write('bundles/none-to-1.0.0/bundle.yaml', 'product: acme\nfrom: none\nto: 1.0.0\ncomponents:\n  - { name: app, version: 1.0.0, package: "${artifacts}/app-1.0.0.tgz", type: tarball }\n');
   const built = await s.uphop(['build', '--all', '--out', 'out', '--json']);
   expect(built.code, built.stderr).toBe(0);
   const bundle = JSON.parse(built.stdout).bundles[0].path;
-  expect(list(bundle).map((f) => f.split('/').slice(1).join('/')).sort()).toEqual(['bundle.json', 'components/app-1.0.0.tgz', 'install.sh', 'installer/better_sqlite3.node', 'installer/uphop-installer.cjs']);
+  expect(
+    list(bundle)
+      .map((f) => f.split('/').slice(1).join('/'))
+      .sort(),
+  ).toEqual(['bundle.json', 'components/app-1.0.0.tgz', 'install.sh', 'installer/better_sqlite3.node', 'installer/uphop-installer.cjs']);
   const installSh = execFileSync('tar', ['-xzOf', bundle, 'acme-none-to-1.0.0/install.sh'], { encoding: 'utf8' });
   expect(installSh).toContain('# acme upgrade bundle none -> 1.0.0');
   expect(installSh).toContain('case "${1:-}" in');
@@ -38,11 +48,14 @@ it('a spec with only the required keys builds with uphop\'s install.sh and insta
   expect(JSON.parse(st.stdout)).toMatchObject({ product: 'acme', version: '1.0.0' });
 });
 
-it('install_script still overrides uphop\'s install.sh', async () => {
+it("install_script still overrides uphop's install.sh", async () => {
   s = await stranger();
   await s.tarball('app-1.0.0.tgz', { a: 'a' });
   await s.write('own-install.sh.tmpl', '#!/bin/sh\necho "our own installer for ${product} ${to}"\n');
-  await s.write('bundles/none-to-1.0.0/bundle.yaml', 'product: acme\nfrom: none\nto: 1.0.0\ninstall_script: own-install.sh.tmpl\ncomponents:\n  - { name: app, version: 1.0.0, package: "${artifacts}/app-1.0.0.tgz", type: tarball }\n');
+  await s.write(
+    'bundles/none-to-1.0.0/bundle.yaml',
+    'product: acme\nfrom: none\nto: 1.0.0\ninstall_script: own-install.sh.tmpl\ncomponents:\n  - { name: app, version: 1.0.0, package: "${artifacts}/app-1.0.0.tgz", type: tarball }\n',
+  );
   const built = await s.uphop(['build', '--all', '--out', 'out', '--json']);
   expect(built.code, built.stderr).toBe(0);
   const installSh = execFileSync('tar', ['-xzOf', JSON.parse(built.stdout).bundles[0].path, 'acme-none-to-1.0.0/install.sh'], { encoding: 'utf8' });
@@ -55,11 +68,21 @@ it('a product with only configs and a SQL migration, no services, installs: conf
   await s.write('conf/settings.ini.tmpl', '[app]\nroot = ${root}\nname = ${site_name}\n');
   await s.write('conf/sample.yaml', 'site_name: sample\ndb: { client: sqlite, connection: { filename: var/lib/acme/acme.db } }\n');
   await s.write('sql/2.0.0/001-create-notes.sql', '-- up\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n-- down\nDROP TABLE notes;\n');
-  await s.write('bundles/none-to-2.0.0/bundle.yaml', [
-    'product: acme', 'from: none', 'to: 2.0.0', 'sample_values: conf/sample.yaml', 'migrations: sql',
-    'components:', '  - { name: data, version: 2.0.0, package: "${artifacts}/data-2.0.0.tgz", type: tarball }',
-    'configs:', '  - { template: conf/settings.ini.tmpl, dest: etc/acme/settings.ini }', '',
-  ].join('\n'));
+  await s.write(
+    'bundles/none-to-2.0.0/bundle.yaml',
+    [
+      'product: acme',
+      'from: none',
+      'to: 2.0.0',
+      'sample_values: conf/sample.yaml',
+      'migrations: sql',
+      'components:',
+      '  - { name: data, version: 2.0.0, package: "${artifacts}/data-2.0.0.tgz", type: tarball }',
+      'configs:',
+      '  - { template: conf/settings.ini.tmpl, dest: etc/acme/settings.ini }',
+      '',
+    ].join('\n'),
+  );
   const built = await s.uphop(['build', '--all', '--out', 'out', '--json']);
   expect(built.code, built.stderr).toBe(0);
   await s.write('site.yaml', 'site_name: plant-7\ndb: { client: sqlite, connection: { filename: var/lib/acme/acme.db } }\n');

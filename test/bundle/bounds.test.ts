@@ -28,15 +28,24 @@ let pub: string;
 let sign: (b: Buffer) => Buffer;
 
 function manifest(files: Record<string, { sha256: string; size: number; mode: string }>): Buffer {
-  return Buffer.from(JSON.stringify({
-    format: 1, product: 'acme', from: '1.0.0', to: '1.1.0', created: '2023-11-14T22:13:20.000Z',
-    platform: { os: 'linux', arch: 'x64', node: '>=20', modules: '115' },
-    components: [], configs: [], migrations: [], services: { order: [], health: [] }, hooks: {}, files,
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      format: 1,
+      product: 'acme',
+      from: '1.0.0',
+      to: '1.1.0',
+      created: '2023-11-14T22:13:20.000Z',
+      platform: { os: 'linux', arch: 'x64', node: '>=20', modules: '115' },
+      components: [],
+      configs: [],
+      migrations: [],
+      services: { order: [], health: [] },
+      hooks: {},
+      files,
+    }),
+  );
 }
-const signedHead = (m: Buffer) => Buffer.concat([
-  entry({ name: `${TOP}/`, type: '5' }), entry({ name: `${TOP}/bundle.json` }, m), entry({ name: `${TOP}/bundle.json.sig` }, sign(m)),
-]);
+const signedHead = (m: Buffer) => Buffer.concat([entry({ name: `${TOP}/`, type: '5' }), entry({ name: `${TOP}/bundle.json` }, m), entry({ name: `${TOP}/bundle.json.sig` }, sign(m))]);
 const EMPTY = { sha256: sha(Buffer.alloc(0)), size: 0, mode: '0644' };
 
 /** `count` gzip members of 1 MB of zeros each: count MB once decompressed, about count KB on disk */
@@ -45,7 +54,14 @@ function zeroMembers(count: number): Buffer {
   return Buffer.concat(Array.from({ length: count }, () => one));
 }
 
-interface Run { status: number | null; signal: string | null; stderr: string; stdout: string; ms: number; maxRssKb: number }
+interface Run {
+  status: number | null;
+  signal: string | null;
+  stderr: string;
+  stdout: string;
+  ms: number;
+  maxRssKb: number;
+}
 
 /** the CLI under a 200 MB heap; peak RSS from the child's own resource usage */
 function cli(args: string[]): Promise<Run> {

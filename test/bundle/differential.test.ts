@@ -28,7 +28,11 @@ const TOP = 'acme-1.0.0-to-1.1.0';
 const LONG = `d/${'x'.repeat(120)}.txt`; // its full path needs a PAX record
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-interface File { path: string; data: Buffer; mode: number }
+interface File {
+  path: string;
+  data: Buffer;
+  mode: number;
+}
 const FILES: File[] = [
   { path: 'install.sh', data: Buffer.from('#!/bin/sh\necho genuine\n'), mode: 0o755 },
   { path: 'lib/app.js', data: Buffer.from('console.log("app");\n'.repeat(40)), mode: 0o644 },
@@ -44,15 +48,26 @@ let signature: Buffer;
 
 function manifestOf(files: File[]): Buffer {
   const m = {
-    format: 1, product: 'acme', from: '1.0.0', to: '1.1.0', created: '2023-11-14T22:13:20.000Z',
+    format: 1,
+    product: 'acme',
+    from: '1.0.0',
+    to: '1.1.0',
+    created: '2023-11-14T22:13:20.000Z',
     platform: { os: 'linux', arch: 'x64', node: '>=20', modules: '115' },
-    components: [], configs: [], migrations: [], services: { order: [], health: [] }, hooks: {},
+    components: [],
+    configs: [],
+    migrations: [],
+    services: { order: [], health: [] },
+    hooks: {},
     files: Object.fromEntries(files.map((f) => [f.path, { sha256: sha(f.data), size: f.data.length, mode: `0${f.mode.toString(8)}` }])),
   };
   return Buffer.from(JSON.stringify(m, null, 2) + '\n');
 }
 
-const ustarName = (p: string) => { const b = Buffer.alloc(100); return b.toString('utf8', 0, b.write(p, 0, 100, 'utf8')); };
+const ustarName = (p: string) => {
+  const b = Buffer.alloc(100);
+  return b.toString('utf8', 0, b.write(p, 0, 100, 'utf8'));
+};
 
 /** a file the way the writer writes it: a PAX path header first when the path is long */
 function fileEntry(rel: string, data: Buffer, mode = 0o644, h: Partial<RawHeader> = {}): Buffer {
@@ -65,14 +80,24 @@ const dirEntry = (rel: string, h: Partial<RawHeader> = {}) => entry({ name: `${T
 /** the head (top folder, manifest, signature) */
 const head = () => Buffer.concat([dirEntry(''), entry({ name: `${TOP}/bundle.json` }, manifestBytes), entry({ name: `${TOP}/bundle.json.sig` }, signature)]);
 /** folders and files in the writer's order */
-const body = () => Buffer.concat([
-  dirEntry('d'), fileEntry(LONG, FILES[2].data), dirEntry('docs'), fileEntry('docs/café.txt', FILES[3].data),
-  fileEntry('install.sh', FILES[0].data, 0o755), dirEntry('lib'), fileEntry('lib/app.js', FILES[1].data),
-]);
+const body = () =>
+  Buffer.concat([
+    dirEntry('d'),
+    fileEntry(LONG, FILES[2].data),
+    dirEntry('docs'),
+    fileEntry('docs/café.txt', FILES[3].data),
+    fileEntry('install.sh', FILES[0].data, 0o755),
+    dirEntry('lib'),
+    fileEntry('lib/app.js', FILES[1].data),
+  ]);
 const tarOf = (...middle: Buffer[]) => Buffer.concat([head(), ...middle]);
 const good = () => tarOf(body(), END);
 
-interface Case { name: string; gz: () => Buffer; refused?: { code: string; mention: string } }
+interface Case {
+  name: string;
+  gz: () => Buffer;
+  refused?: { code: string; mention: string };
+}
 const ok = (name: string, tar: () => Buffer): Case => ({ name, gz: () => gz(tar()) });
 const bad = (name: string, code: string, mention: string, tar: () => Buffer): Case => ({ name, gz: () => gz(tar()), refused: { code, mention } });
 const A = 'BUNDLE_AMBIGUOUS';
@@ -91,14 +116,29 @@ const CASES: Case[] = [
   { name: WRITER, gz: () => Buffer.alloc(0) },
   ok('the canonical form', good),
   ok('a tar record of zero blocks after the end marker (as GNU tar pads)', () => tarOf(body(), END, Buffer.alloc(512 * 18))),
-  ok('node-tar style number terminators (space then NUL)', () => tarOf(
-    dirEntry('d'), fileEntry(LONG, FILES[2].data), dirEntry('docs'), fileEntry('docs/café.txt', FILES[3].data),
-    installSh({ patch: [[100, '000755 \0'], [108, '000000 \0'], [124, `${FILES[0].data.length.toString(8).padStart(10, '0')} \0`]] }),
-    dirEntry('lib'), fileEntry('lib/app.js', FILES[1].data), END)),
+  ok('node-tar style number terminators (space then NUL)', () =>
+    tarOf(
+      dirEntry('d'),
+      fileEntry(LONG, FILES[2].data),
+      dirEntry('docs'),
+      fileEntry('docs/café.txt', FILES[3].data),
+      installSh({
+        patch: [
+          [100, '000755 \0'],
+          [108, '000000 \0'],
+          [124, `${FILES[0].data.length.toString(8).padStart(10, '0')} \0`],
+        ],
+      }),
+      dirEntry('lib'),
+      fileEntry('lib/app.js', FILES[1].data),
+      END,
+    ),
+  ),
   ok('no folder entries at all', () => tarOf(fileEntry(LONG, FILES[2].data), fileEntry('docs/café.txt', FILES[3].data), installSh(), fileEntry('lib/app.js', FILES[1].data), END)),
 
   bad('a folder with a size and data (tar readers take the data for headers)', A, 'folder with 1536 bytes', () =>
-    tarOf(entry({ name: `${TOP}/lib/`, type: '5' }, Buffer.concat([installSh({}, EVIL), Buffer.alloc(512)])), body(), END)),
+    tarOf(entry({ name: `${TOP}/lib/`, type: '5' }, Buffer.concat([installSh({}, EVIL), Buffer.alloc(512)])), body(), END),
+  ),
   bad('a folder with a size but no data', A, 'folder with 512 bytes', () => tarOf(header({ name: `${TOP}/lib/`, type: '5', size: 512 }), body(), END)),
   bad('a symbolic link with data', A, 'special entry', () => tarOf(entry({ name: `${TOP}/ln`, type: '2', linkname: 'install.sh' }, installSh({}, EVIL)), body(), END)),
   bad('a global PAX header', A, 'global PAX header', () => tarOf(pax(paxRecord('path', `${TOP}/install.sh`), 'g'), body(), END)),
@@ -110,13 +150,20 @@ const CASES: Case[] = [
   bad('a PAX mtime key', A, '"mtime"', () => tarOf(pax(paxRecord('mtime', '1')), installSh(), END)),
   bad('a PAX uid key', A, '"uid"', () => tarOf(pax(paxRecord('uid', '1000')), installSh(), END)),
   bad('a PAX linkpath key', A, '"linkpath"', () => tarOf(pax(paxRecord('linkpath', 'x')), installSh(), END)),
-  bad('a PAX header with a duplicate key', A, 'twice', () => tarOf(pax(paxRecord('path', `${TOP}/${LONG}`) + paxRecord('path', `${TOP}/${LONG}`)), entry({ name: ustarName(`${TOP}/${LONG}`) }, FILES[2].data), END)),
-  ...['0012', ' 12', '+12', '12 ', '1e3', '0x10', ''].map((v) =>
-    bad(`a PAX size ${JSON.stringify(v)}`, A, 'PAX size', () => tarOf(pax(paxRecord('size', v)), installSh(), END))),
+  bad('a PAX header with a duplicate key', A, 'twice', () =>
+    tarOf(pax(paxRecord('path', `${TOP}/${LONG}`) + paxRecord('path', `${TOP}/${LONG}`)), entry({ name: ustarName(`${TOP}/${LONG}`) }, FILES[2].data), END),
+  ),
+  ...['0012', ' 12', '+12', '12 ', '1e3', '0x10', ''].map((v) => bad(`a PAX size ${JSON.stringify(v)}`, A, 'PAX size', () => tarOf(pax(paxRecord('size', v)), installSh(), END))),
   bad('a PAX size that fits ustar', A, 'PAX size', () => tarOf(pax(paxRecord('size', String(FILES[0].data.length))), installSh({ size: 0 }), END)),
-  bad('a PAX path with a NUL byte', 'BUNDLE_UNSAFE_PATH', 'NUL', () => tarOf(pax(paxRecord('path', `${TOP}/${LONG}\0.evil`)), entry({ name: ustarName(`${TOP}/${LONG}`) }, FILES[2].data), body(), END)),
-  bad('a short PAX path over another ustar name', 'BUNDLE_UNSAFE_PATH', 'would fit the ustar name', () => tarOf(pax(paxRecord('path', `${TOP}/install.sh`)), entry({ name: `${TOP}/lib/app.js`, mode: 0o755 }, FILES[0].data), END)),
-  bad('a long PAX path whose ustar name differs', 'BUNDLE_UNSAFE_PATH', 'differs from its ustar name', () => tarOf(pax(paxRecord('path', `${TOP}/${LONG}`)), entry({ name: `${TOP}/install.sh` }, FILES[2].data), END)),
+  bad('a PAX path with a NUL byte', 'BUNDLE_UNSAFE_PATH', 'NUL', () =>
+    tarOf(pax(paxRecord('path', `${TOP}/${LONG}\0.evil`)), entry({ name: ustarName(`${TOP}/${LONG}`) }, FILES[2].data), body(), END),
+  ),
+  bad('a short PAX path over another ustar name', 'BUNDLE_UNSAFE_PATH', 'would fit the ustar name', () =>
+    tarOf(pax(paxRecord('path', `${TOP}/install.sh`)), entry({ name: `${TOP}/lib/app.js`, mode: 0o755 }, FILES[0].data), END),
+  ),
+  bad('a long PAX path whose ustar name differs', 'BUNDLE_UNSAFE_PATH', 'differs from its ustar name', () =>
+    tarOf(pax(paxRecord('path', `${TOP}/${LONG}`)), entry({ name: `${TOP}/install.sh` }, FILES[2].data), END),
+  ),
   bad('a PAX record length with a leading zero', A, 'malformed record', () => tarOf(pax('0' + paxRecord('path', `${TOP}/${LONG}`).replace(/^\d+/, (d) => String(Number(d) + 1))), END)),
   bad('a PAX header followed by the end', A, 'end of the archive', () => tarOf(body(), pax(paxRecord('path', `${TOP}/${LONG}`)), END)),
   bad('a duplicate file (tar keeps the last)', 'BUNDLE_EXTRA_FILE', 'appears twice', () => tarOf(body(), installSh({}, EVIL), END)),
@@ -131,11 +178,32 @@ const CASES: Case[] = [
   bad('a single zero block as the end', 'BUNDLE_TRUNCATED', 'single zero block', () => tarOf(body(), Buffer.alloc(512))),
   bad('too many zero blocks after the end', 'BUNDLE_CORRUPT', 'zero blocks after its last entry', () => tarOf(body(), END, Buffer.alloc(512 * 19))),
   bad('a checksum GNU tar accepts as a signed sum', 'BUNDLE_CORRUPT', 'checksum', () => tarOf(fileEntry('docs/café.txt', FILES[3].data, 0o644, { checksum: 'signed' }), END)),
-  bad('a checksum with a leading space', A, 'checksum field', () => { const h = header({ name: `${TOP}/install.sh`, mode: 0o755, size: FILES[0].data.length }); const good6 = h.toString('latin1', 148, 154); return tarOf(entry({ name: `${TOP}/install.sh`, mode: 0o755, checksum: ` ${good6}\0` }, FILES[0].data), END); }),
-  bad('a checksum of 8 digits', A, 'checksum field', () => { const h = header({ name: `${TOP}/install.sh`, mode: 0o755, size: FILES[0].data.length }); return tarOf(entry({ name: `${TOP}/install.sh`, mode: 0o755, checksum: '00' + h.toString('latin1', 148, 154) }, FILES[0].data), END); }),
-  bad('a base-256 size', A, 'base-256', () => { const s = Buffer.alloc(12); s[0] = 0x80; s.writeUIntBE(FILES[0].data.length, 6, 6); return tarOf(installSh({ patch: [[124, s]] }), END); }),
-  bad('a base-256 mode', A, 'base-256', () => { const s = Buffer.alloc(8); s[0] = 0x80; s.writeUIntBE(0o755, 4, 4); return tarOf(installSh({ patch: [[100, s]] }), END); }),
-  bad('a base-256 uid', A, 'base-256', () => { const s = Buffer.alloc(8); s[0] = 0x80; return tarOf(installSh({ patch: [[108, s]] }), END); }),
+  bad('a checksum with a leading space', A, 'checksum field', () => {
+    const h = header({ name: `${TOP}/install.sh`, mode: 0o755, size: FILES[0].data.length });
+    const good6 = h.toString('latin1', 148, 154);
+    return tarOf(entry({ name: `${TOP}/install.sh`, mode: 0o755, checksum: ` ${good6}\0` }, FILES[0].data), END);
+  }),
+  bad('a checksum of 8 digits', A, 'checksum field', () => {
+    const h = header({ name: `${TOP}/install.sh`, mode: 0o755, size: FILES[0].data.length });
+    return tarOf(entry({ name: `${TOP}/install.sh`, mode: 0o755, checksum: '00' + h.toString('latin1', 148, 154) }, FILES[0].data), END);
+  }),
+  bad('a base-256 size', A, 'base-256', () => {
+    const s = Buffer.alloc(12);
+    s[0] = 0x80;
+    s.writeUIntBE(FILES[0].data.length, 6, 6);
+    return tarOf(installSh({ patch: [[124, s]] }), END);
+  }),
+  bad('a base-256 mode', A, 'base-256', () => {
+    const s = Buffer.alloc(8);
+    s[0] = 0x80;
+    s.writeUIntBE(0o755, 4, 4);
+    return tarOf(installSh({ patch: [[100, s]] }), END);
+  }),
+  bad('a base-256 uid', A, 'base-256', () => {
+    const s = Buffer.alloc(8);
+    s[0] = 0x80;
+    return tarOf(installSh({ patch: [[108, s]] }), END);
+  }),
   bad('a mode with a digit after its terminator', A, 'mode field', () => tarOf(installSh({ patch: [[100, '000755 4']] }), END)),
   bad('a mode with a leading space', A, 'mode field', () => tarOf(installSh({ patch: [[100, ' 000755\0']] }), END)),
   bad('an empty uid field', A, 'uid field', () => tarOf(installSh({ patch: [[108, Buffer.alloc(8)]] }), END)),
@@ -158,12 +226,27 @@ const CASES: Case[] = [
   bad('a setuid file', 'BUNDLE_FILE_MODIFIED', 'mode', () => tarOf(installSh({ mode: 0o4755 }), END)),
   bad('non-zero padding after data', A, 'padding', () => tarOf(installSh().fill(0x41, 512 + FILES[0].data.length, 1024), END)),
   bad('bytes after the NUL of a name', 'BUNDLE_UNSAFE_PATH', 'after its terminating NUL', () => tarOf(installSh({ patch: [[`${TOP}/install.sh`.length + 1, 'evil']] }), END)),
-  bad('a name that is not UTF-8', 'BUNDLE_UNSAFE_PATH', 'not valid UTF-8', () => tarOf(entry({ name: '', patch: [[0, Buffer.concat([Buffer.from(`${TOP}/`), Buffer.from([0xff, 0xfe])])]] }, EVIL), END)),
+  bad('a name that is not UTF-8', 'BUNDLE_UNSAFE_PATH', 'not valid UTF-8', () =>
+    tarOf(entry({ name: '', patch: [[0, Buffer.concat([Buffer.from(`${TOP}/`), Buffer.from([0xff, 0xfe])])]] }, EVIL), END),
+  ),
   bad('a leading ./', 'BUNDLE_UNSAFE_PATH', "'.' segment", () => tarOf(entry({ name: `./${TOP}/install.sh`, mode: 0o755 }, FILES[0].data), END)),
   bad('a file in a folder the manifest does not list', 'BUNDLE_EXTRA_FILE', 'not listed', () => tarOf(body(), fileEntry('lib/x/evil.sh', EVIL), END)),
   bad('a second manifest', 'BUNDLE_EXTRA_FILE', 'bundle.json', () => tarOf(body(), entry({ name: `${TOP}/bundle.json` }, manifestBytes), END)),
-  bad('a PAX header over the manifest', 'BUNDLE_UNSAFE_PATH', 'would fit', () => Buffer.concat([dirEntry(''), pax(paxRecord('path', `${TOP}/bundle.json`)), entry({ name: `${TOP}/bundle.json` }, manifestBytes), entry({ name: `${TOP}/bundle.json.sig` }, signature), body(), END])),
-  { name: 'a second gzip member after the end', gz: () => Buffer.concat([gz(good()), gz(fileEntry('evil.sh', EVIL), END)]), refused: { code: 'BUNDLE_CORRUPT', mention: 'after the end-of-archive marker' } },
+  bad('a PAX header over the manifest', 'BUNDLE_UNSAFE_PATH', 'would fit', () =>
+    Buffer.concat([
+      dirEntry(''),
+      pax(paxRecord('path', `${TOP}/bundle.json`)),
+      entry({ name: `${TOP}/bundle.json` }, manifestBytes),
+      entry({ name: `${TOP}/bundle.json.sig` }, signature),
+      body(),
+      END,
+    ]),
+  ),
+  {
+    name: 'a second gzip member after the end',
+    gz: () => Buffer.concat([gz(good()), gz(fileEntry('evil.sh', EVIL), END)]),
+    refused: { code: 'BUNDLE_CORRUPT', mention: 'after the end-of-archive marker' },
+  },
   { name: 'garbage after the gzip stream', gz: () => Buffer.concat([gz(good()), Buffer.from('garbage!')]), refused: { code: 'BUNDLE_CORRUPT', mention: 'after its gzip stream' } },
 ];
 
@@ -173,15 +256,21 @@ async function tree(root: string, rel = ''): Promise<Map<string, string>> {
   for (const name of await readdir(path.join(root, rel))) {
     const p = rel ? `${rel}/${name}` : name;
     const st = await lstat(path.join(root, p));
-    if (st.isDirectory()) { out.set(p, 'dir'); for (const [k, v] of await tree(root, p)) out.set(k, v); }
-    else if (st.isFile()) out.set(p, sha(await readFile(path.join(root, p))));
+    if (st.isDirectory()) {
+      out.set(p, 'dir');
+      for (const [k, v] of await tree(root, p)) out.set(k, v);
+    } else if (st.isFile()) out.set(p, sha(await readFile(path.join(root, p))));
     else out.set(p, 'special');
   }
   return out;
 }
 
 function expectedTree(): Map<string, string> {
-  const want = new Map<string, string>([[TOP, 'dir'], [`${TOP}/bundle.json`, sha(manifestBytes)], [`${TOP}/bundle.json.sig`, sha(signature)]]);
+  const want = new Map<string, string>([
+    [TOP, 'dir'],
+    [`${TOP}/bundle.json`, sha(manifestBytes)],
+    [`${TOP}/bundle.json.sig`, sha(signature)],
+  ]);
   for (const f of FILES) {
     const segs = f.path.split('/');
     for (let i = 1; i < segs.length; i++) want.set(`${TOP}/${segs.slice(0, i).join('/')}`, 'dir');
@@ -208,7 +297,8 @@ async function expectSameMeaning(file: string, label: string): Promise<void> {
 async function cliVerify(file: string): Promise<{ status: number; stderr: string }> {
   return promisify(execFile)(process.execPath, [CLI, 'verify', file, '--trust', keyFile]).then(
     () => ({ status: 0, stderr: '' }),
-    (e: { code: number; stderr: string }) => ({ status: e.code, stderr: e.stderr }));
+    (e: { code: number; stderr: string }) => ({ status: e.code, stderr: e.stderr }),
+  );
 }
 
 beforeAll(async () => {
@@ -230,7 +320,10 @@ describe('every reader reads a bundle uphop accepts the same way', () => {
       const file = path.join(dir, `case-${i}.tar.gz`);
       if (c.name === WRITER) await writeWith(file);
       else await writeFile(file, c.gz());
-      const verdict = await verifyBundle(file, { trust: keyFile }).then(() => undefined, (e: unknown) => e);
+      const verdict = await verifyBundle(file, { trust: keyFile }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       if (!c.refused) {
         expect({ case: c.name, error: verdict && String(verdict) }).toEqual({ case: c.name, error: undefined });
         // acceptance is the CLI's: the same check as a user runs it
@@ -259,7 +352,12 @@ describe('every reader reads a bundle uphop accepts the same way', () => {
       'a global PAX header',
       'a symbolic link with data',
     ];
-    const norm = (names: string[]) => names.filter(Boolean).map((n) => n.replace(/\/$/, '')).sort().join('\n');
+    const norm = (names: string[]) =>
+      names
+        .filter(Boolean)
+        .map((n) => n.replace(/\/$/, ''))
+        .sort()
+        .join('\n');
     const good = path.join(dir, 'disputed-good.tar.gz');
     await writeFile(good, gz(tarOf(body(), END)));
     const list = async (file: string) => {
@@ -269,7 +367,17 @@ describe('every reader reads a bundle uphop accepts the same way', () => {
         out[tool] = r.status === 0 ? norm(r.stdout.split('\n')) : 'error';
       }
       const seen: string[] = [];
-      out.node = await nodeTar.t({ file, onReadEntry: (e) => { seen.push(e.path); } }).then(() => norm(seen), () => 'error');
+      out.node = await nodeTar
+        .t({
+          file,
+          onReadEntry: (e) => {
+            seen.push(e.path);
+          },
+        })
+        .then(
+          () => norm(seen),
+          () => 'error',
+        );
       return out;
     };
     const want = await list(good);
@@ -278,49 +386,69 @@ describe('every reader reads a bundle uphop accepts the same way', () => {
       const file = path.join(dir, `disputed-${disputed.indexOf(name)}.tar.gz`);
       await writeFile(file, CASES.find((x) => x.name === name)!.gz());
       const got = await list(file);
-      const differs = Object.entries(got).filter(([, names]) => names !== want.tar).map(([tool]) => tool);
+      const differs = Object.entries(got)
+        .filter(([, names]) => names !== want.tar)
+        .map(([tool]) => tool);
       if (process.env.UPHOP_DIFF_SHOW) console.log(`${name}: read differently by ${differs.join(', ')}`);
       expect(differs.length, `${name}: ${JSON.stringify(got)}`).toBeGreaterThan(0);
     }
   });
 
-  it('random mutations of a good bundle: whatever verify accepts, every reader unpacks as the manifest says', async () => {
-    const seed = Number(process.env.UPHOP_DIFF_SEED ?? Date.now() % 1_000_000);
-    const n = Number(process.env.UPHOP_DIFF_N ?? 100);
-    console.log(`differential mutations: seed ${seed}, ${n} cases (UPHOP_DIFF_SEED=${seed} to replay)`);
-    let s = seed;
-    const rand = (k: number) => { s = (s * 1103515245 + 12345) % 2147483648; return s % k; };
-    const base = good();
-    const headers: number[] = [];
-    for (let off = 0; off < base.length; off += 512) if (base.toString('latin1', off + 257, off + 263) === 'ustar\0') headers.push(off);
-    const palette = ['0', '7', ' ', '\0', '/', '.', 'x', 'g', 'L', '5', '2', '\x80', '\xff', 'a'];
-    let accepted = 0;
-    for (let i = 0; i < n; i++) {
-      const t = Buffer.from(base);
-      const h = headers[rand(headers.length)];
-      let mutated: Buffer = t;
-      const kind = rand(6);
-      if (kind < 4) { // a few bytes of one header, then (usually) a fixed checksum so the reader looks further
-        for (let k = 0; k <= rand(3); k++) t.write(palette[rand(palette.length)], h + rand(512), 'latin1');
-        if (rand(5) > 0) { t.fill(0x20, h + 148, h + 156); let sum = 0; for (let j = h; j < h + 512; j++) sum += t[j]; t.write(sum.toString(8).padStart(6, '0') + '\0 ', h + 148, 'latin1'); }
-      } else if (kind === 4) { // a block duplicated or dropped
-        const b = rand(t.length / 512) * 512;
-        mutated = rand(2) ? Buffer.concat([t.subarray(0, b + 512), t.subarray(b)]) : Buffer.concat([t.subarray(0, b), t.subarray(b + 512)]);
-      } else { // a byte of data or padding
-        t[rand(t.length)] ^= 1 << rand(8);
+  it(
+    'random mutations of a good bundle: whatever verify accepts, every reader unpacks as the manifest says',
+    async () => {
+      const seed = Number(process.env.UPHOP_DIFF_SEED ?? Date.now() % 1_000_000);
+      const n = Number(process.env.UPHOP_DIFF_N ?? 100);
+      console.log(`differential mutations: seed ${seed}, ${n} cases (UPHOP_DIFF_SEED=${seed} to replay)`);
+      let s = seed;
+      const rand = (k: number) => {
+        s = (s * 1103515245 + 12345) % 2147483648;
+        return s % k;
+      };
+      const base = good();
+      const headers: number[] = [];
+      for (let off = 0; off < base.length; off += 512) if (base.toString('latin1', off + 257, off + 263) === 'ustar\0') headers.push(off);
+      const palette = ['0', '7', ' ', '\0', '/', '.', 'x', 'g', 'L', '5', '2', '\x80', '\xff', 'a'];
+      let accepted = 0;
+      for (let i = 0; i < n; i++) {
+        const t = Buffer.from(base);
+        const h = headers[rand(headers.length)];
+        let mutated: Buffer = t;
+        const kind = rand(6);
+        if (kind < 4) {
+          // a few bytes of one header, then (usually) a fixed checksum so the reader looks further
+          for (let k = 0; k <= rand(3); k++) t.write(palette[rand(palette.length)], h + rand(512), 'latin1');
+          if (rand(5) > 0) {
+            t.fill(0x20, h + 148, h + 156);
+            let sum = 0;
+            for (let j = h; j < h + 512; j++) sum += t[j];
+            t.write(sum.toString(8).padStart(6, '0') + '\0 ', h + 148, 'latin1');
+          }
+        } else if (kind === 4) {
+          // a block duplicated or dropped
+          const b = rand(t.length / 512) * 512;
+          mutated = rand(2) ? Buffer.concat([t.subarray(0, b + 512), t.subarray(b)]) : Buffer.concat([t.subarray(0, b), t.subarray(b + 512)]);
+        } else {
+          // a byte of data or padding
+          t[rand(t.length)] ^= 1 << rand(8);
+        }
+        const file = path.join(dir, `mut-${i}.tar.gz`);
+        await writeFile(file, gzipSync(mutated));
+        const verdict = await verifyBundle(file, { trust: keyFile }).then(
+          () => 'ok',
+          (e: unknown) => {
+            if (!isUphopError(e) || e.exitCode !== 3) throw new Error(`mutation ${i} (seed ${seed}): not a refusal: ${String(e)}`);
+            return e.code;
+          },
+        );
+        if (verdict !== 'ok') continue;
+        accepted++;
+        expect((await cliVerify(file)).status).toBe(0);
+        await expectSameMeaning(file, `mutation ${i} (seed ${seed})`);
       }
-      const file = path.join(dir, `mut-${i}.tar.gz`);
-      await writeFile(file, gzipSync(mutated));
-      const verdict = await verifyBundle(file, { trust: keyFile }).then(() => 'ok', (e: unknown) => {
-        if (!isUphopError(e) || e.exitCode !== 3) throw new Error(`mutation ${i} (seed ${seed}): not a refusal: ${String(e)}`);
-        return e.code;
-      });
-      if (verdict !== 'ok') continue;
-      accepted++;
-      expect((await cliVerify(file)).status).toBe(0);
-      await expectSameMeaning(file, `mutation ${i} (seed ${seed})`);
-    }
-    expect(gunzipSync(gzipSync(base)).equals(base)).toBe(true);
-    console.log(`differential mutations: ${accepted} of ${n} accepted, all unpacked identically`);
-  }, Math.max(120_000, Number(process.env.UPHOP_DIFF_N ?? 0) * 1000));
+      expect(gunzipSync(gzipSync(base)).equals(base)).toBe(true);
+      console.log(`differential mutations: ${accepted} of ${n} accepted, all unpacked identically`);
+    },
+    Math.max(120_000, Number(process.env.UPHOP_DIFF_N ?? 0) * 1000),
+  );
 });

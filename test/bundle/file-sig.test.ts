@@ -23,7 +23,9 @@ const bytes = (n: number, tag: string) => {
 };
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(tmpdir(), 'uphop-file-sig-')); });
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'uphop-file-sig-'));
+});
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('whole-file ed25519', () => {

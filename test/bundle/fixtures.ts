@@ -33,7 +33,11 @@ export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex'
 export const fakeTgz = (size: number) => Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), randomBytes(size - 4)]);
 export const text = (size: number) => Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(Math.ceil(size / 44)).slice(0, size));
 
-export interface InputFile { path: string; data: Buffer; mode: number }
+export interface InputFile {
+  path: string;
+  data: Buffer;
+  mode: number;
+}
 
 export function sampleFiles(): InputFile[] {
   return [
@@ -62,14 +66,15 @@ export async function materialize(dir: string, files: InputFile[]): Promise<Bund
 export function manifestFor(entries: Pick<BundleEntry, 'path' | 'mode' | 'sha256' | 'size'>[]): Manifest {
   const has = (p: string) => entries.some((e) => e.path === p);
   return {
-    format: MANIFEST_FORMAT, product: 'beacon', from: '4.0.1', to: '4.1.1', created: new Date(MTIME * 1000).toISOString(),
+    format: MANIFEST_FORMAT,
+    product: 'beacon',
+    from: '4.0.1',
+    to: '4.1.1',
+    created: new Date(MTIME * 1000).toISOString(),
     platform: { os: 'linux', arch: 'x64', node: '20', modules: '115' },
-    components: has('components/beacon-rest-4.1.1.tgz')
-      ? [{ name: 'rest-service', version: '4.1.1', type: 'tarball', file: 'components/beacon-rest-4.1.1.tgz' }] : [],
-    configs: has('configs/rest-service.yaml.tmpl')
-      ? [{ template: 'configs/rest-service.yaml.tmpl', dest: 'etc/beacon/rest-service.yaml', mode: '0640' }] : [],
-    migrations: has('migrations/4.1.1/001-add-tags.mjs')
-      ? [{ version: '4.1.1', name: '4.1.1/001-add-tags.mjs', file: 'migrations/4.1.1/001-add-tags.mjs', phase: 'main' }] : [],
+    components: has('components/beacon-rest-4.1.1.tgz') ? [{ name: 'rest-service', version: '4.1.1', type: 'tarball', file: 'components/beacon-rest-4.1.1.tgz' }] : [],
+    configs: has('configs/rest-service.yaml.tmpl') ? [{ template: 'configs/rest-service.yaml.tmpl', dest: 'etc/beacon/rest-service.yaml', mode: '0640' }] : [],
+    migrations: has('migrations/4.1.1/001-add-tags.mjs') ? [{ version: '4.1.1', name: '4.1.1/001-add-tags.mjs', file: 'migrations/4.1.1/001-add-tags.mjs', phase: 'main' }] : [],
     services: { order: has('components/beacon-rest-4.1.1.tgz') ? ['rest-service'] : [], health: [{ name: 'rest', http: 'http://127.0.0.1:8080/health' }] },
     hooks: has('hooks/check-disk.sh') ? { preflight: 'hooks/check-disk.sh' } : {},
     files: Object.fromEntries(entries.map((e) => [e.path, { sha256: e.sha256, size: e.size, mode: `0${e.mode.toString(8)}` }])),
@@ -90,7 +95,14 @@ export async function buildBundle(dir: string, files = sampleFiles(), o: { edit?
 }
 
 /** paxPath: a PAX record that overrides the ustar path, as readers must honour it */
-export interface RawEntry { path: string; type?: EntryTypeName; data?: Buffer; mode?: number; linkpath?: string; paxPath?: string }
+export interface RawEntry {
+  path: string;
+  type?: EntryTypeName;
+  data?: Buffer;
+  mode?: number;
+  linkpath?: string;
+  paxPath?: string;
+}
 
 /** a PAX header holding only a path record, its ustar header made by node-tar */
 function paxHeader(path: string): Buffer[] {
@@ -109,7 +121,16 @@ export function craftTar(entries: RawEntry[]): Buffer {
   for (const e of entries) {
     const data = e.data ?? Buffer.alloc(0);
     const type = e.type ?? 'File';
-    const h = new Header({ path: e.path, type, mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644), size: type === 'File' ? data.length : 0, linkpath: e.linkpath, mtime: new Date(MTIME * 1000), uid: 0, gid: 0 });
+    const h = new Header({
+      path: e.path,
+      type,
+      mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644),
+      size: type === 'File' ? data.length : 0,
+      linkpath: e.linkpath,
+      mtime: new Date(MTIME * 1000),
+      uid: 0,
+      gid: 0,
+    });
     h.encode();
     if (e.paxPath) parts.push(...paxHeader(e.paxPath));
     parts.push(h.block!, data, Buffer.alloc((512 - (data.length % 512)) % 512));
@@ -129,7 +150,10 @@ export const fileEntry = (f: InputFile): RawEntry => ({ path: `${TOP}/${f.path}`
 
 /** awaits a refusal (exit 3) with this code whose message names `mention` */
 export async function expectRefusal(p: Promise<unknown>, code: string, mention?: string): Promise<UphopError> {
-  const e = await p.then(() => new Error('expected a refusal, but it succeeded'), (err: unknown) => err);
+  const e = await p.then(
+    () => new Error('expected a refusal, but it succeeded'),
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(UphopError);
   const err = e as UphopError;
   expect({ code: err.code, exitCode: err.exitCode }).toEqual({ code, exitCode: 3 });

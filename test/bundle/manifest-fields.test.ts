@@ -37,7 +37,11 @@ const FILES: Record<string, [string, number]> = {
 
 function baseManifest(): Manifest {
   return {
-    format: 1, product: 'acme', from: '1.0.0', to: '1.1.0', created: '2023-11-14T22:13:20.000Z',
+    format: 1,
+    product: 'acme',
+    from: '1.0.0',
+    to: '1.1.0',
+    created: '2023-11-14T22:13:20.000Z',
     platform: { os: 'linux', arch: 'x64', node: '>=20', modules: '115' },
     components: [{ name: 'api', version: '1.1.0', type: 'tarball', file: 'components/api-1.1.0.tgz', service: { exec: ['${node}', 'server.js'], env: { PORT: '1' }, unit: 'acme-api' } }],
     configs: [{ template: 'configs/a.yaml.tmpl', dest: 'etc/acme/a.yaml', mode: '0640' }],
@@ -52,38 +56,198 @@ function baseManifest(): Manifest {
 type M = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const fileEntry = { sha256: sha(Buffer.from('x')), size: 1, mode: '0644' };
 const CASES: [string, (m: M) => void][] = [
-  ['manifest.product', (m) => { m.product = '../../etc'; }],
-  ['manifest.product', (m) => { m.product = 'Acme'; }],
-  ['manifest.from', (m) => { m.from = '1.0.0/../../../tmp'; }],
-  ['manifest.from', (m) => { m.from = '..'; }],
-  ['manifest.to', (m) => { m.to = '1.1.0/../../../tmp'; }],
-  ['manifest.to', (m) => { m.to = 'v1.1.0'; }],
-  ['manifest.to', (m) => { m.to = 42; }],
-  ['components[0].name', (m) => { m.components[0].name = '../../evil'; }],
-  ['components[0].name', (m) => { m.components[0].name = '__proto__'; }],
-  ['components[1].name', (m) => { m.components.push({ ...m.components[0] }); }],
-  ['components[0].version', (m) => { m.components[0].version = '../../../../x'; }],
-  ['components[0].version', (m) => { m.components[0].version = '1.1'; }],
-  ['components[0].service.unit', (m) => { m.components[0].service.unit = '../../etc/systemd/x'; }],
-  ['components[0].service.unit', (m) => { m.components[0].service.unit = '..'; }],
-  ['components[0].service.env', (m) => { m.components[0].service.env = { 'LD_PRELOAD=/x y': '1' }; }],
-  ['components[0].service.exec', (m) => { m.components[0].service.exec = []; }],
-  ['migrations[0].version', (m) => { m.migrations[0].version = '1.1.0/../..'; }],
-  ['migrations[0].name', (m) => { m.migrations[0].name = '1.1.0/../../x.sql'; }],
-  ['migrations[0].name', (m) => { m.migrations[0].name = '9.9.9/001-init.sql'; }],
-  ['migrations[1].name', (m) => { m.migrations.push({ ...m.migrations[0] }); }],
-  ['configs[0].dest', (m) => { m.configs[0].dest = '/etc/passwd'; }],
-  ['configs[0].dest', (m) => { m.configs[0].dest = 'etc/../../../x'; }],
-  ['configs[0].dest', (m) => { m.configs[0].dest = 'etc/__proto__/x'; }],
-  ['hooks.../../x', (m) => { m.hooks['../../x'] = 'hooks/pre.sh'; }],
-  ['hooks.preflight', (m) => { m.hooks.preflight = '../../bin/sh'; }],
-  ['agents.version', (m) => { m.agents.version = '../..'; }],
-  ['agents.file', (m) => { m.agents.file = '/etc/passwd'; }],
-  ['services.order[0]', (m) => { m.services.order = ['constructor']; }],
-  ['services.order[1]', (m) => { m.services.order = ['api', 'ghost']; }],
-  ['files["__proto__"]', (m) => { m.files = JSON.parse(`{"__proto__": ${JSON.stringify(fileEntry)}, ${JSON.stringify(m.files).slice(1)}`); }],
-  ['files["a/__proto__/b"]', (m) => { m.files['a/__proto__/b'] = fileEntry; }],
-  ['files["../x"]', (m) => { m.files['../x'] = fileEntry; }],
+  [
+    'manifest.product',
+    (m) => {
+      m.product = '../../etc';
+    },
+  ],
+  [
+    'manifest.product',
+    (m) => {
+      m.product = 'Acme';
+    },
+  ],
+  [
+    'manifest.from',
+    (m) => {
+      m.from = '1.0.0/../../../tmp';
+    },
+  ],
+  [
+    'manifest.from',
+    (m) => {
+      m.from = '..';
+    },
+  ],
+  [
+    'manifest.to',
+    (m) => {
+      m.to = '1.1.0/../../../tmp';
+    },
+  ],
+  [
+    'manifest.to',
+    (m) => {
+      m.to = 'v1.1.0';
+    },
+  ],
+  [
+    'manifest.to',
+    (m) => {
+      m.to = 42;
+    },
+  ],
+  [
+    'components[0].name',
+    (m) => {
+      m.components[0].name = '../../evil';
+    },
+  ],
+  [
+    'components[0].name',
+    (m) => {
+      m.components[0].name = '__proto__';
+    },
+  ],
+  [
+    'components[1].name',
+    (m) => {
+      m.components.push({ ...m.components[0] });
+    },
+  ],
+  [
+    'components[0].version',
+    (m) => {
+      m.components[0].version = '../../../../x';
+    },
+  ],
+  [
+    'components[0].version',
+    (m) => {
+      m.components[0].version = '1.1';
+    },
+  ],
+  [
+    'components[0].service.unit',
+    (m) => {
+      m.components[0].service.unit = '../../etc/systemd/x';
+    },
+  ],
+  [
+    'components[0].service.unit',
+    (m) => {
+      m.components[0].service.unit = '..';
+    },
+  ],
+  [
+    'components[0].service.env',
+    (m) => {
+      m.components[0].service.env = { 'LD_PRELOAD=/x y': '1' };
+    },
+  ],
+  [
+    'components[0].service.exec',
+    (m) => {
+      m.components[0].service.exec = [];
+    },
+  ],
+  [
+    'migrations[0].version',
+    (m) => {
+      m.migrations[0].version = '1.1.0/../..';
+    },
+  ],
+  [
+    'migrations[0].name',
+    (m) => {
+      m.migrations[0].name = '1.1.0/../../x.sql';
+    },
+  ],
+  [
+    'migrations[0].name',
+    (m) => {
+      m.migrations[0].name = '9.9.9/001-init.sql';
+    },
+  ],
+  [
+    'migrations[1].name',
+    (m) => {
+      m.migrations.push({ ...m.migrations[0] });
+    },
+  ],
+  [
+    'configs[0].dest',
+    (m) => {
+      m.configs[0].dest = '/etc/passwd';
+    },
+  ],
+  [
+    'configs[0].dest',
+    (m) => {
+      m.configs[0].dest = 'etc/../../../x';
+    },
+  ],
+  [
+    'configs[0].dest',
+    (m) => {
+      m.configs[0].dest = 'etc/__proto__/x';
+    },
+  ],
+  [
+    'hooks.../../x',
+    (m) => {
+      m.hooks['../../x'] = 'hooks/pre.sh';
+    },
+  ],
+  [
+    'hooks.preflight',
+    (m) => {
+      m.hooks.preflight = '../../bin/sh';
+    },
+  ],
+  [
+    'agents.version',
+    (m) => {
+      m.agents.version = '../..';
+    },
+  ],
+  [
+    'agents.file',
+    (m) => {
+      m.agents.file = '/etc/passwd';
+    },
+  ],
+  [
+    'services.order[0]',
+    (m) => {
+      m.services.order = ['constructor'];
+    },
+  ],
+  [
+    'services.order[1]',
+    (m) => {
+      m.services.order = ['api', 'ghost'];
+    },
+  ],
+  [
+    'files["__proto__"]',
+    (m) => {
+      m.files = JSON.parse(`{"__proto__": ${JSON.stringify(fileEntry)}, ${JSON.stringify(m.files).slice(1)}`);
+    },
+  ],
+  [
+    'files["a/__proto__/b"]',
+    (m) => {
+      m.files['a/__proto__/b'] = fileEntry;
+    },
+  ],
+  [
+    'files["../x"]',
+    (m) => {
+      m.files['../x'] = fileEntry;
+    },
+  ],
 ];
 
 let tmp: string;
@@ -177,8 +341,10 @@ describe('every manifest field is checked before it is used', () => {
       const m = baseManifest() as M;
       edit(m);
       const bundle = await bundleOf(m, await mkdtemp(path.join(dir, 'b-')));
-      const r = await promisify(execFile)(process.execPath, [path.resolve('dist/cli/main.js'), 'install', bundle, '--root', path.join(dir, 'root'), '--trust', pub])
-        .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
+      const r = await promisify(execFile)(process.execPath, [path.resolve('dist/cli/main.js'), 'install', bundle, '--root', path.join(dir, 'root'), '--trust', pub]).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
       expect({ field, code: r.code }).toEqual({ field, code: 3 });
       expect(r.stderr).toContain(field);
       expect(r.stderr).not.toContain('bug in uphop');
@@ -191,7 +357,7 @@ describe('every manifest field is checked before it is used', () => {
     const x = await extractBundle(bundle, path.join(dir, 'x'), { trust: pub });
     for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
       await writeFile(path.join(x.dir, name), '#!/bin/sh\necho planted\n');
-      const e = await install({ bundle: x.dir, root: path.join(dir, 'root'), trust: pub }).catch((err: unknown) => err) as UphopError;
+      const e = (await install({ bundle: x.dir, root: path.join(dir, 'root'), trust: pub }).catch((err: unknown) => err)) as UphopError;
       expect({ name, code: e.code, exitCode: e.exitCode }).toEqual({ name, code: 'BUNDLE_EXTRA_FILE', exitCode: 3 });
       await rm(path.join(x.dir, name));
     }

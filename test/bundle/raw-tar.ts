@@ -57,8 +57,7 @@ export function header(h: RawHeader): Buffer {
 export const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
 
 /** a header and its data (size taken from the data unless given) */
-export const entry = (h: RawHeader, data = Buffer.alloc(0)): Buffer =>
-  Buffer.concat([header({ size: data.length, ...h }), data, pad(data.length)]);
+export const entry = (h: RawHeader, data = Buffer.alloc(0)): Buffer => Buffer.concat([header({ size: data.length, ...h }), data, pad(data.length)]);
 
 /** one PAX record with its self-counting length */
 export function paxRecord(key: string, value: string): string {

@@ -20,20 +20,33 @@ describe('bundle round trip', () => {
     const gnu = execFileSync('tar', ['-tvzf', b.path], { encoding: 'utf8' }).trim().split('\n');
     const names = gnu.map((l) => l.split(/\s+/).slice(5).join(' '));
     expect(names).toEqual([
-      `${TOP}/`, `${TOP}/bundle.json`,
-      `${TOP}/components/`, `${TOP}/components/beacon-rest-4.1.1.tgz`,
-      `${TOP}/configs/`, `${TOP}/configs/rest-service.yaml.tmpl`,
-      `${TOP}/hooks/`, `${TOP}/hooks/check-disk.sh`,
+      `${TOP}/`,
+      `${TOP}/bundle.json`,
+      `${TOP}/components/`,
+      `${TOP}/components/beacon-rest-4.1.1.tgz`,
+      `${TOP}/configs/`,
+      `${TOP}/configs/rest-service.yaml.tmpl`,
+      `${TOP}/hooks/`,
+      `${TOP}/hooks/check-disk.sh`,
       `${TOP}/install.sh`,
-      `${TOP}/installer/`, `${TOP}/installer/main.js`,
-      `${TOP}/migrations/`, `${TOP}/migrations/4.1.1/`, `${TOP}/migrations/4.1.1/001-add-tags.mjs`,
+      `${TOP}/installer/`,
+      `${TOP}/installer/main.js`,
+      `${TOP}/migrations/`,
+      `${TOP}/migrations/4.1.1/`,
+      `${TOP}/migrations/4.1.1/001-add-tags.mjs`,
     ]);
     expect(gnu.every((l) => l.split(/\s+/)[1] === '0/0')).toBe(true);
     expect(gnu.find((l) => l.endsWith('install.sh'))).toMatch(/^-rwxr-xr-x 0\/0 +43 2023-11-14/);
     expect(gnu.find((l) => l.endsWith('.tmpl'))).toMatch(/^-rw-r-----/);
 
     const seen: { path: string; size: number }[] = [];
-    await list({ file: b.path, strict: true, onReadEntry: (e) => { seen.push({ path: e.path, size: e.size }); } });
+    await list({
+      file: b.path,
+      strict: true,
+      onReadEntry: (e) => {
+        seen.push({ path: e.path, size: e.size });
+      },
+    });
     expect(seen.map((s) => s.path)).toEqual(names);
     expect(seen.find((s) => s.path.endsWith('main.js'))?.size).toBe(20_000);
     expect(b.sha256).toBe((await hashFile(b.path)).sha256);
@@ -96,10 +109,18 @@ describe('bundle round trip', () => {
   it('keeps paths longer than 100 bytes (PAX) for GNU tar, node-tar and our reader; empty files too', async () => {
     const dir = await tmpDir();
     const long = `migrations/${'m'.repeat(60)}/${'n'.repeat(70)}/001-été.mjs`;
-    const b = await buildBundle(dir, [{ path: long, data: Buffer.from('export {};\n'), mode: 0o644 }, { path: 'empty', data: Buffer.alloc(0), mode: 0o600 }]);
+    const b = await buildBundle(dir, [
+      { path: long, data: Buffer.from('export {};\n'), mode: 0o644 },
+      { path: 'empty', data: Buffer.alloc(0), mode: 0o600 },
+    ]);
     expect(execFileSync('tar', ['-tzf', b.path], { encoding: 'utf8' })).toContain(`${TOP}/${long}\n`);
     const seen: string[] = [];
-    await list({ file: b.path, onReadEntry: (e) => { seen.push(e.path); } });
+    await list({
+      file: b.path,
+      onReadEntry: (e) => {
+        seen.push(e.path);
+      },
+    });
     expect(seen).toContain(`${TOP}/${long}`);
     const x = await extractBundle(b.path, join(dir, 'dest'), { allowUnsigned: true });
     expect(await readFile(join(x.dir, long), 'utf8')).toBe('export {};\n');
@@ -108,7 +129,11 @@ describe('bundle round trip', () => {
 
   it('refuses a ranged stream that ends before the manifest does', async () => {
     const dir = await tmpDir();
-    const b = await buildBundle(dir, sampleFiles(), { edit: (m) => { m.services.order = Array.from({ length: 5000 }, (_, i) => `service-${i}-${sha256(Buffer.from(String(i)))}`); } });
+    const b = await buildBundle(dir, sampleFiles(), {
+      edit: (m) => {
+        m.services.order = Array.from({ length: 5000 }, (_, i) => `service-${i}-${sha256(Buffer.from(String(i)))}`);
+      },
+    });
     const e = await readManifestFromStream(createReadStream(b.path, { start: 0, end: 2047 }), 's3://bucket/b.tar.gz').catch((err) => err);
     expect({ code: e.code, exitCode: e.exitCode }).toEqual({ code: 'BUNDLE_TRUNCATED', exitCode: 3 });
     expect(e.message).toContain('s3://bucket/b.tar.gz');

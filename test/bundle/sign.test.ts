@@ -11,7 +11,10 @@ import { buildBundle, cleanup, expectRefusal, tmpDir } from './fixtures.js';
 afterEach(cleanup);
 
 const usage = async (p: Promise<unknown>, code: string) => {
-  const e = await p.then(() => null, (err) => err);
+  const e = await p.then(
+    () => null,
+    (err) => err,
+  );
   expect({ code: e?.code, exitCode: e?.exitCode }).toEqual({ code, exitCode: 2 });
   expect(e.hint).toBeTruthy();
 };
@@ -80,8 +83,9 @@ describe('signature policy', () => {
     const x = await extractBundle(b.path, join(dir, 'dest'), { trust: publisher.publicKeyPath });
     expect(await readFile(join(x.dir, 'bundle.json.sig'))).toEqual(signBytes(b.bytes, key));
     // the signature is plain ed25519 over bundle.json: openssl checks it too
-    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', publisher.publicKeyPath, '-rawin',
-      '-in', join(x.dir, 'bundle.json'), '-sigfile', join(x.dir, 'bundle.json.sig')], { encoding: 'utf8' });
+    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', publisher.publicKeyPath, '-rawin', '-in', join(x.dir, 'bundle.json'), '-sigfile', join(x.dir, 'bundle.json.sig')], {
+      encoding: 'utf8',
+    });
     expect(out).toContain('Signature Verified Successfully');
   });
 
@@ -96,7 +100,9 @@ describe('signature policy', () => {
     const { dir, publisher, key } = await setup();
     // signed the 4.1.1 manifest, shipped one that says 4.1.2 (and whose files do not match either)
     const b = await buildBundle(dir, undefined, {
-      edit: (m) => { m.files['install.sh'].sha256 = '0'.repeat(64); },
+      edit: (m) => {
+        m.files['install.sh'].sha256 = '0'.repeat(64);
+      },
       signature: (bytes) => signBytes(Buffer.from(bytes.toString().replace('"to": "4.1.1"', '"to": "4.1.2"')), key),
     });
     await expectRefusal(verifyBundle(b.path, { trust: publisher.publicKeyPath }), 'BUNDLE_BAD_SIGNATURE');

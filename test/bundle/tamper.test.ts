@@ -40,14 +40,36 @@ describe('verify and extract refuse a tampered bundle, naming the path', () => {
   });
 
   it('a manifest that declares another sha256, size or mode', async () => {
-    await refusedBoth(craftBundle(files, ok, (m) => { m.files['install.sh'].sha256 = 'a'.repeat(64); }), 'BUNDLE_FILE_MODIFIED', `${TOP}/install.sh`);
-    await refusedBoth(craftBundle(files, ok, (m) => { m.files['install.sh'].size += 1; }), 'BUNDLE_FILE_MODIFIED', 'size');
-    await refusedBoth(craftBundle(files, ok, (m) => { m.files['install.sh'].mode = '0644'; }), 'BUNDLE_FILE_MODIFIED', 'mode 0755, expected 0644');
+    await refusedBoth(
+      craftBundle(files, ok, (m) => {
+        m.files['install.sh'].sha256 = 'a'.repeat(64);
+      }),
+      'BUNDLE_FILE_MODIFIED',
+      `${TOP}/install.sh`,
+    );
+    await refusedBoth(
+      craftBundle(files, ok, (m) => {
+        m.files['install.sh'].size += 1;
+      }),
+      'BUNDLE_FILE_MODIFIED',
+      'size',
+    );
+    await refusedBoth(
+      craftBundle(files, ok, (m) => {
+        m.files['install.sh'].mode = '0644';
+      }),
+      'BUNDLE_FILE_MODIFIED',
+      'mode 0755, expected 0644',
+    );
   });
 
   it('a manifest built by the writer that lies about a file', async () => {
     const dir = await tmpDir();
-    const b = await buildBundle(dir, sampleFiles(), { edit: (m) => { m.files['hooks/check-disk.sh'].sha256 = '0'.repeat(64); } });
+    const b = await buildBundle(dir, sampleFiles(), {
+      edit: (m) => {
+        m.files['hooks/check-disk.sh'].sha256 = '0'.repeat(64);
+      },
+    });
     await expectRefusal(verifyBundle(b.path, { allowUnsigned: true }), 'BUNDLE_FILE_MODIFIED', 'hooks/check-disk.sh');
   });
 
@@ -84,8 +106,7 @@ describe('verify and extract refuse a tampered bundle, naming the path', () => {
   });
 
   it('a PAX path overrides a harmless ustar name, and is the one checked', async () => {
-    await refusedBoth(craftBundle(files, [{ path: `${TOP}/harmless`, paxPath: `${TOP}/../../etc/cron.d/evil`, data: Buffer.from('x') }, ...ok]),
-      'BUNDLE_UNSAFE_PATH', `${TOP}/../../etc/cron.d/evil`);
+    await refusedBoth(craftBundle(files, [{ path: `${TOP}/harmless`, paxPath: `${TOP}/../../etc/cron.d/evil`, data: Buffer.from('x') }, ...ok]), 'BUNDLE_UNSAFE_PATH', `${TOP}/../../etc/cron.d/evil`);
   });
 
   it('a long (ustar prefix) path is read in full, so an escape cannot hide past 100 bytes', async () => {
@@ -110,7 +131,10 @@ describe('damaged archives', () => {
 
   it('a tar cut at an entry boundary (no end marker) is truncated', async () => {
     const dir = await tmpDir();
-    const tar = craftTar([{ path: `${TOP}/`, type: 'Directory' }, { path: `${TOP}/bundle.json`, data: manifestBytes(manifestFor([])) }]);
+    const tar = craftTar([
+      { path: `${TOP}/`, type: 'Directory' },
+      { path: `${TOP}/bundle.json`, data: manifestBytes(manifestFor([])) },
+    ]);
     const { gunzipSync } = await import('node:zlib');
     await writeFile(join(dir, 'x.tar.gz'), gzipSync(gunzipSync(tar).subarray(0, 1024 + 512)));
     await expectRefusal(verifyBundle(join(dir, 'x.tar.gz'), { allowUnsigned: true }), 'BUNDLE_TRUNCATED', 'end-of-archive');
@@ -128,7 +152,11 @@ describe('damaged archives', () => {
 });
 
 describe('the head: bundle.json first and well-formed', () => {
-  const write = async (buf: Buffer) => { const dir = await tmpDir(); await writeFile(join(dir, 'b.tar.gz'), buf); return join(dir, 'b.tar.gz'); };
+  const write = async (buf: Buffer) => {
+    const dir = await tmpDir();
+    await writeFile(join(dir, 'b.tar.gz'), buf);
+    return join(dir, 'b.tar.gz');
+  };
 
   it('refuses a first entry that is not <top>/bundle.json', async () => {
     for (const first of ['install.sh', `${TOP}/install.sh`, `${TOP}/sub/bundle.json`]) {
@@ -144,12 +172,42 @@ describe('the head: bundle.json first and well-formed', () => {
     const future = { ...manifestFor([]), format: 99 };
     await expectRefusal(readManifest(await write(head(manifestBytes(future)))), 'BUNDLE_UNSUPPORTED_FORMAT', 'format 99');
     const cases: [(m: ReturnType<typeof manifestFor>) => void, string][] = [
-      [(m) => { m.files['../escape'] = { sha256: 'a'.repeat(64), size: 1, mode: '0644' }; }, 'files["../escape"]'],
-      [(m) => { m.files['x'] = { sha256: 'a'.repeat(64), size: 1, mode: '4755' }; }, 'files["x"].mode'],
-      [(m) => { m.configs = [{ template: 'configs/missing.tmpl', dest: 'etc/x', mode: '0644' }]; }, 'configs[0].template'],
-      [(m) => { m.configs = [{ template: 'install.sh', dest: '../../etc/passwd', mode: '0644' }]; }, 'configs[0].dest'],
-      [(m) => { (m as { product: unknown }).product = 42; }, 'manifest.product'],
-      [(m) => { (m.components as unknown[]) = [{ name: 'x', version: '1.0.0', type: 'exe', file: 'install.sh' }]; }, 'components[0].type'],
+      [
+        (m) => {
+          m.files['../escape'] = { sha256: 'a'.repeat(64), size: 1, mode: '0644' };
+        },
+        'files["../escape"]',
+      ],
+      [
+        (m) => {
+          m.files['x'] = { sha256: 'a'.repeat(64), size: 1, mode: '4755' };
+        },
+        'files["x"].mode',
+      ],
+      [
+        (m) => {
+          m.configs = [{ template: 'configs/missing.tmpl', dest: 'etc/x', mode: '0644' }];
+        },
+        'configs[0].template',
+      ],
+      [
+        (m) => {
+          m.configs = [{ template: 'install.sh', dest: '../../etc/passwd', mode: '0644' }];
+        },
+        'configs[0].dest',
+      ],
+      [
+        (m) => {
+          (m as { product: unknown }).product = 42;
+        },
+        'manifest.product',
+      ],
+      [
+        (m) => {
+          (m.components as unknown[]) = [{ name: 'x', version: '1.0.0', type: 'exe', file: 'install.sh' }];
+        },
+        'components[0].type',
+      ],
     ];
     for (const [edit, field] of cases) {
       const m = manifestFor([{ path: 'install.sh', mode: 0o755, sha256: 'b'.repeat(64), size: 1 }]);

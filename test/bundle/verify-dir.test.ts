@@ -31,7 +31,12 @@ describe('an extracted bundle folder holds only plain files', () => {
   });
 
   for (const [what, plant] of [
-    ['a FIFO', (p: string) => { execFileSync('mkfifo', [p]); }],
+    [
+      'a FIFO',
+      (p: string) => {
+        execFileSync('mkfifo', [p]);
+      },
+    ],
     ['a symbolic link', (p: string) => symlink('/etc/passwd', p)],
   ] as const) {
     it(`${what} among the files: install DIR refuses before copying anything`, async () => {

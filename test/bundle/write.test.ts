@@ -29,8 +29,7 @@ describe('reproducible archive', () => {
   it('does not depend on the order entries are given in', async () => {
     const dir = await tmpDir();
     const entries = await materialize(dir, sampleFiles());
-    const write = (out: string, list: typeof entries) =>
-      writeBundle({ out: join(dir, out), topDir: TOP, manifestBytes: Buffer.from('{}'), entries: list, mtime: new Date(1_700_000_000_000) });
+    const write = (out: string, list: typeof entries) => writeBundle({ out: join(dir, out), topDir: TOP, manifestBytes: Buffer.from('{}'), entries: list, mtime: new Date(1_700_000_000_000) });
     const x = await write('x.tar.gz', entries);
     const y = await write('y.tar.gz', [...entries].reverse());
     expect(y.sha256).toBe(x.sha256);
@@ -43,8 +42,22 @@ describe('compression', () => {
     const pkg = fakeTgz(4 << 20);
     const doc = text(2 << 20);
     const base = await buildBundle(dir, [{ path: 'a.txt', data: Buffer.from('x'), mode: 0o644 }], { name: 'base.tar.gz' });
-    const withPkg = await buildBundle(dir, [{ path: 'a.txt', data: Buffer.from('x'), mode: 0o644 }, { path: 'components/p.tgz', data: pkg, mode: 0o644 }], { name: 'pkg.tar.gz' });
-    const withDoc = await buildBundle(dir, [{ path: 'a.txt', data: Buffer.from('x'), mode: 0o644 }, { path: 'doc.txt', data: doc, mode: 0o644 }], { name: 'doc.tar.gz' });
+    const withPkg = await buildBundle(
+      dir,
+      [
+        { path: 'a.txt', data: Buffer.from('x'), mode: 0o644 },
+        { path: 'components/p.tgz', data: pkg, mode: 0o644 },
+      ],
+      { name: 'pkg.tar.gz' },
+    );
+    const withDoc = await buildBundle(
+      dir,
+      [
+        { path: 'a.txt', data: Buffer.from('x'), mode: 0o644 },
+        { path: 'doc.txt', data: doc, mode: 0o644 },
+      ],
+      { name: 'doc.tar.gz' },
+    );
     const growth = withPkg.size - base.size - pkg.length;
     expect(growth).toBeLessThan(1024 + pkg.length / 1000); // stored blocks: ~5 bytes per 64 KiB
     expect(withDoc.size - base.size).toBeLessThan(doc.length / 20);
@@ -82,7 +95,10 @@ describe('gzip framing', () => {
 
   it('writes a valid stream at every level, the whole archive stored at level 0', async () => {
     const dir = await tmpDir();
-    const files = [{ path: 'a.txt', data: text(200_000), mode: 0o644 }, { path: 'b.tgz', data: fakeTgz(200_000), mode: 0o644 }];
+    const files = [
+      { path: 'a.txt', data: text(200_000), mode: 0o644 },
+      { path: 'b.tgz', data: fakeTgz(200_000), mode: 0o644 },
+    ];
     const sizes: number[] = [];
     for (const level of [0, 1, 9]) {
       const b = await buildBundle(dir, files, { name: `l${level}.tar.gz`, mtime: MTIME });
@@ -125,7 +141,13 @@ describe('hash while copying', () => {
   it('refuses unsafe entry paths before writing anything', async () => {
     const dir = await tmpDir();
     for (const path of ['../evil', '/abs', 'a/./b', 'bundle.json']) {
-      const err = await writeBundle({ out: join(dir, 'x.tar.gz'), topDir: TOP, manifestBytes: Buffer.from('{}'), entries: [{ path, source: { data: Buffer.from('x') }, mode: 0o644, sha256: '', size: 1 }], mtime: 0 }).catch((e) => e);
+      const err = await writeBundle({
+        out: join(dir, 'x.tar.gz'),
+        topDir: TOP,
+        manifestBytes: Buffer.from('{}'),
+        entries: [{ path, source: { data: Buffer.from('x') }, mode: 0o644, sha256: '', size: 1 }],
+        mtime: 0,
+      }).catch((e) => e);
       expect({ code: err.code, exitCode: err.exitCode }).toEqual({ code: 'BUNDLE_BAD_ENTRY', exitCode: 2 });
     }
     expect(await readdir(dir)).toEqual([]);

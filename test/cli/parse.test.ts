@@ -42,7 +42,10 @@ describe('parseArgs', () => {
   });
 
   it.each(bad)('%s is a usage error (exit 2)', async (_name, argv, message) => {
-    const e = await parseArgs(argv, COMMANDS).then(() => undefined, (x) => x);
+    const e = await parseArgs(argv, COMMANDS).then(
+      () => undefined,
+      (x) => x,
+    );
     expect(isUphopError(e)).toBe(true);
     expect(e.exitCode).toBe(2);
     expect(e.message).toMatch(message);

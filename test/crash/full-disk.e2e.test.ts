@@ -76,13 +76,21 @@ function installFillingUp(root: string, args: string[], at: string, fill: () => 
     const journal = path.join(root, 'var', 'lib', 'uphop', 'journal', 'tally-1.0.0-to-1.1.0.jsonl');
     const reached = () => {
       if (at === 'lock') return existsSync(lock);
-      try { return readFileSync(journal, 'utf8').includes(`"step":"${at}","status":"end"`); } catch { return false; }
+      try {
+        return readFileSync(journal, 'utf8').includes(`"step":"${at}","status":"end"`);
+      } catch {
+        return false;
+      }
     };
     const poll = setInterval(() => {
       if (!reached()) return;
       clearInterval(poll);
       child.kill('SIGSTOP');
-      try { fill(); } finally { child.kill('SIGCONT'); }
+      try {
+        fill();
+      } finally {
+        child.kill('SIGCONT');
+      }
     }, 1);
     child.on('exit', (code) => {
       clearInterval(poll);
@@ -91,7 +99,11 @@ function installFillingUp(root: string, args: string[], at: string, fill: () => 
   });
 }
 
-interface Disk { sb: Sandbox; before: Snapshot; cleanup(): Promise<void> }
+interface Disk {
+  sb: Sandbox;
+  before: Snapshot;
+  cleanup(): Promise<void>;
+}
 
 /** a tally 1.0.0 manager whose root is a fresh 64 MiB tmpfs, with ~3 MiB of rows */
 async function managerOnTmpfs(t: TallyBundles): Promise<Disk> {
@@ -101,15 +113,25 @@ async function managerOnTmpfs(t: TallyBundles): Promise<Disk> {
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', sb.root]);
   const cleanup = async () => {
     killAll(processesUnder(sb.root).map((p) => p.pid));
-    await sb.db().destroy().catch(() => undefined);
-    try { execFileSync('umount', ['-l', sb.root]); } catch { /* not mounted */ }
+    await sb
+      .db()
+      .destroy()
+      .catch(() => undefined);
+    try {
+      execFileSync('umount', ['-l', sb.root]);
+    } catch {
+      /* not mounted */
+    }
     await sb.cleanup();
   };
   try {
     const r = await cli(['install', t.fresh, '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned', '--ignore-preflight', 'disk']);
     if (r.code !== 0) throw new Error(`setup install failed: ${r.stderr}`);
     const rows = Array.from({ length: ROWS }, (_, i) => ({ id: i + 1, body: `row ${i} `.padEnd(200, 'abcdefghij') }));
-    for (let i = 0; i < rows.length; i += 500) await sb.db()('notes').insert(rows.slice(i, i + 500));
+    for (let i = 0; i < rows.length; i += 500)
+      await sb
+        .db()('notes')
+        .insert(rows.slice(i, i + 500));
     return { sb, before: await snapshot(sb.db()), cleanup };
   } catch (e) {
     await cleanup();

@@ -15,7 +15,10 @@ const RACERS = 4;
 const ROUNDS = Number(process.env.UPHOP_LOCK_ROUNDS ?? 200);
 const STALE_ROUNDS = Number(process.env.UPHOP_LOCK_STALE_ROUNDS ?? 100);
 
-interface Racer { child: ChildProcessWithoutNullStreams; next(): Promise<string> }
+interface Racer {
+  child: ChildProcessWithoutNullStreams;
+  next(): Promise<string>;
+}
 
 function startRacer(): Promise<Racer> {
   const child = spawn(process.execPath, [path.join(__dirname, 'lock-racer.mjs'), 'dist'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -30,12 +33,13 @@ function startRacer(): Promise<Racer> {
     exited = new Error(`racer exited ${code}: ${err}`);
     for (const r of rejects.splice(0)) r(exited);
   });
-  const next = () => new Promise<string>((resolve, reject) => {
-    if (queue.length) return resolve(queue.shift()!);
-    if (exited) return reject(exited);
-    waiting.push(resolve);
-    rejects.push(reject);
-  });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      if (queue.length) return resolve(queue.shift()!);
+      if (exited) return reject(exited);
+      waiting.push(resolve);
+      rejects.push(reject);
+    });
   return next().then((l) => {
     expect(l).toBe('ready');
     return { child, next };

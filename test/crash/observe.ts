@@ -8,7 +8,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Knex } from 'knex';
 
-export interface RootProcess { pid: number; cmdline: string[]; cwd: string }
+export interface RootProcess {
+  pid: number;
+  cmdline: string[];
+  cwd: string;
+}
 
 /** every live process whose command line or cwd is under root */
 export function processesUnder(root: string): RootProcess[] {
@@ -21,10 +25,16 @@ export function processesUnder(root: string): RootProcess[] {
       if (state === 'Z' || state === 'X') continue;
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
       let cwd = '';
-      try { cwd = readlinkSync(`/proc/${name}/cwd`); } catch { /* another user's or gone */ }
+      try {
+        cwd = readlinkSync(`/proc/${name}/cwd`);
+      } catch {
+        /* another user's or gone */
+      }
       const under = (p: string) => p === root || p.startsWith(root + '/');
       if (cmdline.some(under) || under(cwd)) found.push({ pid: Number(name), cmdline, cwd });
-    } catch { /* exited while we looked */ }
+    } catch {
+      /* exited while we looked */
+    }
   }
   return found;
 }
@@ -44,7 +54,12 @@ export function serviceOf(root: string, p: RootProcess): { component: string; ve
 }
 
 export function killAll(pids: number[]): void {
-  for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const pid of pids)
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
 }
 
 const TEMP = [/^\.incoming-/, /\.tmp-/, /\.partial$/, /^\.trash-/, /\.takeover-/, /\.stale-/];
@@ -54,14 +69,22 @@ export function leftovers(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     let names: string[] = [];
-    try { names = readdirSync(dir); } catch { return; }
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const n of names) {
       const p = path.join(dir, n);
       const rel = path.relative(root, p);
       if (TEMP.some((re) => re.test(n))) out.push(rel);
       else if (rel.startsWith(`var${path.sep}lock${path.sep}`) && n.endsWith('.lock')) out.push(`${rel} (stale lock)`);
       let isDir = false;
-      try { isDir = statSync(p).isDirectory(); } catch { /* vanished */ }
+      try {
+        isDir = statSync(p).isDirectory();
+      } catch {
+        /* vanished */
+      }
       // releases' own contents are the product's files, not uphop's
       if (isDir && !(path.basename(dir) === 'releases' && !n.endsWith('.partial'))) walk(p);
     }
@@ -87,7 +110,11 @@ export class JournalWatch {
   }
 
   private size(): number {
-    try { return statSync(this.file).size; } catch { return 0; }
+    try {
+      return statSync(this.file).size;
+    } catch {
+      return 0;
+    }
   }
 
   start(onChange: (records: string[]) => void): void {
@@ -95,14 +122,22 @@ export class JournalWatch {
       const size = this.size();
       if (size < this.base) this.base = 0; // replaced by a fresh journal
       let text = '';
-      try { text = readFileSync(this.file, 'utf8').slice(this.base); } catch { return; }
+      try {
+        text = readFileSync(this.file, 'utf8').slice(this.base);
+      } catch {
+        return;
+      }
       const lines = text.split('\n').slice(0, -1); // only complete records
       if (lines.length !== this.records.length) {
         this.records = lines;
         onChange(lines);
       }
       if (!this.watcher) {
-        try { this.watcher = watch(path.dirname(this.file), check); } catch { /* not there yet */ }
+        try {
+          this.watcher = watch(path.dirname(this.file), check);
+        } catch {
+          /* not there yet */
+        }
       }
     };
     this.timer = setInterval(check, 2);

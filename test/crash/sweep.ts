@@ -44,7 +44,15 @@ export function rng(seed: number): () => number {
   };
 }
 
-export interface Tally { kills: number; healthyNew: number; healthyOld: number; broken: number; leftForNextRun: number; failures: string[]; byKind: Record<string, number> }
+export interface Tally {
+  kills: number;
+  healthyNew: number;
+  healthyOld: number;
+  broken: number;
+  leftForNextRun: number;
+  failures: string[];
+  byKind: Record<string, number>;
+}
 export const newTally = (): Tally => ({ kills: 0, healthyNew: 0, healthyOld: 0, broken: 0, leftForNextRun: 0, failures: [], byKind: {} });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +74,12 @@ async function quietPort(): Promise<number> {
 /** the last lines of a service's log (var/log/<product>/<component>.log), for a failure message */
 function logTail(root: string, product: string, component: string): string {
   try {
-    return readFileSync(path.join(root, 'var', 'log', product, `${component}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ').slice(0, 600);
+    return readFileSync(path.join(root, 'var', 'log', product, `${component}.log`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ')
+      .slice(0, 600);
   } catch {
     return '(no log)';
   }
@@ -83,7 +96,10 @@ export class Manager {
   /** cases that left a dead installer's lock or a not-begun install's temp files after a status-only recovery */
   leftForNextRun = 0;
 
-  constructor(readonly p: ProductDef, readonly db: DbKind) {}
+  constructor(
+    readonly p: ProductDef,
+    readonly db: DbKind,
+  ) {}
 
   async open(): Promise<void> {
     this.sb = await sandbox(this.db);
@@ -131,14 +147,21 @@ export class Manager {
     const out: string[] = [];
     const st = await cli(['status', '--root', this.sb.root, '--json']);
     let status: any = {};
-    try { status = JSON.parse(st.stdout); } catch { out.push(`status printed no JSON (${short(st)})`); }
+    try {
+      status = JSON.parse(st.stdout);
+    } catch {
+      out.push(`status printed no JSON (${short(st)})`);
+    }
     if (status.state !== 'installed' || status.version !== version) out.push(`status says ${status.state} ${status.version ?? ''}, expected installed ${version}`);
     const h = await health(this.sb.restPort);
     if (h.status !== 200 || h.body?.version !== version) out.push(`health answers ${h.status} ${JSON.stringify(h.body)}, expected 200 on ${version}`);
     const procs = processesUnder(this.sb.root);
     for (const s of this.p.services) {
       const mine = procs.filter((p) => serviceOf(this.sb.root, p)?.component === s);
-      if (mine.length !== 1) out.push(`${mine.length} processes of service ${s} (pids ${mine.map((p) => p.pid).join(', ') || 'none'}), expected 1${mine.length ? '' : `; its log ends: ${logTail(this.sb.root, this.p.name, s)}`}`);
+      if (mine.length !== 1)
+        out.push(
+          `${mine.length} processes of service ${s} (pids ${mine.map((p) => p.pid).join(', ') || 'none'}), expected 1${mine.length ? '' : `; its log ends: ${logTail(this.sb.root, this.p.name, s)}`}`,
+        );
       for (const p of mine) {
         const v = serviceOf(this.sb.root, p)!.version;
         if (v && v !== version) out.push(`service ${s} (pid ${p.pid}) runs ${v}, expected ${version}`);
@@ -161,7 +184,14 @@ export class Manager {
   }
 }
 
-export interface Case { index: number; kind: Kind; half: Half; delayMs: number; record: number; seed: number }
+export interface Case {
+  index: number;
+  kind: Kind;
+  half: Half;
+  delayMs: number;
+  record: number;
+  seed: number;
+}
 
 /** a case's description, as the failure message prints it */
 export const describeCase = (m: Manager, c: Case) =>
@@ -174,7 +204,13 @@ async function installAndKill(m: Manager, c: Case, random: () => number): Promis
   let done = false;
   void exited.then(() => (done = true));
   const watch = new JournalWatch(m.journal);
-  const killInstaller = () => { try { child.kill('SIGKILL'); } catch { /* gone */ } };
+  const killInstaller = () => {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
   watch.start((records) => {
     if (c.kind === 'journal' && records.length >= c.record) killInstaller();
   });
@@ -203,7 +239,10 @@ async function installAndKill(m: Manager, c: Case, random: () => number): Promis
   watch.stop();
   if (c.kind === 'powercut') {
     // hooks or services forked in the instant of the cut
-    for (let i = 0; i < 3; i++) { killAll(processesUnder(m.sb.root).map((p) => p.pid)); await sleep(20); }
+    for (let i = 0; i < 3; i++) {
+      killAll(processesUnder(m.sb.root).map((p) => p.pid));
+      await sleep(20);
+    }
   }
   return { code, records: watch.records };
 }
@@ -225,7 +264,11 @@ export async function runCase(m: Manager, c: Case): Promise<{ ended: 'new' | 'ol
   transcript.push(`install: ${killed.code === null ? 'killed' : `exit ${killed.code}`} after ${killed.records.length} journal records`);
   const status = async () => {
     const r = await run(['status', '--json']);
-    try { return JSON.parse(r.stdout); } catch { return {}; }
+    try {
+      return JSON.parse(r.stdout);
+    } catch {
+      return {};
+    }
   };
   let st = await status();
   let expected: string;

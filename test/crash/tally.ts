@@ -54,7 +54,11 @@ const MIGRATIONS: Record<string, string> = {
   '1.1.0/002-create-labels.sql': '-- up\ncreate table labels (id integer primary key, name varchar(40) not null)\n-- down\ndrop table labels\n',
 };
 
-export interface TallyBundles { fresh: string; hop: string; dir: string }
+export interface TallyBundles {
+  fresh: string;
+  hop: string;
+  dir: string;
+}
 
 export interface TallyPadding {
   /** bytes of incompressible data shipped in each web package (assets.bin) */

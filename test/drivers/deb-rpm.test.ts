@@ -134,7 +134,10 @@ describe.skipIf(!rpmTools)('rpm package driver (extract mode)', () => {
   it('extracts an rpm built by rpmbuild', async () => {
     const top = path.join(tmp.dir, 'rpmbuild');
     await fs.mkdir(path.join(top, 'SPECS'), { recursive: true });
-    await fs.writeFile(path.join(top, 'SPECS/agent.spec'), 'Name: beacon-agent\nVersion: 4.1.1\nRelease: 1\nSummary: agent\nLicense: MIT\nBuildArch: noarch\n%description\nagent\n%install\nmkdir -p %{buildroot}/opt/beacon/agent\necho ok > %{buildroot}/opt/beacon/agent/agent.txt\n%files\n/opt/beacon/agent/agent.txt\n');
+    await fs.writeFile(
+      path.join(top, 'SPECS/agent.spec'),
+      'Name: beacon-agent\nVersion: 4.1.1\nRelease: 1\nSummary: agent\nLicense: MIT\nBuildArch: noarch\n%description\nagent\n%install\nmkdir -p %{buildroot}/opt/beacon/agent\necho ok > %{buildroot}/opt/beacon/agent/agent.txt\n%files\n/opt/beacon/agent/agent.txt\n',
+    );
     execFileSync('rpmbuild', ['--define', `_topdir ${top}`, '-bb', path.join(top, 'SPECS/agent.spec')], { stdio: 'ignore' });
     const file = path.join(top, 'RPMS/noarch/beacon-agent-4.1.1-1.noarch.rpm');
     const root = path.join(tmp.dir, 'rpm-root');

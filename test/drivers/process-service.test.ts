@@ -20,18 +20,25 @@ const started: ServiceSpec[] = [];
 const refused = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(false); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', () => resolve(true));
   });
 
 let starter: string;
 beforeAll(async () => {
   // a separate "installer" process that starts a service and exits: the service must outlive it
-  const entry = await writeScript(tmp.dir, 'starter-entry.ts', `
+  const entry = await writeScript(
+    tmp.dir,
+    'starter-entry.ts',
+    `
     import { createServiceDriver } from ${JSON.stringify(path.resolve('src/drivers/services/index.ts'))};
     const [root, spec] = process.argv.slice(2);
     await createServiceDriver('process', { root, product: 'beacon' }).start(JSON.parse(spec));
-  `);
+  `,
+  );
   starter = path.join(tmp.dir, 'starter.mjs');
   await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: starter, logLevel: 'silent' });
 });
@@ -88,7 +95,10 @@ describe('process service driver', () => {
 
   it('reports a service that crashes on start with the tail of its log', async () => {
     const svc: ServiceSpec = { name: 'worker', exec: [process.execPath, await writeScript(tmp.dir, 'crash.mjs', CRASHING_SERVICE)] };
-    const err = await drv.start(svc).then(() => null, (e) => e);
+    const err = await drv.start(svc).then(
+      () => null,
+      (e) => e,
+    );
     expect(err?.code).toBe('SERVICE_CRASHED');
     expect(err.exitCode).toBe(1);
     expect(err.message).toContain('exited with code 3');

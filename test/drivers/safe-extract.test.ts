@@ -19,13 +19,15 @@ function firstRefusal(entries: Array<{ path: string; type: string; linkpath?: st
 
 describe('archive entry refusals', () => {
   it('accepts an ordinary release tree with inner links', () => {
-    expect(firstRefusal([
-      { path: './', type: 'Directory' },
-      { path: './bin/server.js', type: 'File' },
-      { path: './main.js', type: 'SymbolicLink', linkpath: 'bin/server.js' },
-      { path: './bin/up.js', type: 'SymbolicLink', linkpath: '../main.js' },
-      { path: './bin/copy.js', type: 'Link', linkpath: 'bin/server.js' },
-    ])).toBeNull();
+    expect(
+      firstRefusal([
+        { path: './', type: 'Directory' },
+        { path: './bin/server.js', type: 'File' },
+        { path: './main.js', type: 'SymbolicLink', linkpath: 'bin/server.js' },
+        { path: './bin/up.js', type: 'SymbolicLink', linkpath: '../main.js' },
+        { path: './bin/copy.js', type: 'Link', linkpath: 'bin/server.js' },
+      ]),
+    ).toBeNull();
   });
 
   it('refuses every way out of the release folder', () => {
@@ -40,20 +42,26 @@ describe('archive entry refusals', () => {
 
   it('refuses what only escapes through another symlink of the same archive', () => {
     // write through a link: l -> sub, then l/x lands in sub (or wherever l points)
-    expect(firstRefusal([
-      { path: 'l', type: 'SymbolicLink', linkpath: 'sub' },
-      { path: 'l/x', type: 'File' },
-    ])).toContain('through a symbolic link');
+    expect(
+      firstRefusal([
+        { path: 'l', type: 'SymbolicLink', linkpath: 'sub' },
+        { path: 'l/x', type: 'File' },
+      ]),
+    ).toContain('through a symbolic link');
     // here -> "." makes "here/.." the parent of the release, though it reads as "."
-    expect(firstRefusal([
-      { path: 'here', type: 'SymbolicLink', linkpath: '.' },
-      { path: 'up', type: 'SymbolicLink', linkpath: 'here/..' },
-    ])).toContain('through another one');
+    expect(
+      firstRefusal([
+        { path: 'here', type: 'SymbolicLink', linkpath: '.' },
+        { path: 'up', type: 'SymbolicLink', linkpath: 'here/..' },
+      ]),
+    ).toContain('through another one');
     // a hard link copies a symlink to a place where its relative target means something else
-    expect(firstRefusal([
-      { path: 'a/b/c', type: 'SymbolicLink', linkpath: '../x' },
-      { path: 'd', type: 'Link', linkpath: 'a/b/c' },
-    ])).toContain('hard link to a symbolic link');
+    expect(
+      firstRefusal([
+        { path: 'a/b/c', type: 'SymbolicLink', linkpath: '../x' },
+        { path: 'd', type: 'Link', linkpath: 'a/b/c' },
+      ]),
+    ).toContain('hard link to a symbolic link');
   });
 });
 
@@ -65,7 +73,10 @@ describe('a symbolic link may not leave its release once everything is unpacked,
     await mkdir(release, { recursive: true });
     await writeFile(path.join(world, 'sentinel'), 'untouched');
     const before = await listTree(world, release);
-    const err = await extractTarSafely(Readable.from([Buffer.concat([...entries, END])]), release, 'pkg.tgz').then(() => undefined, (e: unknown) => e as UphopError);
+    const err = await extractTarSafely(Readable.from([Buffer.concat([...entries, END])]), release, 'pkg.tgz').then(
+      () => undefined,
+      (e: unknown) => e as UphopError,
+    );
     const after = await listTree(world, release);
     await rm(world, { recursive: true, force: true });
     return { err, outsideUnchanged: JSON.stringify(before) === JSON.stringify(after) };

@@ -101,7 +101,11 @@ describe('tarball package driver', () => {
     const absolute = path.join(tmp.dir, 'absolute.tar');
     await tar.c({ file: absolute, preservePaths: true }, [path.join(evil, 'x')]);
 
-    const cases: Array<[string, string]> = [[dotdot, 'a path with ".."'], [link, 'a symbolic link pointing outside'], [absolute, 'an absolute path']];
+    const cases: Array<[string, string]> = [
+      [dotdot, 'a path with ".."'],
+      [link, 'a symbolic link pointing outside'],
+      [absolute, 'an absolute path'],
+    ];
     for (const [file, why] of cases) {
       const c: ComponentPackage = { product: 'beacon', name: 'evil', version: '1.0.0', type: 'tarball', file };
       const err = await drv.stage(c).catch((e) => e);

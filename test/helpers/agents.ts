@@ -45,11 +45,19 @@ const running = new Set<RunningAgent>();
 let seq = 0;
 
 const kill = (pid: number) => {
-  try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
 };
 
 export async function startAgent(o: {
-  version: string; token: string; id?: string; home?: string; supervised?: boolean;
+  version: string;
+  token: string;
+  id?: string;
+  home?: string;
+  supervised?: boolean;
   /** broker URL: the agent also consumes upgrade commands (needs an id unique on that broker) */
   amqp?: string;
   /** false: no --port, the agent only speaks AMQP (default true) */
@@ -110,7 +118,9 @@ export async function startAgent(o: {
       log.push(line);
       try {
         if (JSON.parse(line).msg === 'listening') resolve();
-      } catch { /* not a log line */ }
+      } catch {
+        /* not a log line */
+      }
     });
     child.once('exit', (code) => reject(new Error(`agent ${o.version} exited with ${code} before listening: ${stderr.trim()}`)));
   }).catch(async (e) => {

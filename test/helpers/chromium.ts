@@ -15,9 +15,9 @@ export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--hide-scrollbars'];
 
-function chromium(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return new Promise(async (resolve, reject) => {
-    const profile = await mkdtemp(path.join(tmpdir(), 'uphop-chromium-'));
+async function chromium(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const profile = await mkdtemp(path.join(tmpdir(), 'uphop-chromium-'));
+  return new Promise((resolve, reject) => {
     execFile(CHROMIUM!, [...FLAGS, `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0', ...args], { maxBuffer: 64 << 20, timeout: 60_000 }, async (err, stdout, stderr) => {
       await rm(profile, { recursive: true, force: true });
       if (err && !stdout && !existsSync(args.find((a) => a.startsWith('--screenshot='))?.slice(13) ?? '/nonexistent')) reject(new Error(`chromium failed: ${err.message}\n${stderr}`));
@@ -26,7 +26,11 @@ function chromium(args: string[]): Promise<{ stdout: string; stderr: string }> {
   });
 }
 
-export interface Opened { png: Buffer; dom: string; consoleErrors: string[] }
+export interface Opened {
+  png: Buffer;
+  dom: string;
+  consoleErrors: string[];
+}
 
 /** screenshot (window width x height) and the DOM, each from a fresh profile */
 export async function openPage(file: string, width = 1100, height = 1600): Promise<Opened> {
@@ -42,13 +46,19 @@ export async function openPage(file: string, width = 1100, height = 1600): Promi
   return { png, dom: b.stdout, consoleErrors };
 }
 
-export interface Pixels { width: number; height: number; rgb(x: number, y: number): [number, number, number] }
+export interface Pixels {
+  width: number;
+  height: number;
+  rgb(x: number, y: number): [number, number, number];
+}
 
 /** decodes an 8-bit RGB or RGBA non-interlaced PNG (what Chromium writes) */
 export function decodePng(buf: Buffer): Pixels {
   if (buf.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG');
   let off = 8;
-  let width = 0, height = 0, type = 0;
+  let width = 0,
+    height = 0,
+    type = 0;
   const idat: Buffer[] = [];
   while (off < buf.length) {
     const len = buf.readUInt32BE(off);
@@ -75,8 +85,8 @@ export function decodePng(buf: Buffer): Pixels {
       const b = y ? out[(y - 1) * stride + i] : 0;
       const c = i >= bpp && y ? out[(y - 1) * stride + i - bpp] : 0;
       const p = a + b - c;
-      const pred = f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1
-        : Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const pred =
+        f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
       out[y * stride + i] = (line[i] + pred) & 0xff;
     }
   }

@@ -117,18 +117,31 @@ export async function sandbox(kind: DbKind = 'sqlite'): Promise<Sandbox> {
 export async function stopServices(root: string): Promise<void> {
   const dir = path.join(root, 'var', 'run');
   let products: string[] = [];
-  try { products = await readdir(dir); } catch { return; }
+  try {
+    products = await readdir(dir);
+  } catch {
+    return;
+  }
   for (const p of products) {
     for (const f of await readdir(path.join(dir, p)).catch(() => [] as string[])) {
       const pid = Number((await readFile(path.join(dir, p, f), 'utf8').catch(() => '')).split('\n')[0]);
-      if (pid > 1) try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+      if (pid > 1)
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
     }
   }
 }
 
 export const CLI = path.resolve('dist/cli/main.js');
 
-export interface CliRun { code: number; stdout: string; stderr: string }
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** the built CLI as a user runs it (a real process: crash tests kill it) */
 export function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
@@ -149,4 +162,3 @@ export async function health(port: number): Promise<{ status: number; body: any 
     return { status: 0, body: null };
   }
 }
-

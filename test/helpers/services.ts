@@ -6,7 +6,7 @@
 import net from 'node:net';
 
 export const SERVICES = {
-  pg: { host: '127.0.0.1', port: 5432, how: "start PostgreSQL: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start" },
+  pg: { host: '127.0.0.1', port: 5432, how: 'start PostgreSQL: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start' },
   mysql: { host: '127.0.0.1', port: 3306, how: 'start MariaDB: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd' },
   amqp: { host: '127.0.0.1', port: 5672, how: 'start RabbitMQ: rabbitmq-server -detached' },
 } as const;
@@ -16,7 +16,10 @@ export type ServiceName = keyof typeof SERVICES;
 const probe = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
     const s = net.connect({ host, port });
-    const done = (ok: boolean) => { s.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
     s.setTimeout(1000, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));

@@ -26,13 +26,25 @@ let fleets = 0;
 const RUN = randomBytes(3).toString('hex');
 
 /** `n` agents on `from` that accept the `to` agent package, registered in the sandbox (replacing its agents) */
-export async function simFleet(sb: Sandbox, o: { n: number; from: string; to: string; behaviour?: Record<number, Behaviour>; processes?: number; groups?: (i: number) => string | null; amqp?: string }): Promise<SimFleet> {
+export async function simFleet(
+  sb: Sandbox,
+  o: { n: number; from: string; to: string; behaviour?: Record<number, Behaviour>; processes?: number; groups?: (i: number) => string | null; amqp?: string },
+): Promise<SimFleet> {
   ensureAgentArtifacts([o.to]);
-  const sha = createHash('sha256').update(readFileSync(agentArtifact(o.to))).digest('hex');
+  const sha = createHash('sha256')
+    .update(readFileSync(agentArtifact(o.to)))
+    .digest('hex');
   const fleet: SimFleet = await startSimFleet({
-    n: o.n, processes: o.processes ?? (o.n >= 1000 ? 4 : 1), token: sb.values.agents.token, from: o.from, packages: { [sha]: o.to },
+    n: o.n,
+    processes: o.processes ?? (o.n >= 1000 ? 4 : 1),
+    token: sb.values.agents.token,
+    from: o.from,
+    packages: { [sha]: o.to },
     // unique on a shared broker: another test run's agents must not share these queue names
-    restartMs: 50, idPrefix: `f${RUN}${++fleets}`, behaviour: o.behaviour ?? {}, amqp: o.amqp,
+    restartMs: 50,
+    idPrefix: `f${RUN}${++fleets}`,
+    behaviour: o.behaviour ?? {},
+    amqp: o.amqp,
   });
   const db = sb.db();
   await db('agents').del();

@@ -3,7 +3,12 @@
  * JUnit files uphop writes (no DTD, no namespaces needed): every tag closes in
  * order, attributes are quoted, entities are the five predefined or numeric.
  */
-export interface XmlElement { name: string; attrs: Record<string, string>; children: XmlElement[]; text: string }
+export interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+}
 
 const ENTITY = /&(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g;
 

@@ -17,7 +17,9 @@ import { MYSQL, PG, serviceAvailable } from '../helpers/services.js';
 import { runIn } from '../helpers/stranger.js';
 
 let base: string;
-beforeAll(async () => { base = await mkdtemp(path.join(tmpdir(), 'uphop-init-')); });
+beforeAll(async () => {
+  base = await mkdtemp(path.join(tmpdir(), 'uphop-init-'));
+});
 afterAll(async () => {
   for (const d of await readdir(base)) await stopServices(path.join(base, d));
   await rm(base, { recursive: true, force: true });
@@ -41,7 +43,14 @@ describe('uphop init, then build --all and install, without an edit', () => {
     expect(r.code, r.stderr).toBe(0);
     const project = path.join(base, 'acme');
     expect(JSON.parse(r.stdout).project).toMatchObject({ product: 'acme-manager', version: '1.0.0', db: 'sqlite' });
-    for (const f of ['README.md', 'bundles/none-to-1.0.0/bundle.yaml', 'templates/acme-manager.conf.tmpl', 'templates/values.sample.yaml', 'schema-migrations/1.0.0/001-create-items.sql', 'components/server/server.mjs']) {
+    for (const f of [
+      'README.md',
+      'bundles/none-to-1.0.0/bundle.yaml',
+      'templates/acme-manager.conf.tmpl',
+      'templates/values.sample.yaml',
+      'schema-migrations/1.0.0/001-create-items.sql',
+      'components/server/server.mjs',
+    ]) {
       expect(existsSync(path.join(project, f)), f).toBe(true);
     }
     const built = await runIn(project, ['build', '--all', '--out', 'out', '--json']);
@@ -68,7 +77,7 @@ describe('uphop init, then build --all and install, without an edit', () => {
     expect(await health(site.port)).toEqual({ status: 'ok', version: '1.1.0' });
   });
 
-  it('--db postgres: the scaffold installs on PostgreSQL with the site\'s connection', async (ctx) => {
+  it("--db postgres: the scaffold installs on PostgreSQL with the site's connection", async (ctx) => {
     if (!(await serviceAvailable('pg'))) return ctx.skip();
     const r = await runIn(base, ['init', 'pgprod', '--product', 'pgprod', '--version', '2.0.0', '--db', 'postgres']);
     expect(r.code, r.stderr).toBe(0);
@@ -93,7 +102,7 @@ describe('uphop init, then build --all and install, without an edit', () => {
     }
   });
 
-  it('--db mysql: the scaffold installs on MariaDB with the site\'s connection', async (ctx) => {
+  it("--db mysql: the scaffold installs on MariaDB with the site's connection", async (ctx) => {
     if (!(await serviceAvailable('mysql'))) return ctx.skip();
     const r = await runIn(base, ['init', 'myprod', '--product', 'myprod', '--db', 'mysql']);
     expect(r.code, r.stderr).toBe(0);

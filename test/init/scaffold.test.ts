@@ -17,11 +17,13 @@ import { isUphopError } from '../../src/errors.js';
 const seed = Number(process.env.UPHOP_SEED ?? Date.now() % 1_000_000);
 console.log(`scaffold.test seed ${seed} (UPHOP_SEED=${seed} repeats it)`);
 let state = seed;
-const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = (s: string) => s[Math.floor(rand() * s.length)];
 
 let base: string;
-beforeAll(async () => { base = await mkdtemp(path.join(tmpdir(), 'uphop-scaffold-')); });
+beforeAll(async () => {
+  base = await mkdtemp(path.join(tmpdir(), 'uphop-scaffold-'));
+});
 afterAll(() => rm(base, { recursive: true, force: true }));
 
 it('valid names and versions: every path inside the project, the spec names them', () => {
@@ -45,7 +47,10 @@ it('hostile names and versions are refused with exit 2, nothing written', async 
     const bad = ok.slice(0, Math.floor(rand() * ok.length)) + pick(hostile) + ok;
     const dir = path.join(base, `t${n}`);
     const asVersion = n % 2 === 1;
-    const e = await initProject({ dir, product: asVersion ? 'acme' : bad, version: asVersion ? `1.0.${bad}` : undefined }).then(() => undefined, (x) => x);
+    const e = await initProject({ dir, product: asVersion ? 'acme' : bad, version: asVersion ? `1.0.${bad}` : undefined }).then(
+      () => undefined,
+      (x) => x,
+    );
     expect(isUphopError(e) && e.exitCode, `${JSON.stringify(bad)} was accepted`).toBe(2);
     expect(e.code).toBe(asVersion ? 'INIT_BAD_VERSION' : 'INIT_BAD_NAME');
     expect(await readdir(base)).not.toContain(`t${n}`);

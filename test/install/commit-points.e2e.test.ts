@@ -37,7 +37,9 @@ describe('commit points of an install and a rollback', () => {
   beforeAll(async () => {
     sb = await sandbox('sqlite');
     await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')]);
-    await sb.db()('items').insert([{ name: ITEM }]);
+    await sb
+      .db()('items')
+      .insert([{ name: ITEM }]);
   });
   afterAll(() => sb?.cleanup());
 
@@ -48,7 +50,10 @@ describe('commit points of an install and a rollback', () => {
     torn.history = torn.history.slice(0, -1); // 3.4.2 -> 4.0.1 missing, version 4.0.1
     await writeFile(stateFile, JSON.stringify(torn, null, 2));
     await mkdir(path.join(sb.root, 'var/lock'), { recursive: true });
-    await writeFile(path.join(sb.root, 'var/lock/uphop.lock'), JSON.stringify({ pid: 999999, startTime: '1', host: (await import('node:os')).hostname(), bundle: 'beacon-3.4.2-to-4.0.1', since: new Date().toISOString() }));
+    await writeFile(
+      path.join(sb.root, 'var/lock/uphop.lock'),
+      JSON.stringify({ pid: 999999, startTime: '1', host: (await import('node:os')).hostname(), bundle: 'beacon-3.4.2-to-4.0.1', since: new Date().toISOString() }),
+    );
     try {
       const r = await cli(['rollback', '--root', sb.root]);
       expectError(r, 3, 'HISTORY_MISMATCH', /4\.0\.1 is installed but the last hop in the history is none -> 3\.4\.2/);
@@ -115,7 +120,9 @@ describe('rolling back a fresh install', () => {
   beforeAll(async () => {
     sb = await sandbox('sqlite');
     await installHops(sb, [bundle('none-to-3.4.2')]);
-    await sb.db()('items').insert([{ name: ITEM }]);
+    await sb
+      .db()('items')
+      .insert([{ name: ITEM }]);
   });
   afterAll(() => sb?.cleanup());
 

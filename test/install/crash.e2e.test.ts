@@ -17,7 +17,9 @@ describe('the installer killed after each step begins', () => {
       const r = await cli(['install', bundle(hop), '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned']);
       if (r.code !== 0) throw new Error(r.stderr);
     }
-    await sb.db()('items').insert([{ name: 'survives every crash' }]);
+    await sb
+      .db()('items')
+      .insert([{ name: 'survives every crash' }]);
   });
   afterAll(() => sb?.cleanup());
 

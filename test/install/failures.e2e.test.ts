@@ -31,7 +31,10 @@ async function managerAt401(kind: DbKind): Promise<Sandbox> {
     }
   }
   const rows = Array.from({ length: 1000 }, (_, i) => ({ name: `row ${i}` }));
-  for (let i = 0; i < rows.length; i += 200) await sb.db()('items').insert(rows.slice(i, i + 200));
+  for (let i = 0; i < rows.length; i += 200)
+    await sb
+      .db()('items')
+      .insert(rows.slice(i, i + 200));
   return sb;
 }
 
@@ -64,7 +67,9 @@ for (const { kind, ok } of kinds) {
       sb = await managerAt401(kind);
       const before = await dataDigest(sb);
       const vv = await variant();
-      await vv.write('schema-migrations/4.1.1/003-explode.mjs', `
+      await vv.write(
+        'schema-migrations/4.1.1/003-explode.mjs',
+        `
 export async function up({ context: knex }) {
   await knex.schema.alterTable('items', (t) => t.string('doomed'));
   await knex('items').update({ doomed: 'x' });
@@ -73,7 +78,8 @@ export async function up({ context: knex }) {
 export async function down({ context: knex }) {
   if (await knex.schema.hasColumn('items', 'doomed')) await knex.schema.alterTable('items', (t) => t.dropColumn('doomed'));
 }
-`);
+`,
+      );
       const r = await cli(['install', vv.build(HOP), '--root', sb.root, '--allow-unsigned']);
       await vv.cleanup();
       expect(r.code).toBe(1);
@@ -119,8 +125,8 @@ describe('a hop whose new version is unhealthy', () => {
   });
 });
 
-describe('a fresh install straight to 4.2.0 (every version\'s migrations in one bundle)', () => {
-  it('applies them in version order: a later `pre` needs an earlier version\'s tables', async () => {
+describe("a fresh install straight to 4.2.0 (every version's migrations in one bundle)", () => {
+  it("applies them in version order: a later `pre` needs an earlier version's tables", async () => {
     const vv = await variant();
     const sb = await sandbox('sqlite');
     try {
@@ -152,11 +158,14 @@ for (const { kind, ok } of kinds) {
       const vv = await variant();
       try {
         const before = await dataDigest(sb);
-        await vv.write('schema-migrations/4.1.1/003-one-way.mjs', `
+        await vv.write(
+          'schema-migrations/4.1.1/003-one-way.mjs',
+          `
 export async function up({ context: knex }) {
   await knex.schema.createTable('one_way', (t) => t.increments('id'));
 }
-`);
+`,
+        );
         await vv.editSpec(HOP, (s) => {
           s.services.health[0].body = '"version":"9.9.9"';
           s.services.health[0].timeout = '2s';

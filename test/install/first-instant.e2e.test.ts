@@ -56,7 +56,9 @@ describe('an installer killed before its journal begins', () => {
   beforeAll(async () => {
     sb = await sandbox('sqlite');
     await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')]);
-    await sb.db()('items').insert([{ name: 'untouched' }]);
+    await sb
+      .db()('items')
+      .insert([{ name: 'untouched' }]);
     rows = await rowsDigest(sb);
   });
   afterAll(() => sb?.cleanup());

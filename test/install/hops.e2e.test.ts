@@ -48,7 +48,10 @@ for (const { kind, available } of kinds) {
       expect(r.code).toBe(0);
       expect((await health(sb.restPort)).body.version).toBe('3.4.2');
       const rows = Array.from({ length: ROWS }, (_, i) => ({ name: `Item ${i} — ${i % 7 === 0 ? 'Ünïcode Näme' : 'plain name'} #${i}` }));
-      for (let i = 0; i < rows.length; i += 200) await sb.db()('items').insert(rows.slice(i, i + 200));
+      for (let i = 0; i < rows.length; i += 200)
+        await sb
+          .db()('items')
+          .insert(rows.slice(i, i + 200));
       const got = await items(sb.restPort);
       expect(got).toHaveLength(ROWS);
       seeded = digest(got.map((x) => [x.id, x.name]));
@@ -73,7 +76,14 @@ for (const { kind, available } of kinds) {
       expect(again.code).toBe(0);
       expect(again.stdout).toContain('already installed: nothing to do');
       const st = JSON.parse((await cli(['status', '--root', sb.root, '--json'])).stdout);
-      expect(st).toMatchObject({ state: 'installed', version: '4.2.0', services: [{ name: 'rest-service', status: 'running' }, { name: 'worker', status: 'running' }] });
+      expect(st).toMatchObject({
+        state: 'installed',
+        version: '4.2.0',
+        services: [
+          { name: 'rest-service', status: 'running' },
+          { name: 'worker', status: 'running' },
+        ],
+      });
       const hist = JSON.parse((await cli(['history', '--root', sb.root, '--json'])).stdout);
       expect(hist.hops.map((h: any) => `${h.from}->${h.to}:${h.result}`)).toEqual(['none->3.4.2:succeeded', '3.4.2->4.0.1:succeeded', '4.0.1->4.1.1:succeeded', '4.1.1->4.2.0:succeeded']);
     });

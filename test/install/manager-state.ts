@@ -40,9 +40,11 @@ async function tables(sb: Sandbox): Promise<string[]> {
   const k = sb.db();
   const client = String(k.client.config.client);
   const q =
-    client === 'better-sqlite3' ? "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"
-    : client === 'pg' ? 'select table_name as name from information_schema.tables where table_schema = current_schema()'
-    : 'select table_name as name from information_schema.tables where table_schema = database()';
+    client === 'better-sqlite3'
+      ? "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"
+      : client === 'pg'
+        ? 'select table_name as name from information_schema.tables where table_schema = current_schema()'
+        : 'select table_name as name from information_schema.tables where table_schema = database()';
   const res = await k.raw(q);
   const rows: any[] = Array.isArray(res) ? (Array.isArray(res[0]) ? res[0] : res) : res.rows;
   return rows.map((r) => String(r.name ?? r.NAME ?? r.TABLE_NAME)).sort();
@@ -53,7 +55,10 @@ export async function rowsDigest(sb: Sandbox): Promise<string> {
   for (const t of await tables(sb)) {
     if (t === 'worker_heartbeats') continue;
     const cols = Object.keys((await sb.db()(t).columnInfo()) as object).sort();
-    let rows = await sb.db()(t).select(cols).orderBy(cols.map((c) => ({ column: c })));
+    let rows = await sb
+      .db()(t)
+      .select(cols)
+      .orderBy(cols.map((c) => ({ column: c })));
     if (t === 'settings') rows = rows.filter((r: any) => !String(r.key).startsWith('worker.heartbeat'));
     h.update(JSON.stringify({ t, cols, rows }));
   }

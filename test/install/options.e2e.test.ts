@@ -42,7 +42,9 @@ describe('install options on a 4.0.1 manager', () => {
   beforeAll(async () => {
     sb = await sandbox('sqlite');
     await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')]);
-    await sb.db()('items').insert([{ name: 'kept through it all' }]);
+    await sb
+      .db()('items')
+      .insert([{ name: 'kept through it all' }]);
     hook = await receiver();
     v = await variant();
     await v.editSpec(HOP, (s) => {
@@ -83,8 +85,14 @@ describe('install options on a 4.0.1 manager', () => {
     expect(j.code, j.stderr).toBe(0);
     const res = JSON.parse(j.stdout);
     expect(res).toMatchObject({ outcome: 'dry-run', from: '4.0.1', to: '4.1.1' });
-    expect(res.plan.migrations).toEqual([{ name: '4.1.1/001-add-item-slug.pre.mjs', phase: 'pre' }, { name: '4.1.1/002-index-item-slug.mjs', phase: 'main' }]);
-    expect(res.plan.configs).toEqual([{ dest: 'etc/beacon/rest-service.yaml', action: 'keep-site-edit (new one as .new)' }, { dest: 'etc/beacon/worker.yaml', action: 'write' }]);
+    expect(res.plan.migrations).toEqual([
+      { name: '4.1.1/001-add-item-slug.pre.mjs', phase: 'pre' },
+      { name: '4.1.1/002-index-item-slug.mjs', phase: 'main' },
+    ]);
+    expect(res.plan.configs).toEqual([
+      { dest: 'etc/beacon/rest-service.yaml', action: 'keep-site-edit (new one as .new)' },
+      { dest: 'etc/beacon/worker.yaml', action: 'write' },
+    ]);
     await expectUnchanged(sb, edited, '4.0.1');
     // put the file back as uphop wrote it, for the hops below
     const text = await readFile(path.join(sb.root, 'etc/beacon/rest-service.yaml'), 'utf8');
@@ -132,7 +140,10 @@ describe('install options on a 4.0.1 manager', () => {
     expect(res.steps.map((s: any) => s.step)).toEqual(['preflight', ...INSTALL_STEPS.map((s) => s.name), 'agent rollout']);
     expect(res.agents).toMatchObject({ outcome: 'nothing-to-do', target: '4.1.1' });
     expect(res.steps.every((s: any) => s.status === 'end')).toBe(true);
-    expect(res.configs).toEqual([{ dest: 'etc/beacon/rest-service.yaml', action: 'written' }, { dest: 'etc/beacon/worker.yaml', action: 'written' }]);
+    expect(res.configs).toEqual([
+      { dest: 'etc/beacon/rest-service.yaml', action: 'written' },
+      { dest: 'etc/beacon/worker.yaml', action: 'written' },
+    ]);
     // stderr is JSON lines, one event each
     for (const line of r.stderr.trim().split('\n')) expect(JSON.parse(line)).toHaveProperty('type');
 

@@ -14,9 +14,13 @@ import { PG, serviceAvailable } from '../helpers/services.js';
 import { stranger, type Stranger } from '../helpers/stranger.js';
 
 let s: Stranger | undefined;
-afterEach(async () => { await s?.cleanup(); s = undefined; });
+afterEach(async () => {
+  await s?.cleanup();
+  s = undefined;
+});
 
-const spec = (extra: string[]) => ['product: acme', 'from: none', 'to: 1.0.0', 'components:', '  - name: app', '    version: 1.0.0', '    package: components/app', '    type: tarball', ...extra, ''].join('\n');
+const spec = (extra: string[]) =>
+  ['product: acme', 'from: none', 'to: 1.0.0', 'components:', '  - name: app', '    version: 1.0.0', '    package: components/app', '    type: tarball', ...extra, ''].join('\n');
 
 async function build(t: Stranger, lines: string[]): Promise<string> {
   await t.write('components/app/run.sh', '#!/bin/sh\nexec sleep 600\n', 0o755);
@@ -56,9 +60,11 @@ it('a service program that is not on PATH, or an absolute one that does not exis
   s = await stranger();
   const missing = `acme-daemon-${Math.random().toString(36).slice(2, 8)}`;
   const bundle = await build(s, [
-    '    service:', `      exec: ["${missing}", "--config", "\${root}/etc/acme/app.conf"]`,
+    '    service:',
+    `      exec: ["${missing}", "--config", "\${root}/etc/acme/app.conf"]`,
     '  - { name: web, version: 1.0.0, package: components/app, type: tarball, service: { exec: ["/opt/nowhere/bin/web", "--serve"] } }',
-    'services:', '  order: [app, web]',
+    'services:',
+    '  order: [app, web]',
   ]);
   const site = await s.write('site.yaml', '{}\n');
   const r = await s.uphop(['install', bundle, '--root', s.root, '--values', site, '--allow-unsigned']);

@@ -36,7 +36,11 @@ async function liveProcess() {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   await new Promise((r) => child.once('spawn', r));
   const startTime = await startTimeOf(child.pid!);
-  const stop = () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGKILL'); });
+  const stop = () =>
+    new Promise<void>((r) => {
+      child.once('exit', () => r());
+      child.kill('SIGKILL');
+    });
   return { pid: child.pid!, startTime, stop };
 }
 
@@ -61,7 +65,9 @@ describe('a 4.0.1 manager refuses and stays exactly as it was', () => {
   beforeAll(async () => {
     sb = await sandbox('sqlite');
     await installHops(sb, TO_401());
-    await sb.db()('items').insert([{ name: 'must not move' }, { name: 'nor this' }]);
+    await sb
+      .db()('items')
+      .insert([{ name: 'must not move' }, { name: 'nor this' }]);
   });
   afterAll(() => sb?.cleanup());
 
@@ -103,7 +109,9 @@ describe('a 4.0.1 manager refuses and stays exactly as it was', () => {
   it('a bundle signed by another key than --trust: BUNDLE_BAD_SIGNATURE', async () => {
     for (const k of ['publisher', 'stranger']) expect((await cli(['keygen', '--out', path.join(tmp, k)])).code).toBe(0);
     const out = path.join(tmp, 'signed');
-    execFileSync(process.execPath, [path.resolve('dist/cli/main.js'), 'build', path.join(v.dir, 'bundles', HOP), '--out', out, '--sign-key', path.join(tmp, 'publisher', 'uphop-signing.key')], { stdio: 'pipe' });
+    execFileSync(process.execPath, [path.resolve('dist/cli/main.js'), 'build', path.join(v.dir, 'bundles', HOP), '--out', out, '--sign-key', path.join(tmp, 'publisher', 'uphop-signing.key')], {
+      stdio: 'pipe',
+    });
     const archive = path.join(out, `beacon-${HOP}.tar.gz`);
     const stranger = path.join(tmp, 'stranger', 'uphop-signing.pub');
     // the detached signature beside the archive is checked first, over the whole file
@@ -208,7 +216,11 @@ describe('an empty root stays empty when refused', () => {
       expect(r.code, r.stderr).toBe(3);
       expect(r.stdout + r.stderr).not.toContain(password);
       if (extra[0] === '--json') {
-        const err = r.stderr.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'error');
+        const err = r.stderr
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+          .find((e) => e.type === 'error');
         expect(err).toMatchObject({ code: 'DB_UNREACHABLE', exitCode: 3 });
         expect(err.message).toContain('pg beacon@127.0.0.1:1/beacon');
       } else expectError(r, 3, 'DB_UNREACHABLE', 'Cannot reach the database pg beacon@127.0.0.1:1/beacon', 'db.connection');
@@ -269,14 +281,17 @@ describe('a second install while one runs', () => {
     const vv = await variant();
     let first: Promise<Awaited<ReturnType<typeof cli>>> | undefined;
     try {
-      await vv.write('schema-migrations/4.1.1/000-wait.pre.mjs', `
+      await vv.write(
+        'schema-migrations/4.1.1/000-wait.pre.mjs',
+        `
 import { existsSync } from 'node:fs';
 export async function up() {
   const gate = process.env.UPHOP_TEST_GATE;
   for (let i = 0; gate && !existsSync(gate) && i < 1200; i++) await new Promise((r) => setTimeout(r, 100));
 }
 export async function down() {}
-`);
+`,
+      );
       const slow = vv.build(HOP);
       first = cli(['install', slow, '--root', sb.root, '--allow-unsigned'], { UPHOP_TEST_GATE: gate });
       let ended = false;

@@ -124,7 +124,9 @@ describe('uphop services and status exit codes', () => {
     let analyze = '';
     try {
       analyze = execFileSync('sh', ['-c', 'command -v systemd-analyze'], { encoding: 'utf8' }).trim();
-    } catch { /* not installed: the structure checks above stand */ }
+    } catch {
+      /* not installed: the structure checks above stand */
+    }
     if (analyze) {
       const dir = await mkdtemp(path.join(tmpdir(), 'uphop-unit-'));
       try {
@@ -142,7 +144,9 @@ describe('service processes without a pidfile', () => {
   beforeAll(async () => {
     sb = await sandbox('sqlite');
     await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')]);
-    await sb.db()('items').insert([{ name: 'orphans do not block' }]);
+    await sb
+      .db()('items')
+      .insert([{ name: 'orphans do not block' }]);
   });
   afterAll(() => sb?.cleanup());
 

@@ -39,7 +39,9 @@ describe.each(DIALECTS)('data backfill on %s', (dialect) => {
     t = await createTestDb(dialect);
     knex = t.open();
   });
-  afterEach(async () => { await t?.drop(); });
+  afterEach(async () => {
+    await t?.drop();
+  });
 
   it(`fills a new column for ${ROWS} rows in the main phase and reverts it`, async () => {
     const migrations = writeMigrations(path.join(t.root, 'migrations'), MIGRATIONS);

@@ -11,12 +11,18 @@ import { MYSQL, PG, serviceAvailable } from '../helpers/services.js';
 const SECRET = 's3cret-Pa55';
 const opened: Knex[] = [];
 let root: string;
-beforeEach(() => { root = mkdtempSync(path.join(os.tmpdir(), 'uphop-db-')); });
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'uphop-db-'));
+});
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((k) => k.destroy()));
   rmSync(root, { recursive: true, force: true });
 });
-const open = (db: DbValues, extra: { nativeBinding?: string } = {}) => { const k = openDatabase(db, { root, ...extra }); opened.push(k); return k; };
+const open = (db: DbValues, extra: { nativeBinding?: string } = {}) => {
+  const k = openDatabase(db, { root, ...extra });
+  opened.push(k);
+  return k;
+};
 
 /** a loopback port nothing listens on */
 async function closedPort(): Promise<number> {
@@ -55,8 +61,7 @@ describe('openDatabase with sqlite', () => {
   it('loads better-sqlite3 from the given native binding (the bundled installer ships it beside itself)', async () => {
     const real = path.join(path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build/Release/better_sqlite3.node');
     await expect(open({ connection: { filename: 'a.db' } }, { nativeBinding: real }).raw('select 1 as one')).resolves.toEqual([{ one: 1 }]);
-    await expect(checkReachable(open({ connection: { filename: 'b.db' } }, { nativeBinding: path.join(root, 'missing.node') })))
-      .rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
+    await expect(checkReachable(open({ connection: { filename: 'b.db' } }, { nativeBinding: path.join(root, 'missing.node') }))).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
   });
 });
 

@@ -33,16 +33,28 @@ export async function createTestDb(dialect: DbClient): Promise<TestDb> {
     const admin = knexFactory({ client: 'pg', connection: PG, pool: { min: 0, max: 1 } });
     await admin.raw(`create schema ${name}`);
     db = { client: 'pg', connection: { ...PG, schema: name } };
-    cleanup = async () => { await admin.raw(`drop schema ${name} cascade`); await admin.destroy(); };
+    cleanup = async () => {
+      await admin.raw(`drop schema ${name} cascade`);
+      await admin.destroy();
+    };
   } else {
     const admin = knexFactory({ client: 'mysql2', connection: MYSQL, pool: { min: 0, max: 1 } });
     await admin.raw(`create database ${name}`);
     db = { client: 'mysql', connection: { ...MYSQL, database: name } };
-    cleanup = async () => { await admin.raw(`drop database ${name}`); await admin.destroy(); };
+    cleanup = async () => {
+      await admin.raw(`drop database ${name}`);
+      await admin.destroy();
+    };
   }
   return {
-    dialect, db, root,
-    open() { const k = openDatabase(db, { root }); opened.push(k); return k; },
+    dialect,
+    db,
+    root,
+    open() {
+      const k = openDatabase(db, { root });
+      opened.push(k);
+      return k;
+    },
     async drop() {
       await Promise.all(opened.map((k) => k.destroy()));
       await cleanup();

@@ -22,9 +22,19 @@ beforeAll(async () => {
   childDir = mkdtempSync(path.join(os.tmpdir(), 'uphop-lock-child-'));
   symlinkSync(path.join(project, 'node_modules'), path.join(childDir, 'node_modules'));
   childScript = path.join(childDir, 'run-phase.mjs');
-  await build({ entryPoints: [path.join(project, 'test/migrate/fixtures/run-phase.ts')], outfile: childScript, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'error' });
+  await build({
+    entryPoints: [path.join(project, 'test/migrate/fixtures/run-phase.ts')],
+    outfile: childScript,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'error',
+  });
 });
-afterAll(() => { if (childDir) rmSync(childDir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (childDir) rmSync(childDir, { recursive: true, force: true });
+});
 
 /** a main-phase migration that writes a row, says it is inside, then never finishes */
 const hanging = (readyFile: string) => ({
@@ -71,7 +81,9 @@ describe.each(DIALECTS)('migration lock on %s', (dialect) => {
     migrations = writeMigrations(path.join(t.root, 'migrations'), BASE);
     await new MigrationRunner({ knex, migrations }).up('pre');
   });
-  afterEach(async () => { await t?.drop(); });
+  afterEach(async () => {
+    await t?.drop();
+  });
 
   it('refuses a second runner with DB_LOCKED while the first is migrating', async () => {
     const gated = [...migrations.filter((m) => m.phase === 'pre'), ...writeMigrations(path.join(t.root, 'migrations'), GATED)];
@@ -81,7 +93,9 @@ describe.each(DIALECTS)('migration lock on %s', (dialect) => {
     });
     const first = runner(gated, 10_000).up('main');
     await entered;
-    const err = await runner(migrations, 300).up('main').catch((e) => e);
+    const err = await runner(migrations, 300)
+      .up('main')
+      .catch((e) => e);
     release();
     expect(err).toMatchObject({ code: 'DB_LOCKED', exitCode: 3 });
     expect(err.message).toContain(dialect === 'sqlite' ? 'beacon.db' : t.db.connection!.host!);

@@ -33,7 +33,9 @@ describe.each(DIALECTS)('migration runner on %s', (dialect) => {
     migrations = writeMigrations(path.join(t.root, 'migrations'), BASE);
     events = [];
   });
-  afterEach(async () => { await t?.drop(); });
+  afterEach(async () => {
+    await t?.drop();
+  });
 
   it('applies one phase at a time and records name, version, phase and the file checksum', async () => {
     const r = runner();
@@ -84,8 +86,7 @@ describe.each(DIALECTS)('migration runner on %s', (dialect) => {
     expect((await knex('tags').select('label')).map((x) => x.label).sort()).toEqual(['blue', 'red']);
     expect(events.filter((e) => e.type === 'migration' && e.status === 'fail').map((e) => e.name)).toEqual(['4.2.0/002-half-done.mjs']);
     // the earlier migrations of the phase were undone, newest first
-    expect(events.filter((e) => e.type === 'migration' && e.status === 'down').map((e) => e.name))
-      .toEqual(['4.2.0/001-create-widgets.mjs', '4.0.1/003-add-color.cjs', '4.0.1/002-create-notes.sql']);
+    expect(events.filter((e) => e.type === 'migration' && e.status === 'down').map((e) => e.name)).toEqual(['4.2.0/001-create-widgets.mjs', '4.0.1/003-add-color.cjs', '4.0.1/002-create-notes.sql']);
   });
 
   it('reports the database message of a failing SQL migration and undoes the phase', async () => {
@@ -139,7 +140,9 @@ describe.each(DIALECTS)('migration runner on %s', (dialect) => {
 
   it('refuses a migration without an up export before changing anything', async () => {
     const bad = writeMigrations(path.join(t.root, 'migrations'), { '4.2.0/001-empty.mjs': 'export const nothing = 1;\n' });
-    const err = await runner([...migrations, ...bad]).up('main').catch((e) => e);
+    const err = await runner([...migrations, ...bad])
+      .up('main')
+      .catch((e) => e);
     expect(err).toMatchObject({ code: 'MIGRATION_INVALID', exitCode: 2 });
     expect(err.message).toContain('4.2.0/001-empty.mjs');
     expect(await tableNames(knex, dialect)).toEqual(['uphop_migrations']);

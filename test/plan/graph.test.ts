@@ -34,7 +34,13 @@ describe('planPath', () => {
 
   it('says which versions are reachable from A and which lead to B when there is no path', () => {
     const gap = [hop('3.4.2', '4.0.1'), hop('4.0.1', '4.1.1'), hop('5.0.0', '5.1.0'), hop('4.9.0', '5.1.0')];
-    const err = (() => { try { planPath(gap, '3.4.2', '5.1.0'); } catch (e) { return e as UphopError; } })()!;
+    const err = (() => {
+      try {
+        planPath(gap, '3.4.2', '5.1.0');
+      } catch (e) {
+        return e as UphopError;
+      }
+    })()!;
     expect(err).toMatchObject({ code: 'NO_PATH', exitCode: 2 });
     expect(err.message).toBe('No chain of hops leads from 3.4.2 to 5.1.0.');
     expect(err.problems.map((p) => p.message)).toEqual(['reachable from 3.4.2: 4.0.1, 4.1.1', 'leading to 5.1.0: 4.9.0, 5.0.0']);

@@ -17,9 +17,18 @@ beforeAll(async () => {
   s3 = await startS3();
   dir = await tmp();
   k = await keys(await tmp());
-  for (const [from, to] of [['none', '3.4.2'], ['3.4.2', '4.0.1'], ['4.0.1', '4.1.1'], ['4.1.1', '4.2.0']]) await makeBundle(dir, { from, to, signKey: k.key });
+  for (const [from, to] of [
+    ['none', '3.4.2'],
+    ['3.4.2', '4.0.1'],
+    ['4.0.1', '4.1.1'],
+    ['4.1.1', '4.2.0'],
+  ])
+    await makeBundle(dir, { from, to, signKey: k.key });
 });
-afterAll(async () => { await s3.stop(); await cleanup(); });
+afterAll(async () => {
+  await s3.stop();
+  await cleanup();
+});
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const parsed = await parseArgs(argv, [publishCommand, planCommand, fetchCommand]);
@@ -79,14 +88,17 @@ describe('the publish, plan and fetch commands', () => {
 
   // s3rver checks the access key id but not v4 signatures, so the wrong credential here is the key id
   it('wrong credentials and a missing bucket are one sentence with a hint', async () => {
-    const wrong = await cli(['plan', '--from', '4.0.1', '--to', '4.2.0', '--store', `s3://${BUCKET}/cli`, '--endpoint', s3.endpoint],
-      { AWS_ACCESS_KEY_ID: 'NOBODY', AWS_SECRET_ACCESS_KEY: 'wrong' }).catch((e) => e);
+    const wrong = await cli(['plan', '--from', '4.0.1', '--to', '4.2.0', '--store', `s3://${BUCKET}/cli`, '--endpoint', s3.endpoint], {
+      AWS_ACCESS_KEY_ID: 'NOBODY',
+      AWS_SECRET_ACCESS_KEY: 'wrong',
+    }).catch((e) => e);
     expect(wrong).toMatchObject({ code: 'STORE_AUTH', exitCode: 2 });
     expect(wrong.message).toBe(`The store s3://${BUCKET}/cli at ${s3.endpoint} rejected the credentials (InvalidAccessKeyId).`);
     expect(wrong.hint).toContain('AWS_ACCESS_KEY_ID');
 
-    const missing = await cli(['publish', 'beacon-4.0.1-to-4.1.1.tar.gz', '--store', 's3://nope/x', '--endpoint', s3.endpoint],
-      { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }).catch((e) => e);
+    const missing = await cli(['publish', 'beacon-4.0.1-to-4.1.1.tar.gz', '--store', 's3://nope/x', '--endpoint', s3.endpoint], { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }).catch(
+      (e) => e,
+    );
     expect(missing).toMatchObject({ code: 'STORE_NO_BUCKET', exitCode: 2 });
     expect(missing.message).toBe(`The bucket "nope" does not exist at ${s3.endpoint}.`);
   });

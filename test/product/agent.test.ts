@@ -14,9 +14,13 @@ beforeAll(async () => {
   packed = await packInto(undefined, ['4.1.1', '4.2.0'], ['agent']);
 });
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
-});
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -33,16 +37,30 @@ async function withAgent(version: string, use: (base: string, home: string) => P
     await use(`http://127.0.0.1:${port}`, home);
   } finally {
     const pid = Number(readFileSync(path.join(home, 'agent.pid'), 'utf8'));
-    try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
     agent.child.kill('SIGTERM');
-    await eventually(() => { try { process.kill(pid, 0); return false; } catch { return true; } });
+    await eventually(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
     rmrf(home);
   }
 }
 
-const upgrade = (base: string, body: unknown, token = TOKEN) => getJson(`${base}/upgrade`, {
-  method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-});
+const upgrade = (base: string, body: unknown, token = TOKEN) =>
+  getJson(`${base}/upgrade`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('packed agent', () => {
   it('refuses a wrong token and a wrong sha256, and keeps running its version', async () => {
@@ -64,7 +82,14 @@ describe('packed agent', () => {
     await withAgent('4.1.1', async (base, home) => {
       const pkg = packed.get('agent@4.2.0')!.file;
       expect(await upgrade(base, { path: pkg, sha256: sha256(pkg) })).toEqual({ status: 202, body: { status: 'upgrading', from: '4.1.1', to: '4.2.0' } });
-      await eventually(async () => (await fetch(`${base}/health`).then((r) => r.json()).catch(() => null))?.version === '4.2.0');
+      await eventually(
+        async () =>
+          (
+            await fetch(`${base}/health`)
+              .then((r) => r.json())
+              .catch(() => null)
+          )?.version === '4.2.0',
+      );
       expect(readlinkSync(path.join(home, 'current'))).toBe(path.join('releases', '4.2.0'));
       expect(readFileSync(path.join(home, 'releases', '4.1.1', 'agent.js')).length).toBeGreaterThan(0);
     });
@@ -78,7 +103,14 @@ describe('packed agent', () => {
     try {
       await withAgent('4.2.0', async (base) => {
         expect((await upgrade(base, { url, sha256: sha256(pkg) })).status).toBe(202);
-        await eventually(async () => (await fetch(`${base}/health`).then((r) => r.json()).catch(() => null))?.version === '4.1.1');
+        await eventually(
+          async () =>
+            (
+              await fetch(`${base}/health`)
+                .then((r) => r.json())
+                .catch(() => null)
+            )?.version === '4.1.1',
+        );
       });
     } finally {
       server.close();

@@ -6,7 +6,14 @@ import { packInto, rmrf, tempDir } from './helpers/programs.js';
 // @ts-expect-error plain ESM module, no types
 import { packComponents } from '../../scripts/lib/pack.mjs';
 
-interface Entry { path: string; mode: number; uid: number; gid: number; mtime: string; size: number }
+interface Entry {
+  path: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: string;
+  size: number;
+}
 
 async function entries(file: string): Promise<Entry[]> {
   const out: Entry[] = [];
@@ -23,9 +30,18 @@ describe('pack-components', () => {
     dirs.push(a, b);
     const first = await packInto(a, ['3.4.2', '4.0.1', '4.1.1', '4.2.0'], ['rest-service', 'worker', 'agent']);
     expect([...first.values()].map((r) => path.basename(r.file)).sort()).toEqual([
-      'beacon-agent-3.4.2.tgz', 'beacon-agent-4.0.1.tgz', 'beacon-agent-4.1.1.tgz', 'beacon-agent-4.2.0.tgz',
-      'beacon-rest-3.4.2.tgz', 'beacon-rest-4.0.1.tgz', 'beacon-rest-4.1.1.tgz', 'beacon-rest-4.2.0.tgz',
-      'beacon-worker-3.4.2.tgz', 'beacon-worker-4.0.1.tgz', 'beacon-worker-4.1.1.tgz', 'beacon-worker-4.2.0.tgz',
+      'beacon-agent-3.4.2.tgz',
+      'beacon-agent-4.0.1.tgz',
+      'beacon-agent-4.1.1.tgz',
+      'beacon-agent-4.2.0.tgz',
+      'beacon-rest-3.4.2.tgz',
+      'beacon-rest-4.0.1.tgz',
+      'beacon-rest-4.1.1.tgz',
+      'beacon-rest-4.2.0.tgz',
+      'beacon-worker-3.4.2.tgz',
+      'beacon-worker-4.0.1.tgz',
+      'beacon-worker-4.1.1.tgz',
+      'beacon-worker-4.2.0.tgz',
     ]);
 
     const second = await packInto(b, ['3.4.2', '4.2.0'], ['rest-service', 'worker', 'agent']);

@@ -29,14 +29,19 @@ async function withRest(version: string, db: Record<string, unknown>, use: (base
   }
 }
 
-const lastMigration = (version: string) => migrationsOf(version).map((m) => m.name).sort().at(-1);
+const lastMigration = (version: string) =>
+  migrationsOf(version)
+    .map((m) => m.name)
+    .sort()
+    .at(-1);
 
 /** what a client of `version` sees of the domain API */
 async function exerciseDomain(base: string, version: string) {
   const titleKey = version === '4.2.0' ? 'title' : 'name';
   const hasTags = version !== '3.4.2';
   const created = await getJson(`${base}/items`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ [titleKey]: 'Hello, Beacon World!', tags: ['red', 'blue'] }),
   });
   expect(created.status).toBe(201);
@@ -81,7 +86,11 @@ describe('rest-service with the config rendered from templates/rest-service.yaml
     const root = tempDir('manager-root');
     const values = { ...YAML.parse(readFileSync('templates/values.sample.yaml', 'utf8')), root, product: 'beacon', version: '4.0.1', rest_port: 0 };
     const db = { ...values.db, connection: { filename: path.join(root, values.db.connection.filename) } };
-    const knex = knexFactory({ client: 'better-sqlite3', useNullAsDefault: true, connection: { filename: (mkdirSync(path.dirname(db.connection.filename), { recursive: true }), db.connection.filename) } });
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      useNullAsDefault: true,
+      connection: { filename: (mkdirSync(path.dirname(db.connection.filename), { recursive: true }), db.connection.filename) },
+    });
     const dir = await unpack(packed.get('rest-service@4.0.1')!.file);
     try {
       await migrateTo(knex, '4.0.1');
@@ -140,4 +149,3 @@ for (const dialect of ['pg', 'mysql'] as const) {
     });
   });
 }
-

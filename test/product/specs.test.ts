@@ -48,8 +48,10 @@ describe.each(HOPS)('bundles/%s/bundle.yaml', (hop) => {
       expect(exec[0]).toBe('/usr/bin/node');
       expect(exec.slice(2)).toEqual(['--config', `/srv/manager/etc/beacon/${c.name}.yaml`]);
     }
-    expect(spec.services.health.map((h: { http?: string; tcp?: string }) => render(h.http ?? h.tcp!, values)))
-      .toEqual([`http://127.0.0.1:${sample.rest_port}/health`, `127.0.0.1:${sample.worker_port}`]);
+    expect(spec.services.health.map((h: { http?: string; tcp?: string }) => render(h.http ?? h.tcp!, values))).toEqual([
+      `http://127.0.0.1:${sample.rest_port}/health`,
+      `127.0.0.1:${sample.worker_port}`,
+    ]);
   });
 });
 
@@ -69,7 +71,9 @@ describe("uphop's default install.sh", () => {
     try {
       const out = execFileSync('sh', [path.join(dir, 'install.sh'), '--root', '/tmp/r', '--dry-run'], { encoding: 'utf8' });
       expect(JSON.parse(out)).toEqual(['install', dir, '--root', '/tmp/r', '--dry-run']);
-    } finally { rmrf(dir); }
+    } finally {
+      rmrf(dir);
+    }
   });
 
   it('passes status, history, resume, rollback, services, report and support-bundle through to the installer', () => {
@@ -79,7 +83,9 @@ describe("uphop's default install.sh", () => {
         const out = execFileSync('sh', [path.join(dir, 'install.sh'), cmd, '--root', '/tmp/r'], { encoding: 'utf8' });
         expect(JSON.parse(out)).toEqual([cmd, '--root', '/tmp/r']);
       }
-    } finally { rmrf(dir); }
+    } finally {
+      rmrf(dir);
+    }
   });
 
   it('refuses with a clear message when node is missing or older than 20', () => {
@@ -95,7 +101,9 @@ describe("uphop's default install.sh", () => {
       const old = spawnSync('/bin/sh', [path.join(dir, 'install.sh')], { env: { PATH: bin }, encoding: 'utf8' });
       expect(old.status).toBe(3);
       expect(old.stderr).toContain("'node' is 18.19.0");
-    } finally { rmrf(dir); }
+    } finally {
+      rmrf(dir);
+    }
   });
 });
 

@@ -20,13 +20,12 @@ import { addEntry, entries, ledgerHealth, ledgerProject, ledgerRuns, ledgerSandb
 const SCHEMA = { '1.0.0': '1.0.0/001-entries.sql', '1.1.0': '1.1.0/002-currency-backfill.sql', '1.2.0': '1.2.0/001-account-index.pre.sql' } as const;
 type Version = keyof typeof SCHEMA;
 
-const kinds = [
-  ...(ledgerRuns('sqlite') ? ['sqlite'] : []),
-  ...(ledgerRuns('pg') && (await serviceAvailable('pg')) ? ['pg'] : []),
-] as LedgerDb[];
+const kinds = [...(ledgerRuns('sqlite') ? ['sqlite'] : []), ...(ledgerRuns('pg') && (await serviceAvailable('pg')) ? ['pg'] : [])] as LedgerDb[];
 
 let project: LedgerProject;
-beforeAll(async () => { if (kinds.length) project = await ledgerProject(); });
+beforeAll(async () => {
+  if (kinds.length) project = await ledgerProject();
+});
 afterAll(() => project?.cleanup());
 
 describe.skipIf(!kinds.length)("Ledger's build-artifacts.sh", () => {
@@ -35,7 +34,14 @@ describe.skipIf(!kinds.length)("Ledger's build-artifacts.sh", () => {
     try {
       const sums = dirs.map((d) => {
         execFileSync('sh', ['products/ledger/build-artifacts.sh', d], { stdio: 'pipe' });
-        return readdirSync(d).sort().map((f) => `${f} ${createHash('sha256').update(readFileSync(path.join(d, f))).digest('hex')}`);
+        return readdirSync(d)
+          .sort()
+          .map(
+            (f) =>
+              `${f} ${createHash('sha256')
+                .update(readFileSync(path.join(d, f)))
+                .digest('hex')}`,
+          );
       });
       expect(sums[0]).toHaveLength(6); // a .deb and a tarball per version
       expect(sums[1]).toEqual(sums[0]);
@@ -50,10 +56,12 @@ describe.skipIf(kinds.length > 0)('Ledger (Python)', () => it.skip('needs python
 
 describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s', (kind) => {
   let sb: LedgerSandbox;
-  afterEach(async () => { await sb?.cleanup(); sb = undefined as unknown as LedgerSandbox; });
+  afterEach(async () => {
+    await sb?.cleanup();
+    sb = undefined as unknown as LedgerSandbox;
+  });
 
-  const install = (hop: string, file = project.bundle(hop)) =>
-    cli(['install', file, '--root', sb.root, '--allow-unsigned', ...(hop.startsWith('none-') ? ['--values', sb.valuesFile] : [])]);
+  const install = (hop: string, file = project.bundle(hop)) => cli(['install', file, '--root', sb.root, '--allow-unsigned', ...(hop.startsWith('none-') ? ['--values', sb.valuesFile] : [])]);
   const installOk = async (hop: string) => {
     const r = await install(hop);
     expect(r.code, r.stderr).toBe(0);
@@ -72,9 +80,10 @@ describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s
   };
 
   const hasIndex = async () => {
-    const q = kind === 'pg'
-      ? "select indexname as name from pg_indexes where schemaname = current_schema() and indexname = 'entries_account'"
-      : "select name from sqlite_master where type = 'index' and name = 'entries_account'";
+    const q =
+      kind === 'pg'
+        ? "select indexname as name from pg_indexes where schemaname = current_schema() and indexname = 'entries_account'"
+        : "select name from sqlite_master where type = 'index' and name = 'entries_account'";
     return (await sb.sql(q)).length === 1;
   };
 
@@ -143,9 +152,25 @@ describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s
   });
 
   it("uphop test-path takes every hop up, down and up again with Ledger's Python seed and verify hook", async () => {
-    const args = ['test-path', '--from', '1.0.0', '--to', '1.2.0', '--bundles', path.dirname(project.bundle('none-to-1.0.0')), '--allow-unsigned',
-      '--values', path.join(project.dir, 'templates/values.sample.yaml'), '--rows', '40', '--db', kind === 'pg' ? 'postgres' : 'sqlite',
-      '--reports', path.join(project.dir, 'reports', kind), '--json'];
+    const args = [
+      'test-path',
+      '--from',
+      '1.0.0',
+      '--to',
+      '1.2.0',
+      '--bundles',
+      path.dirname(project.bundle('none-to-1.0.0')),
+      '--allow-unsigned',
+      '--values',
+      path.join(project.dir, 'templates/values.sample.yaml'),
+      '--rows',
+      '40',
+      '--db',
+      kind === 'pg' ? 'postgres' : 'sqlite',
+      '--reports',
+      path.join(project.dir, 'reports', kind),
+      '--json',
+    ];
     const r = await cli(args, kind === 'pg' ? { UPHOP_TEST_DB_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${PG.database}` } : {});
     expect(r.code, r.stderr).toBe(0);
     // the hook's own words: it seeded, then checked the data after each hop
@@ -187,9 +212,10 @@ describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s
     expect(back.code, back.stderr).toBe(0);
     await expectOn('1.0.0', ['alice']);
     // the pre migration's column went with the rollback: the schema is 1.0.0's again
-    const columns = kind === 'pg'
-      ? await sb.sql("select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = 'entries'")
-      : await sb.sql("select name from pragma_table_info('entries')");
+    const columns =
+      kind === 'pg'
+        ? await sb.sql("select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = 'entries'")
+        : await sb.sql("select name from pragma_table_info('entries')");
     expect(columns.map((c: { name: string }) => c.name)).not.toContain('currency');
   });
 });
@@ -197,17 +223,23 @@ describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s
 /** runs the CLI and SIGKILLs it once its journal records that `step` began; false when it ended first */
 async function killWhenJournalShows(root: string, args: string[], step: string): Promise<boolean> {
   const dir = path.join(root, 'var/lib/uphop/journal');
-  const lines = () => (existsSync(dir) ? readdirSync(dir) : []).filter((f) => f.endsWith('.jsonl'))
-    .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n'));
+  const lines = () => (existsSync(dir) ? readdirSync(dir) : []).filter((f) => f.endsWith('.jsonl')).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n'));
   const before = new Set(lines()); // the journals of earlier installs (each line carries its time)
   const begins = (line: string) => {
     if (before.has(line)) return false;
-    try { const r = JSON.parse(line); return r.step === step && r.status === 'begin'; } catch { return false; } // a line being written
+    try {
+      const r = JSON.parse(line);
+      return r.step === step && r.status === 'begin';
+    } catch {
+      return false;
+    } // a line being written
   };
   const began = () => lines().some(begins);
   const child = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore' });
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
   while (!exited && !began()) await sleep(2);
   if (exited) return false;
   child.kill('SIGKILL');

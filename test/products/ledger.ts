@@ -24,7 +24,14 @@ export const PYTHON = '/usr/bin/python3'; // Debian's python3, where python3-psy
  */
 export function ledgerRuns(db: 'sqlite' | 'pg'): boolean {
   const missing: string[] = [];
-  const works = (cmd: string, args: string[]) => { try { execFileSync(cmd, args, { stdio: 'ignore' }); return true; } catch { return false; } };
+  const works = (cmd: string, args: string[]) => {
+    try {
+      execFileSync(cmd, args, { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (!works(PYTHON, ['-c', 'import sqlite3'])) missing.push('python3');
   if (!works('dpkg-deb', ['--version'])) missing.push('dpkg');
   if (db === 'pg' && !works(PYTHON, ['-c', 'import psycopg2'])) missing.push('python3-psycopg2');
@@ -86,7 +93,10 @@ export async function quietPort(): Promise<number> {
   for (let i = 0; below && i < 50; i++) {
     const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+      const s = net
+        .createServer()
+        .once('error', () => resolve(false))
+        .listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
     if (ok) return port;
   }
@@ -136,11 +146,20 @@ export async function ledgerSandbox(kind: LedgerDb): Promise<LedgerSandbox> {
       if (knex) return (await knex.raw(query)).rows;
       // a connection per query: a rollback may replace the file with its backup
       const file = new Database(path.join(root, 'var/lib/ledger/ledger.db'), { readonly: true, fileMustExist: true });
-      try { return file.prepare(query).all(); } finally { file.close(); }
+      try {
+        return file.prepare(query).all();
+      } finally {
+        file.close();
+      }
     },
     async cleanup() {
       // every service of this manager, found by its command line (a pidfile may be gone after a crash)
-      for (const pid of await processes()) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      for (const pid of await processes())
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
       await knex?.raw(`drop schema if exists ${schema} cascade`).catch(() => {});
       await knex?.destroy();
       await rm(root, { recursive: true, force: true });
@@ -149,7 +168,10 @@ export async function ledgerSandbox(kind: LedgerDb): Promise<LedgerSandbox> {
   };
 }
 
-export interface Health { status: number; body: any }
+export interface Health {
+  status: number;
+  body: any;
+}
 
 export async function ledgerHealth(port: number): Promise<Health> {
   try {

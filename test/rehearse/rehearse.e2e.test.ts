@@ -25,7 +25,10 @@ async function hashTree(root: string, rel = ''): Promise<Record<string, string>>
     const st = await lstat(full);
     if (st.isSymbolicLink()) out[r] = `-> ${await readlink(full)}`;
     else if (st.isDirectory()) Object.assign(out, await hashTree(root, r));
-    else out[r] = `${st.mode.toString(8)} ${createHash('sha256').update(await readFile(full)).digest('hex')}`;
+    else
+      out[r] = `${st.mode.toString(8)} ${createHash('sha256')
+        .update(await readFile(full))
+        .digest('hex')}`;
   }
   return out;
 }
@@ -34,14 +37,19 @@ function dbDump(sb: Sandbox, kind: DbKind): string {
   const c = sb.values.db.connection;
   if (kind === 'sqlite') return 'in the file hashes';
   // pg_dump 15.14+ guards its output with a random \restrict key per run
-  if (kind === 'pg') return execFileSync('pg_dump', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-n', c.schema, PG.database], { encoding: 'utf8', maxBuffer: 64 << 20 }).replace(/^\\(un)?restrict .*$/gm, '');
+  if (kind === 'pg')
+    return execFileSync('pg_dump', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-n', c.schema, PG.database], { encoding: 'utf8', maxBuffer: 64 << 20 }).replace(/^\\(un)?restrict .*$/gm, '');
   return execFileSync('mysqldump', ['-h', MYSQL.host, '-P', String(MYSQL.port), '-u', MYSQL.user, '--skip-dump-date', c.database], { encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
 /** the live worker writes heartbeats every second: stopped, so the live DB holds still (the REST service only reads) */
 async function stopWorker(sb: Sandbox) {
   const pid = Number((await readFile(path.join(sb.root, 'var/run/beacon/worker.pid'), 'utf8')).split('\n')[0]);
-  try { process.kill(-pid, 'SIGKILL'); } catch { process.kill(pid, 'SIGKILL'); }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    process.kill(pid, 'SIGKILL');
+  }
   await new Promise((r) => setTimeout(r, 300));
 }
 
@@ -55,17 +63,29 @@ function poller(port: number) {
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
-  return { answers, stop: async () => { stop = true; await done; } };
+  return {
+    answers,
+    stop: async () => {
+      stop = true;
+      await done;
+    },
+  };
 }
 
 async function liveAt401(kind: DbKind): Promise<Sandbox> {
   const sb = await sandbox(kind);
   for (const hop of ['none-to-3.4.2', '3.4.2-to-4.0.1']) {
     const r = await cli(['install', bundle(hop), '--root', sb.root, ...(hop.startsWith('none') ? ['--values', sb.valuesFile] : []), '--allow-unsigned']);
-    if (r.code !== 0) { await sb.cleanup(); throw new Error(r.stderr); }
+    if (r.code !== 0) {
+      await sb.cleanup();
+      throw new Error(r.stderr);
+    }
   }
   const rows = Array.from({ length: 1000 }, (_, i) => ({ name: `live row ${i}` }));
-  for (let i = 0; i < rows.length; i += 200) await sb.db()('items').insert(rows.slice(i, i + 200));
+  for (let i = 0; i < rows.length; i += 200)
+    await sb
+      .db()('items')
+      .insert(rows.slice(i, i + 200));
   await sb.db().destroy();
   await stopWorker(sb);
   return sb;
@@ -80,7 +100,9 @@ const kinds: { kind: DbKind; ok: () => Promise<boolean> }[] = [
 for (const { kind, ok } of kinds) {
   describe.skipIf(!(await ok()))(`rehearse 4.0.1 -> 4.1.1 (${kind})`, () => {
     let sb: Sandbox;
-    beforeAll(async () => { sb = await liveAt401(kind); });
+    beforeAll(async () => {
+      sb = await liveAt401(kind);
+    });
     afterAll(() => sb?.cleanup());
 
     it('runs the install on a copy, reports steps, migrations and the downtime, and leaves the live manager exactly as it was', async () => {
@@ -102,7 +124,9 @@ for (const { kind, ok } of kinds) {
       expect(res.outage.failed).toBeGreaterThan(0);
       expect(res.copy.ms).toBeGreaterThanOrEqual(0);
       expect(res.migrations.map((m: any) => m.name)).toEqual(['4.1.1/001-add-item-slug.pre.mjs', '4.1.1/002-index-item-slug.mjs']);
-      expect(res.steps.map((s: any) => s.step)).toEqual(expect.arrayContaining(['stop services', 'migrate schema (pre)', 'migrate schema', 'start services', 'health checks', 'migrate schema (post)']));
+      expect(res.steps.map((s: any) => s.step)).toEqual(
+        expect.arrayContaining(['stop services', 'migrate schema (pre)', 'migrate schema', 'start services', 'health checks', 'migrate schema (post)']),
+      );
       expect(res.ports.map((p: any) => p.key).sort()).toEqual(['rest_port', 'worker_port']);
       expect(res.siteEditedConfigs).toEqual(['etc/beacon/worker.yaml']);
       // the live REST service answered every poll, on the live version
@@ -117,9 +141,10 @@ for (const { kind, ok } of kinds) {
       expect(st).toMatchObject({ state: 'installed', version: '4.0.1' });
       if (kind !== 'sqlite') {
         const name = /into database (\S+)/.exec(res.copy.database)![1];
-        const list = kind === 'pg'
-          ? execFileSync('psql', ['-h', PG.host, '-U', PG.user, '-d', PG.database, '-Atc', `select datname from pg_database where datname = '${name}'`], { encoding: 'utf8' })
-          : execFileSync('mysql', ['-h', MYSQL.host, '-u', MYSQL.user, '-N', '-e', `show databases like '${name}'`], { encoding: 'utf8' });
+        const list =
+          kind === 'pg'
+            ? execFileSync('psql', ['-h', PG.host, '-U', PG.user, '-d', PG.database, '-Atc', `select datname from pg_database where datname = '${name}'`], { encoding: 'utf8' })
+            : execFileSync('mysql', ['-h', MYSQL.host, '-u', MYSQL.user, '-N', '-e', `show databases like '${name}'`], { encoding: 'utf8' });
         expect(list.trim()).toBe('');
       }
     });
@@ -128,7 +153,9 @@ for (const { kind, ok } of kinds) {
 
 describe('rehearse a hop whose migration fails', () => {
   let sb: Sandbox;
-  beforeAll(async () => { sb = await liveAt401('sqlite'); });
+  beforeAll(async () => {
+    sb = await liveAt401('sqlite');
+  });
   afterAll(() => sb?.cleanup());
 
   it('exits 1 naming the step, the migration and the reason; the live manager is untouched', async () => {

@@ -12,14 +12,17 @@ import { redactValues, redactText } from '../../src/support/redact.js';
 
 const seed = Number(process.env.SEED ?? Date.now() % 100000);
 let state = seed;
-const rnd = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rnd = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
 function stream(steps: [string, string, number][], t0 = 1000): TimedEvent[] {
   let t = t0;
   const out: TimedEvent[] = [];
   for (const [step, status, ms] of steps) {
     if (status === 'begin') out.push({ type: 'step', step, status: 'begin', t } as TimedEvent);
-    else { t += ms; out.push({ type: 'step', step, status, ms, t } as TimedEvent); }
+    else {
+      t += ms;
+      out.push({ type: 'step', step, status, ms, t } as TimedEvent);
+    }
   }
   return out;
 }
@@ -28,12 +31,36 @@ describe(`report model (seed ${seed})`, () => {
   it('splits an upgrade into hops, one downtime window each, closed by the health checks', () => {
     const hop = (n: number) => {
       const d = () => Math.round(rnd() * 200) + 1;
-      return [[`hop ${n}/2 x -> y`, 'begin', 0], ['stop services', 'begin', 0], ['stop services', 'end', d()], ['migrate schema', 'begin', 0], ['migrate schema', 'end', d()],
-        ['start services', 'begin', 0], ['start services', 'end', d()], ['health checks', 'begin', 0], ['health checks', 'end', d()], [`hop ${n}/2 x -> y`, 'end', 1]] as [string, string, number][];
+      return [
+        [`hop ${n}/2 x -> y`, 'begin', 0],
+        ['stop services', 'begin', 0],
+        ['stop services', 'end', d()],
+        ['migrate schema', 'begin', 0],
+        ['migrate schema', 'end', d()],
+        ['start services', 'begin', 0],
+        ['start services', 'end', d()],
+        ['health checks', 'begin', 0],
+        ['health checks', 'end', d()],
+        [`hop ${n}/2 x -> y`, 'end', 1],
+      ] as [string, string, number][];
     };
     const events = stream([...hop(1), ...hop(2)]);
-    events.push({ type: 'log', level: 'info', message: 'wave 1/2 (canary): 1 agent', t: 5000 } as TimedEvent, { type: 'progress', task: 'agents', done: 1, total: 3, t: 5100 } as TimedEvent, { type: 'progress', task: 'agents', done: 3, total: 3, t: 5300 } as TimedEvent);
-    const r = buildReport({ kind: 'upgrade', product: 'p', from: '1', to: '3', outcome: 'succeeded', started: 1000, finished: 6000, events, agents: { upgraded: 3, failed: 0, total: 3, message: 'ok' } });
+    events.push(
+      { type: 'log', level: 'info', message: 'wave 1/2 (canary): 1 agent', t: 5000 } as TimedEvent,
+      { type: 'progress', task: 'agents', done: 1, total: 3, t: 5100 } as TimedEvent,
+      { type: 'progress', task: 'agents', done: 3, total: 3, t: 5300 } as TimedEvent,
+    );
+    const r = buildReport({
+      kind: 'upgrade',
+      product: 'p',
+      from: '1',
+      to: '3',
+      outcome: 'succeeded',
+      started: 1000,
+      finished: 6000,
+      events,
+      agents: { upgraded: 3, failed: 0, total: 3, message: 'ok' },
+    });
     expect(r.hops.map((h) => h.index)).toEqual([1, 2]);
     expect(r.downtime).toHaveLength(2);
     for (const w of r.downtime) {
@@ -49,7 +76,13 @@ describe(`report model (seed ${seed})`, () => {
   });
 
   it('a failed step is an error; the undo of "stop services" (old version back) closes the window', () => {
-    const events = stream([['stop services', 'begin', 0], ['stop services', 'end', 10], ['migrate schema', 'begin', 0], ['migrate schema', 'fail', 20], ['stop services', 'undo', 30]]);
+    const events = stream([
+      ['stop services', 'begin', 0],
+      ['stop services', 'end', 10],
+      ['migrate schema', 'begin', 0],
+      ['migrate schema', 'fail', 20],
+      ['stop services', 'undo', 30],
+    ]);
     const r = buildReport({ kind: 'install', product: 'p', from: '1', to: '2', outcome: 'failed', started: 1000, finished: 2000, events, error: { code: 'X', message: 'boom', hint: 'fix it' } });
     expect(r.downtime[0]).toMatchObject({ closed: true, end: 60 });
     expect(r.errors.map((e) => e.code)).toEqual(['STEP_FAILED', 'X']);
@@ -58,8 +91,13 @@ describe(`report model (seed ${seed})`, () => {
 
   it('escapes hostile text from events in the page', () => {
     const evil = `<script>alert(1)</script>"'&<img src=x onerror=alert(1)>`;
-    const events = stream([[evil, 'begin', 0], [evil, 'fail', 5]]);
-    const html = reportHtml(buildReport({ kind: 'install', product: evil, from: '1', to: '2', outcome: 'failed', started: 1000, finished: 1100, events, error: { code: 'E', message: evil, hint: evil } }));
+    const events = stream([
+      [evil, 'begin', 0],
+      [evil, 'fail', 5],
+    ]);
+    const html = reportHtml(
+      buildReport({ kind: 'install', product: evil, from: '1', to: '2', outcome: 'failed', started: 1000, finished: 1100, events, error: { code: 'E', message: evil, hint: evil } }),
+    );
     expect(html).not.toMatch(/<script|<img/i);
     expect(html).toContain('&lt;script&gt;');
   });
@@ -68,7 +106,10 @@ describe(`report model (seed ${seed})`, () => {
 describe('the port rule of sandboxes and rehearsals', () => {
   it('moves every key ending in "port" outside db, keeps 0 and non-ports, gives distinct free ports', async () => {
     let next = 40000;
-    const { values, ports } = await withFreePorts({ rest_port: 8080, httpPort: '9090', port: 0, db: { connection: { port: 5432 } }, nested: { admin: { port: 7000 }, portal: 'x', sport: 'ski' }, list: [{ port: 1 }] }, async () => next++);
+    const { values, ports } = await withFreePorts(
+      { rest_port: 8080, httpPort: '9090', port: 0, db: { connection: { port: 5432 } }, nested: { admin: { port: 7000 }, portal: 'x', sport: 'ski' }, list: [{ port: 1 }] },
+      async () => next++,
+    );
     expect(values).toEqual({ rest_port: 40000, httpPort: 40001, port: 0, db: { connection: { port: 5432 } }, nested: { admin: { port: 40002 }, portal: 'x', sport: 'ski' }, list: [{ port: 40003 }] });
     expect(ports.map((p) => p.key)).toEqual(['rest_port', 'httpPort', 'nested.admin.port', 'list.0.port']);
   });

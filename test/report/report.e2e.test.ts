@@ -11,7 +11,11 @@ import { bundle, cli, sandbox, type Sandbox } from '../helpers/manager.js';
 import { CHROMIUM, countPixels, decodePng, openPage } from '../helpers/chromium.js';
 import { variant } from '../helpers/variant.js';
 
-const jsonLines = (text: string) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 const strip = ({ t, ts, ...rest }: any) => rest;
 
 describe('upgrade reports', () => {

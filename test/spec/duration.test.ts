@@ -17,7 +17,13 @@ test.each([
 
 test.each(['60', '60 s', '1d', 's', '-5s', '5sec', '', '1e3ms'])('parseDuration(%j) is refused with a hint', (text) => {
   expect(isDuration(text)).toBe(false);
-  const err = (() => { try { parseDuration(text); } catch (e) { return e; } })() as UphopError;
+  const err = (() => {
+    try {
+      parseDuration(text);
+    } catch (e) {
+      return e;
+    }
+  })() as UphopError;
   expect(err).toBeInstanceOf(UphopError);
   expect(err.code).toBe('BAD_DURATION');
   expect(err.exitCode).toBe(2);

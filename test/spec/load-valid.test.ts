@@ -1,13 +1,19 @@
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { UphopError } from '../../src/errors.js';
+import type { UphopError } from '../../src/errors.js';
 import { loadHopSpec } from '../../src/spec/load.js';
 import { baseFiles, baseSpec, HOP, makeProject } from './fixture.js';
 
-const rejection = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a rejection'); }, (e) => e as UphopError);
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e) => e as UphopError,
+  );
 
-test('a valid spec loads into the HopSpec: absolute paths, the hop\'s migrations with phases, sample values', async () => {
+test("a valid spec loads into the HopSpec: absolute paths, the hop's migrations with phases, sample values", async () => {
   const project = await makeProject();
   const r = (rel: string) => path.join(project.root, rel);
   try {

@@ -6,7 +6,9 @@ import { UphopError } from '../../src/errors.js';
 import { discoverMigrations, packageImports, parseSqlMigration } from '../../src/spec/migrations.js';
 
 const dirs: string[] = [];
-afterEach(async () => { await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true }))); });
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
 
 async function folder(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'uphop-migrations-'));
@@ -20,7 +22,13 @@ async function folder(files: Record<string, string>): Promise<string> {
 
 const SQL = '-- up\nSELECT 1;\n';
 const JS = 'export async function up({ context }) {}\n';
-const catching = async (p: Promise<unknown>) => p.then(() => { throw new Error('expected a rejection'); }, (e) => e as UphopError);
+const catching = async (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e) => e as UphopError,
+  );
 
 describe('discoverMigrations', () => {
   const tree = {
@@ -117,7 +125,13 @@ describe('parseSqlMigration', () => {
     ['two -- up sections', '-- up\nSELECT 1;\n-- up\nSELECT 2;', /two "-- up"/],
     ['statements before -- up', 'SELECT 0;\n-- up\nSELECT 1;', /before its "-- up"/],
   ])('refuses %s, naming the file', (_what, text, message) => {
-    const err = (() => { try { parseSqlMigration(text, 'db/4.1.1/001-a.sql'); } catch (e) { return e; } })() as UphopError;
+    const err = (() => {
+      try {
+        parseSqlMigration(text, 'db/4.1.1/001-a.sql');
+      } catch (e) {
+        return e;
+      }
+    })() as UphopError;
     expect(err).toBeInstanceOf(UphopError);
     expect(err.code).toBe('SQL_MIGRATION_INVALID');
     expect(err.exitCode).toBe(2);

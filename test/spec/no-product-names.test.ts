@@ -13,8 +13,7 @@ const NAMES = /beacon|rest_port|worker_port|rest-service|BEACON_/i;
 const files = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
 
-export const withoutComments = (source: string): string =>
-  source.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|\s)\/\/.*$/gm, '$1');
+export const withoutComments = (source: string): string => source.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|\s)\/\/.*$/gm, '$1');
 
 it('the comment stripper keeps code and strings, drops comments', () => {
   expect(withoutComments("const a = 'http://x'; // beacon\n/* beacon\n */ b('beacon')")).toMatch(/^const a = 'http:\/\/x';\s+\n\s+\n\s+b\('beacon'\)$/);
@@ -23,9 +22,11 @@ it('the comment stripper keeps code and strings, drops comments', () => {
 it("src/ names none of Beacon's names outside comments", () => {
   const hits: string[] = [];
   for (const file of files('src')) {
-    withoutComments(readFileSync(file, 'utf8')).split('\n').forEach((line, i) => {
-      if (NAMES.test(line)) hits.push(`${file}:${i + 1}: ${line.trim()}`);
-    });
+    withoutComments(readFileSync(file, 'utf8'))
+      .split('\n')
+      .forEach((line, i) => {
+        if (NAMES.test(line)) hits.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
   }
   expect(hits).toEqual([]);
 });

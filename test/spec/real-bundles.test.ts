@@ -17,13 +17,15 @@ import { loadHopSpec } from '../../src/spec/load.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PACK = path.join(ROOT, 'scripts/pack-components.mjs');
 const hops = existsSync(path.join(ROOT, 'bundles'))
-  ? readdirSync(path.join(ROOT, 'bundles')).filter((d) => existsSync(path.join(ROOT, 'bundles', d, 'bundle.yaml'))).sort()
+  ? readdirSync(path.join(ROOT, 'bundles'))
+      .filter((d) => existsSync(path.join(ROOT, 'bundles', d, 'bundle.yaml')))
+      .sort()
   : [];
 const packed = existsSync(path.join(ROOT, 'artifacts'));
 const runnable = hops.length > 0 && (packed || existsSync(PACK));
 if (!runnable) console.warn('skipping the real-spec test: no bundles/*/bundle.yaml, or no artifacts/ and no scripts/pack-components.mjs to pack them');
 
-describe.skipIf(!runnable)('the reference product\'s hop specs', () => {
+describe.skipIf(!runnable)("the reference product's hop specs", () => {
   let artifacts = path.join(ROOT, 'artifacts');
   let temp: string | undefined;
 
@@ -33,7 +35,9 @@ describe.skipIf(!runnable)('the reference product\'s hop specs', () => {
     artifacts = temp;
     await promisify(execFile)(process.execPath, [PACK, '--out', temp], { cwd: ROOT });
   }, 300_000);
-  afterAll(async () => { if (temp) await rm(temp, { recursive: true, force: true }); });
+  afterAll(async () => {
+    if (temp) await rm(temp, { recursive: true, force: true });
+  });
 
   test.each(hops.length ? hops : ['(none)'])('bundles/%s loads without problems', async (hop) => {
     const spec = await loadHopSpec(path.join(ROOT, 'bundles', hop), { artifacts }).catch((e: unknown) => {

@@ -41,7 +41,13 @@ describe('renderTemplate', () => {
     ['a shell-style placeholder', 'echo ${HOME:-/root}', 'TEMPLATE_SYNTAX', /bad placeholder "\$\{HOME:-\/root\}"/],
     ['an empty placeholder', 'x ${}', 'TEMPLATE_SYNTAX', /bad placeholder/],
   ])('refuses %s, naming the variable and the source', (_what, text, code, message) => {
-    const err = (() => { try { renderTemplate(text, values, { source: 't.tmpl' }); } catch (e) { return e; } })() as UphopError;
+    const err = (() => {
+      try {
+        renderTemplate(text, values, { source: 't.tmpl' });
+      } catch (e) {
+        return e;
+      }
+    })() as UphopError;
     expect(err).toBeInstanceOf(UphopError);
     expect(err.code).toBe(code);
     expect(err.exitCode).toBe(2);

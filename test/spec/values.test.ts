@@ -2,7 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { validateValues } from '../../src/spec/values.js';
 
-const ok = { db: { client: 'sqlite' }, services: { driver: 'process' }, agents: { token: 't', table: 'agents', amqp: { url: 'amqp://u:p@mq:5672/fleet' }, serve: { host: '0.0.0.0', port: 8099, public_url: 'http://mgr:8099' } } };
+const ok = {
+  db: { client: 'sqlite' },
+  services: { driver: 'process' },
+  agents: { token: 't', table: 'agents', amqp: { url: 'amqp://u:p@mq:5672/fleet' }, serve: { host: '0.0.0.0', port: 8099, public_url: 'http://mgr:8099' } },
+};
 
 describe('validateValues', () => {
   it('accepts the documented keys', () => {

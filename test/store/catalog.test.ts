@@ -20,7 +20,10 @@ beforeAll(async () => {
   other = await keys(await tmp());
   hop = await makeBundle(dir, { from: '4.0.1', to: '4.1.1', signKey: k.key });
 });
-afterAll(async () => { await s3.stop(); await cleanup(); });
+afterAll(async () => {
+  await s3.stop();
+  await cleanup();
+});
 
 const fetchOpts = async (store: string) => ({ from: '4.0.1', to: '4.1.1', store, out: await tmp(), trust: k.pub, home: await tmp() });
 
@@ -83,10 +86,7 @@ describe('publish', () => {
   it('keeps both hops when a stalled publisher overwrites the catalog with a stale one (s3)', async () => {
     const url = `s3://${BUCKET}/race-${Date.now()}`;
     const d = await tmp();
-    const [a, b] = await Promise.all([
-      makeBundle(d, { from: '4.0.1', to: '4.1.1', signKey: k.key }),
-      makeBundle(d, { from: '4.1.1', to: '4.2.0', signKey: k.key }),
-    ]);
+    const [a, b] = await Promise.all([makeBundle(d, { from: '4.0.1', to: '4.1.1', signKey: k.key }), makeBundle(d, { from: '4.1.1', to: '4.2.0', signKey: k.key })]);
     // A lists the entries (only its own), then its catalog write stalls in the network...
     const stall = s3.holdNextPut(/\/catalog\.json$/);
     const first = publish({ bundles: [a], store: url, storeOptions: s3.opts, signKey: k.key });
@@ -124,11 +124,16 @@ describe('publish', () => {
     expect(after!.hops[0].sha256).not.toBe(before!.hops[0].sha256);
   });
 
-  it.each([['file://'], ['s3://']])('run concurrently on %s keeps every publisher\'s hops', async (kind) => {
+  it.each([['file://'], ['s3://']])("run concurrently on %s keeps every publisher's hops", async (kind) => {
     const url = kind === 's3://' ? `s3://${BUCKET}/concurrent-${Date.now()}` : `file://${await tmp()}`;
     const opts = kind === 's3://' ? s3.opts : {};
     const d = await tmp();
-    const hops = [['none', '3.4.2'], ['3.4.2', '4.0.1'], ['4.0.1', '4.1.1'], ['4.1.1', '4.2.0']];
+    const hops = [
+      ['none', '3.4.2'],
+      ['3.4.2', '4.0.1'],
+      ['4.0.1', '4.1.1'],
+      ['4.1.1', '4.2.0'],
+    ];
     const files = await Promise.all(hops.map(([from, to]) => makeBundle(d, { from, to, signKey: k.key })));
     const results = await Promise.all(files.map((f) => publish({ bundles: [f], store: url, storeOptions: opts, signKey: k.key })));
     const store = openStore(url, opts);

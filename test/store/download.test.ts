@@ -26,7 +26,11 @@ beforeAll(async () => {
   const { createReadStream } = await import('node:fs');
   await store.put(FILE, createReadStream(bundle));
 });
-afterAll(async () => { store.close(); await s3.stop(); await cleanup(); });
+afterAll(async () => {
+  store.close();
+  await s3.stop();
+  await cleanup();
+});
 
 describe('download', () => {
   it('with one stream on a fast link, reads every byte exactly once', async () => {

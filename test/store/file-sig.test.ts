@@ -24,7 +24,10 @@ beforeAll(async () => {
   k = await keys(await tmp());
   other = await keys(await tmp());
 });
-afterAll(async () => { await s3.stop(); await cleanup(); });
+afterAll(async () => {
+  await s3.stop();
+  await cleanup();
+});
 
 const backends: [string, () => Promise<{ url: string; opts: StoreOptions }>][] = [
   ['file://', async () => ({ url: `file://${await tmp()}`, opts: {} })],

@@ -68,7 +68,10 @@ export async function startS3(): Promise<S3Fixture> {
     res.write = ((chunk: Buffer | string, ...a: unknown[]) => {
       let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       if (budget !== undefined) {
-        if (budget <= 0) { res.socket?.destroy(); return false; }
+        if (budget <= 0) {
+          res.socket?.destroy();
+          return false;
+        }
         if (buf.length > budget) buf = buf.subarray(0, budget);
         budget -= buf.length;
       }
@@ -81,8 +84,12 @@ export async function startS3(): Promise<S3Fixture> {
     endpoint,
     opts: { endpoint, pathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, env: {} },
     served: () => served,
-    resetServed: () => { served = 0; },
-    cutAfter: (bytes) => { budget = bytes; },
+    resetServed: () => {
+      served = 0;
+    },
+    cutAfter: (bytes) => {
+      budget = bytes;
+    },
     holdNextPut: (path) => {
       let arrived!: () => void;
       let release!: () => void;
@@ -115,16 +122,32 @@ export async function makeBundle(dir: string, spec: BundleSpec): Promise<string>
   await writeRandom(payloadFile, size);
   const { sha256 } = await hashFile(payloadFile);
   const m: Manifest = {
-    format: MANIFEST_FORMAT, product: spec.product ?? 'beacon', from: spec.from, to: spec.to, created: '2024-01-01T00:00:00.000Z',
+    format: MANIFEST_FORMAT,
+    product: spec.product ?? 'beacon',
+    from: spec.from,
+    to: spec.to,
+    created: '2024-01-01T00:00:00.000Z',
     platform: { os: 'linux', arch: 'x64', node: '20', modules: '115' },
-    components: [], configs: [], migrations: [], services: { order: [], health: [] }, hooks: {},
+    components: [],
+    configs: [],
+    migrations: [],
+    services: { order: [], health: [] },
+    hooks: {},
     files: { 'payload.bin': { sha256, size, mode: '0644' } },
   };
   if (spec.manifestPad) Object.assign(m, { notes: randomBytes(spec.manifestPad).toString('base64') });
   const manifestBytes = Buffer.from(JSON.stringify(m, null, 2) + '\n');
   const signature = spec.signKey ? signBytes(manifestBytes, await loadPrivateKey(spec.signKey)) : undefined;
   const out = path.join(dir, bundleFileName(m));
-  await writeBundle({ out, topDir: bundleId(m), manifestBytes, signature, entries: [{ path: 'payload.bin', source: { file: payloadFile }, mode: 0o644, sha256, size }], mtime: 1_700_000_000, level: 1 });
+  await writeBundle({
+    out,
+    topDir: bundleId(m),
+    manifestBytes,
+    signature,
+    entries: [{ path: 'payload.bin', source: { file: payloadFile }, mode: 0o644, sha256, size }],
+    mtime: 1_700_000_000,
+    level: 1,
+  });
   await rm(payloadFile);
   return out;
 }

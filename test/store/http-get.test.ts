@@ -18,12 +18,23 @@ const TLS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtu
 const servers: net.Server[] = [];
 afterEach(async () => {
   closeIdleConnections();
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => { s.closeAllConnections?.(); s.close(r); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((r) => {
+          s.closeAllConnections?.();
+          s.close(r);
+        }),
+    ),
+  );
 });
 
 /** a TCP server that answers every connection with `answer` (raw bytes, written piece by piece) */
 async function rawServer(answer: (sock: net.Socket) => void): Promise<URL> {
-  const s = net.createServer((sock) => { sock.once('data', () => answer(sock)); sock.on('error', () => {}); });
+  const s = net.createServer((sock) => {
+    sock.once('data', () => answer(sock));
+    sock.on('error', () => {});
+  });
   servers.push(s);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   return new URL(`http://127.0.0.1:${(s.address() as net.AddressInfo).port}/obj`);
@@ -31,7 +42,13 @@ async function rawServer(answer: (sock: net.Socket) => void): Promise<URL> {
 
 const collect = () => {
   const parts: Buffer[] = [];
-  return { parts, sink: (c: Buffer) => { parts.push(Buffer.from(c)); }, bytes: () => Buffer.concat(parts) };
+  return {
+    parts,
+    sink: (c: Buffer) => {
+      parts.push(Buffer.from(c));
+    },
+    bytes: () => Buffer.concat(parts),
+  };
 };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
@@ -56,12 +73,16 @@ describe('rawGet', () => {
   it('waits for a slow sink before the buffer is reused', async () => {
     const url = await rawServer((sock) => sock.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body])));
     const seen: Buffer[] = [];
-    await rawGet(url, async (chunk) => {
-      const copy = Buffer.from(chunk);
-      await pause(3);
-      expect(chunk.equals(copy)).toBe(true); // nothing overwrote it meanwhile
-      seen.push(copy);
-    }, { bufferSize: 1000 });
+    await rawGet(
+      url,
+      async (chunk) => {
+        const copy = Buffer.from(chunk);
+        await pause(3);
+        expect(chunk.equals(copy)).toBe(true); // nothing overwrote it meanwhile
+        seen.push(copy);
+      },
+      { bufferSize: 1000 },
+    );
     expect(Buffer.concat(seen).equals(body)).toBe(true);
   });
 
@@ -113,7 +134,11 @@ describe('rawGet', () => {
       sock.write(body);
     });
     const boom = new Error('ENOSPC: no space left on device');
-    await expect(rawGet(url, async () => { throw boom; })).rejects.toBe(boom);
+    await expect(
+      rawGet(url, async () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
     await closed;
   });
 

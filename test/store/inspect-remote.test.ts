@@ -18,7 +18,10 @@ beforeAll(async () => {
   file = await makeBundle(dir, { from: '4.0.1', to: '4.1.1', payload: 12 * MiB, signKey: k.key });
   size = (await stat(file)).size;
 });
-afterAll(async () => { await s3.stop(); await cleanup(); });
+afterAll(async () => {
+  await s3.stop();
+  await cleanup();
+});
 
 describe('uphop inspect of a bundle in a store', () => {
   it('reads the manifest from s3:// with a ranged request, far below the bundle size', async () => {

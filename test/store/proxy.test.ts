@@ -24,7 +24,13 @@ import { BUCKET, cleanup, keys, makeBundle, startS3, tmp, type S3Fixture } from 
 const TLS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tls');
 const CLI = path.resolve('dist/cli/main.js');
 
-interface Proxy { url: string; connects: string[]; forwarded: string[]; connections: number; close(): Promise<void> }
+interface Proxy {
+  url: string;
+  connects: string[];
+  forwarded: string[];
+  connections: number;
+  close(): Promise<void>;
+}
 
 /** a forwarding proxy: CONNECT host:port is tunnelled, GET http://host/path is forwarded; every one counted */
 async function startProxy(auth?: string): Promise<Proxy> {
@@ -61,10 +67,20 @@ async function startProxy(auth?: string): Promise<Proxy> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    get connects() { return p.connects; },
-    get forwarded() { return p.forwarded; },
-    get connections() { return p.connections; },
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    get connects() {
+      return p.connects;
+    },
+    get forwarded() {
+      return p.forwarded;
+    },
+    get connections() {
+      return p.connections;
+    },
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -123,7 +139,12 @@ describe('fetch through a forwarding proxy (http endpoint: absolute-URI requests
     const got = await fetchVia({ HTTP_PROXY: proxy.url, NO_PROXY: 'localhost,127.0.0.1' });
     expect(got.bundles[0].sha256).toBe((await hashFile(bundleFile)).sha256);
     expect(proxy.forwarded.length + proxy.connects.length).toBe(before);
-    const dead = await new Promise<number>((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const port = (s.address() as net.AddressInfo).port; s.close(() => r(port)); }); });
+    const dead = await new Promise<number>((r) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as net.AddressInfo).port;
+        s.close(() => r(port));
+      });
+    });
     await expect(fetchVia({ HTTP_PROXY: `http://127.0.0.1:${dead}` }, { retries: 0 })).rejects.toThrow();
   });
 });
@@ -149,19 +170,28 @@ describe('a proxy that wants credentials', () => {
 describe('fetch through a CONNECT tunnel (https endpoint), as the CLI runs it', () => {
   it('tunnels every request, NODE_EXTRA_CA_CERTS trusted end to end, and verifies the download', async () => {
     const dir = await tmp('uphop-s3rver-tls-');
-    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: BUCKET }], key: readFileSync(path.join(TLS, 'key.pem')), cert: readFileSync(path.join(TLS, 'cert.pem')) });
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: dir,
+      configureBuckets: [{ name: BUCKET }],
+      key: readFileSync(path.join(TLS, 'key.pem')),
+      cert: readFileSync(path.join(TLS, 'cert.pem')),
+    });
     const { port } = (await server.run()) as { port: number };
     try {
       const endpoint = `https://127.0.0.1:${port}`;
       const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', NODE_EXTRA_CA_CERTS: path.join(TLS, 'cert.pem'), UPHOP_HOME: await tmp() };
       const store = `s3://${BUCKET}/tls`;
-      const run = (args: string[], extra: NodeJS.ProcessEnv) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const c = spawn(process.execPath, [CLI, ...args, '--store', store, '--endpoint', endpoint, '--path-style'], { env: { PATH: process.env.PATH, ...env, ...extra } });
-        let [stdout, stderr] = ['', ''];
-        c.stdout.on('data', (d) => (stdout += d));
-        c.stderr.on('data', (d) => (stderr += d));
-        c.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      const run = (args: string[], extra: NodeJS.ProcessEnv) =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+          const c = spawn(process.execPath, [CLI, ...args, '--store', store, '--endpoint', endpoint, '--path-style'], { env: { PATH: process.env.PATH, ...env, ...extra } });
+          let [stdout, stderr] = ['', ''];
+          c.stdout.on('data', (d) => (stdout += d));
+          c.stderr.on('data', (d) => (stderr += d));
+          c.on('close', (code) => resolve({ code, stdout, stderr }));
+        });
       const pub = await run(['publish', bundleFile, '--sign-key', k.key], {});
       expect(pub.code, pub.stderr).toBe(0);
       const before = proxy.connects.length;
@@ -183,7 +213,9 @@ describe('fetch through a CONNECT tunnel (https endpoint), as the CLI runs it', 
 describe('the fast path itself', () => {
   const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
   const servers: net.Server[] = [];
-  afterEach(async () => { await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r)))); });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  });
   async function raw(onConn: (sock: net.Socket) => void): Promise<URL> {
     const s = net.createServer(onConn);
     servers.push(s);
@@ -192,26 +224,42 @@ describe('the fast path itself', () => {
   }
 
   it('skips 100 Continue and 103 Early Hints before the real answer, even split mid-line', async () => {
-    const url = await raw((sock) => sock.once('data', () => {
-      const all = Buffer.concat([Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n'), body]);
-      sock.write(all.subarray(0, 30));
-      setTimeout(() => sock.end(all.subarray(30)), 20);
-    }));
+    const url = await raw((sock) =>
+      sock.once('data', () => {
+        const all = Buffer.concat([
+          Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n'),
+          body,
+        ]);
+        sock.write(all.subarray(0, 30));
+        setTimeout(() => sock.end(all.subarray(30)), 20);
+      }),
+    );
     const parts: Buffer[] = [];
-    const res = await rawGet(url, (c) => { parts.push(Buffer.from(c)); });
+    const res = await rawGet(url, (c) => {
+      parts.push(Buffer.from(c));
+    });
     expect(res.status).toBe(200);
     expect(Buffer.concat(parts).equals(body)).toBe(true);
   });
 
   it('takes a 304 without Content-Length as bodiless on a connection the server keeps open', async () => {
     const url = await raw((sock) => sock.once('data', () => sock.write('HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n')));
-    const res = await rawGet(url, () => { throw new Error('no body expected'); }, { idleMs: 5000 });
+    const res = await rawGet(
+      url,
+      () => {
+        throw new Error('no body expected');
+      },
+      { idleMs: 5000 },
+    );
     expect(res).toMatchObject({ status: 304, headers: { etag: '"x"' } });
   });
 
   it('refuses a header value with CR/LF before connecting anywhere', async () => {
     let connections = 0;
-    const url = await raw((sock) => { connections++; sock.destroy(); });
+    const url = await raw((sock) => {
+      connections++;
+      sock.destroy();
+    });
     for (const bad of ['"etag"\r\nX-Injected: 1', 'a\nb', 'a\rb']) {
       await expect(rawGet(url, () => {}, { headers: { 'If-Match': bad } })).rejects.toMatchObject({ code: 'HEADER_INVALID', exitCode: 2 });
     }
@@ -235,7 +283,13 @@ describe('the fast path itself', () => {
     try {
       for (let i = 0; i < 9; i++) {
         const parts: Buffer[] = [];
-        expect((await rawGet(url, (c) => { parts.push(Buffer.from(c)); })).status).toBe(200);
+        expect(
+          (
+            await rawGet(url, (c) => {
+              parts.push(Buffer.from(c));
+            })
+          ).status,
+        ).toBe(200);
         expect(Buffer.concat(parts).equals(body)).toBe(true);
       }
       expect(served).toBeGreaterThanOrEqual(9);

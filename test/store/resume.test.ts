@@ -20,7 +20,10 @@ beforeAll(async () => {
   bundle = await makeBundle(await tmp(), { from: '4.0.1', to: '4.1.1', payload: 6 * MiB });
   want = await hashFile(bundle);
 });
-afterAll(async () => { await s3.stop(); await cleanup(); });
+afterAll(async () => {
+  await s3.stop();
+  await cleanup();
+});
 
 const sidecar = async (out: string) => JSON.parse(await readFile(path.join(out, `${FILE}.partial.json`), 'utf8')) as PartialState;
 

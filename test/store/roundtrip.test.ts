@@ -25,7 +25,10 @@ beforeAll(async () => {
     await makeBundle(dir, { from: '4.1.1', to: '4.2.0', signKey: k.key, payload: 20_000 }),
   ];
 });
-afterAll(async () => { await s3.stop(); await cleanup(); });
+afterAll(async () => {
+  await s3.stop();
+  await cleanup();
+});
 
 const backends: [string, () => Promise<{ url: string; opts: StoreOptions }>][] = [
   ['file://', async () => ({ url: `file://${await tmp()}`, opts: {} })],
@@ -62,7 +65,11 @@ describe.each(backends)('round trip on %s', (_kind, backend) => {
 
     // a second fetch finds the files complete and transfers nothing
     const again = await fetchBundles({ from: '3.4.2', to: '4.2.0', store: url, out, storeOptions: opts, trust: k.pub, home });
-    expect(again.bundles.map((b) => [b.status, b.fetched])).toEqual([['present', 0], ['present', 0], ['present', 0]]);
+    expect(again.bundles.map((b) => [b.status, b.fetched])).toEqual([
+      ['present', 0],
+      ['present', 0],
+      ['present', 0],
+    ]);
 
     // re-publishing the same bundles changes nothing, not even the catalog version
     const re = await publish({ bundles, store: url, storeOptions: opts, signKey: k.key });

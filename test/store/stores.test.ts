@@ -7,8 +7,13 @@ import type { Store } from '../../src/store/types.js';
 import { BUCKET, cleanup, startS3, tmp, type S3Fixture } from './helpers.js';
 
 let s3: S3Fixture;
-beforeAll(async () => { s3 = await startS3(); });
-afterAll(async () => { await s3.stop(); await cleanup(); });
+beforeAll(async () => {
+  s3 = await startS3();
+});
+afterAll(async () => {
+  await s3.stop();
+  await cleanup();
+});
 
 const text = async (r: Readable) => {
   const parts: Buffer[] = [];
@@ -71,8 +76,16 @@ describe.each(kinds)('%s store', (_kind, open) => {
       expect((await readAll(store, 'b.txt', { ifMatch: etag })).toString()).toBe('0123456789');
       await expect(readAll(store, 'nothing.bin')).rejects.toMatchObject({ code: 'STORE_OBJECT_MISSING', exitCode: 1 });
       const boom = new Error('disk full');
-      await expect(store.read('big.bin', {}, () => { throw boom; })).rejects.toBe(boom);
-      await expect(store.read('big.bin', {}, async () => { throw boom; })).rejects.toBe(boom);
+      await expect(
+        store.read('big.bin', {}, () => {
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      await expect(
+        store.read('big.bin', {}, async () => {
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
     } finally {
       store.close();
     }

@@ -14,7 +14,12 @@ import { PG, serviceAvailable } from '../helpers/services.js';
 
 const rand = () => Math.random().toString(36).slice(2, 10);
 const SECRETS = {
-  token: `tok-${rand()}`, password: `pw-${rand()}`, secret: `sec-${rand()}`, dbPassword: `dbpw-${rand()}`, logUrlPassword: `logpw-${rand()}`, apiKey: `key-${rand()}`,
+  token: `tok-${rand()}`,
+  password: `pw-${rand()}`,
+  secret: `sec-${rand()}`,
+  dbPassword: `dbpw-${rand()}`,
+  logUrlPassword: `logpw-${rand()}`,
+  apiKey: `key-${rand()}`,
 };
 
 const usePg = await serviceAvailable('pg');
@@ -36,8 +41,10 @@ describe(`support-bundle (${usePg ? 'pg with a password in the DB URL' : 'sqlite
     await writeFile(sb.valuesFile, YAML.stringify(v));
     const r = await cli(['install', bundle('none-to-3.4.2'), '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned']);
     if (r.code !== 0) throw new Error(r.stderr);
-    await appendFile(path.join(sb.root, 'var/log/beacon/rest-service.log'),
-      `${JSON.stringify({ msg: `upstream said: bad token ${SECRETS.token}` })}\n${JSON.stringify({ msg: `connecting to amqp://guest:${SECRETS.logUrlPassword}@broker:5672/` })}\n`);
+    await appendFile(
+      path.join(sb.root, 'var/log/beacon/rest-service.log'),
+      `${JSON.stringify({ msg: `upstream said: bad token ${SECRETS.token}` })}\n${JSON.stringify({ msg: `connecting to amqp://guest:${SECRETS.logUrlPassword}@broker:5672/` })}\n`,
+    );
     out = await mkdtemp(path.join(tmpdir(), 'uphop-support-test-'));
     extracted = path.join(out, 'x');
     const s = await cli(['support-bundle', '--root', sb.root, '--out', path.join(out, 'support.tar.gz'), '--json']);
@@ -53,7 +60,11 @@ describe(`support-bundle (${usePg ? 'pg with a password in the DB URL' : 'sqlite
   it('holds none of the planted secrets', () => {
     for (const [what, secret] of Object.entries(SECRETS)) {
       let found = '';
-      try { found = execFileSync('grep', ['-r', '-l', '-F', secret, extracted], { encoding: 'utf8' }); } catch { /* grep exits 1: not found */ }
+      try {
+        found = execFileSync('grep', ['-r', '-l', '-F', secret, extracted], { encoding: 'utf8' });
+      } catch {
+        /* grep exits 1: not found */
+      }
       expect(found, `${what} leaked into ${found}`).toBe('');
     }
   });
@@ -61,8 +72,25 @@ describe(`support-bundle (${usePg ? 'pg with a password in the DB URL' : 'sqlite
   it('holds state, history, journal, migrations, preflight, reports, log tails, manifests, platform and the scrubbed values', async () => {
     const [top] = execFileSync('ls', [extracted], { encoding: 'utf8' }).trim().split('\n');
     const d = path.join(extracted, top);
-    const files = execFileSync('find', ['.', '-type', 'f'], { cwd: d, encoding: 'utf8' }).trim().split('\n').map((f) => f.slice(2)).sort();
-    expect(files).toEqual(expect.arrayContaining(['state.json', 'history.json', 'values.yaml', 'journal/beacon-none-to-3.4.2.jsonl', 'uphop_migrations.json', 'platform.json', 'preflight.json', 'logs/beacon/rest-service.log', 'logs/beacon/worker.log', 'bundles/beacon-none-to-3.4.2/bundle.json']));
+    const files = execFileSync('find', ['.', '-type', 'f'], { cwd: d, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((f) => f.slice(2))
+      .sort();
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'state.json',
+        'history.json',
+        'values.yaml',
+        'journal/beacon-none-to-3.4.2.jsonl',
+        'uphop_migrations.json',
+        'platform.json',
+        'preflight.json',
+        'logs/beacon/rest-service.log',
+        'logs/beacon/worker.log',
+        'bundles/beacon-none-to-3.4.2/bundle.json',
+      ]),
+    );
     expect(files.some((f) => /^reports\/.*-install-beacon-none-to-3\.4\.2\.html$/.test(f))).toBe(true);
     expect(JSON.parse(await readFile(path.join(d, 'state.json'), 'utf8'))).toMatchObject({ product: 'beacon', version: '3.4.2' });
     expect(JSON.parse(await readFile(path.join(d, 'uphop_migrations.json'), 'utf8')).map((m: any) => m.name)).toEqual(['3.4.2/001-create-core-tables.mjs']);

@@ -17,7 +17,9 @@ import { all, parseXml } from '../helpers/xml.js';
 const BEACON = ['--values', 'templates/values.sample.yaml', '--ignore-data', 'worker_heartbeats', '--ignore-data', 'settings', '--allow-unsigned'];
 
 let out: string;
-beforeAll(async () => { out = await mkdtemp(path.join(tmpdir(), 'uphop-tp-out-')); });
+beforeAll(async () => {
+  out = await mkdtemp(path.join(tmpdir(), 'uphop-tp-out-'));
+});
 afterAll(() => rm(out, { recursive: true, force: true }));
 
 const dbs = [
@@ -30,13 +32,35 @@ for (const { db, ok } of dbs) {
   describe.skipIf(!(await ok()))(`test-path 3.4.2 -> 4.2.0 on ${db}`, () => {
     it('passes every hop up and down and writes valid JUnit XML, a summary and a report', async () => {
       const junit = path.join(out, `${db}.xml`);
-      const r = await cli(['test-path', '--from', '3.4.2', '--to', '4.2.0', '--bundles', bundlesDir(), '--db', db, '--junit', junit, '--reports', path.join(out, 'reports'), '--rows', '2000', ...BEACON, '--json']);
+      const r = await cli([
+        'test-path',
+        '--from',
+        '3.4.2',
+        '--to',
+        '4.2.0',
+        '--bundles',
+        bundlesDir(),
+        '--db',
+        db,
+        '--junit',
+        junit,
+        '--reports',
+        path.join(out, 'reports'),
+        '--rows',
+        '2000',
+        ...BEACON,
+        '--json',
+      ]);
       expect(r.code, r.stderr.slice(-3000)).toBe(0);
       const res = JSON.parse(r.stdout);
       expect(res).toMatchObject({ outcome: 'passed', product: 'beacon', seeded: expect.stringMatching(/^2000 items, 200 jobs/) });
       // the seed touched 3.4.2's tables only (tags come with 4.0.1), the verify hook ran after each hop
       expect(res.seeded).not.toMatch(/tags/);
-      const verified = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.type === 'log' && /^verified /.test(e.message));
+      const verified = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.type === 'log' && /^verified /.test(e.message));
       // after each hop's install and again after its reinstall
       expect(verified.map((e) => e.message.split(':')[0])).toEqual(['verified 4.0.1', 'verified 4.1.1', 'verified 4.2.0']);
       const doc = parseXml(await readFile(junit, 'utf8'));
@@ -55,13 +79,18 @@ for (const { db, ok } of dbs) {
 
 describe('a broken down migration', () => {
   let v: Variant;
-  beforeAll(async () => { v = await variant(); });
+  beforeAll(async () => {
+    v = await variant();
+  });
   afterAll(() => v?.cleanup());
 
   it('fails test-path, naming the hop, the direction and the migration (exit 1, JUnit failure)', async () => {
     const file = path.join(v.dir, 'schema-migrations/4.0.1/001-create-tags.mjs');
     const text = await readFile(file, 'utf8');
-    await v.write('schema-migrations/4.0.1/001-create-tags.mjs', text.replace(/export async function down\(([^)]*)\) \{/, 'export async function down($1) {\n  throw new Error("down of create-tags is broken");'));
+    await v.write(
+      'schema-migrations/4.0.1/001-create-tags.mjs',
+      text.replace(/export async function down\(([^)]*)\) \{/, 'export async function down($1) {\n  throw new Error("down of create-tags is broken");'),
+    );
     v.build('none-to-3.4.2');
     const dir = path.dirname(v.build('3.4.2-to-4.0.1'));
     const junit = path.join(out, 'broken.xml');
@@ -84,8 +113,28 @@ describe('test-path from a store', () => {
     const store = `file://${path.join(dir, 'store')}`;
     const p = await cli(['publish', ...files, '--store', store, '--sign-key', keys.key]);
     expect(p.code, p.stderr).toBe(0);
-    const r = await cli(['test-path', '--from', '3.4.2', '--to', '4.0.1', '--store', store, '--trust', keys.pub, '--rows', '300', '--reports', path.join(out, 'reports'),
-      '--values', 'templates/values.sample.yaml', '--ignore-data', 'worker_heartbeats', '--ignore-data', 'settings', '--json']);
+    const r = await cli([
+      'test-path',
+      '--from',
+      '3.4.2',
+      '--to',
+      '4.0.1',
+      '--store',
+      store,
+      '--trust',
+      keys.pub,
+      '--rows',
+      '300',
+      '--reports',
+      path.join(out, 'reports'),
+      '--values',
+      'templates/values.sample.yaml',
+      '--ignore-data',
+      'worker_heartbeats',
+      '--ignore-data',
+      'settings',
+      '--json',
+    ]);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     expect(JSON.parse(r.stdout).cases.map((c: any) => `${c.hop} ${c.direction} ${c.ok}`)).toEqual(['3.4.2 -> 4.0.1 up true', '3.4.2 -> 4.0.1 down true']);
   });

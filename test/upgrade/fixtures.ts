@@ -6,7 +6,10 @@ import { expect } from 'vitest';
 import { loadPrivateKey, signBytes } from '../../src/bundle/sign.js';
 import { cli } from '../helpers/manager.js';
 
-export interface Keys { key: string; pub: string }
+export interface Keys {
+  key: string;
+  pub: string;
+}
 
 /** s3rver's credentials, for the CLI run as a child process */
 export const S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };

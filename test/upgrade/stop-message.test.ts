@@ -4,8 +4,16 @@ import { failure, refusal } from '../../src/errors.js';
 import { continueCommand, stopError } from '../../src/upgrade/stop.js';
 import type { HopOutcome, UpgradeOptions } from '../../src/upgrade/types.js';
 
-const hop = (from: string, to: string, install: HopOutcome['install']): HopOutcome =>
-  ({ from, to, file: `beacon-${from}-to-${to}.tar.gz`, size: 1, sha256: 'x', cached: 'missing', cachedBytes: 0, install });
+const hop = (from: string, to: string, install: HopOutcome['install']): HopOutcome => ({
+  from,
+  to,
+  file: `beacon-${from}-to-${to}.tar.gz`,
+  size: 1,
+  sha256: 'x',
+  cached: 'missing',
+  cachedBytes: 0,
+  install,
+});
 const opts: UpgradeOptions = { to: '4.2.0', store: 's3://b/p', root: '/srv/my mgr', trust: '/k/pub.pem', storeOptions: { endpoint: 'http://127.0.0.1:9000' } };
 const hops = [hop('3.4.2', '4.0.1', 'installed'), hop('4.0.1', '4.1.1', 'failed'), hop('4.1.1', '4.2.0', 'not-run')];
 const base = { opts, product: 'beacon', to: '4.2.0', hops, at: 1, version: '4.0.1' };
@@ -30,7 +38,9 @@ describe('upgrade stop error', () => {
     const interrupted = { id: 'beacon-4.0.1-to-4.1.1', file: 'j', begun: ['verify', 'health checks'], ended: new Set<string>(), undone: new Set<string>(), undoing: false };
     const e = stopError({ ...base, cause: failure('HEALTH_CHECK_FAILED', 'x'), interrupted: interrupted as never });
     expect(e.message).toContain('left unfinished at step "health checks" (not rolled back)');
-    expect(e.hint).toMatch(/^Fix the cause, then run "uphop resume --root '\/srv\/my mgr'" to finish that hop and "uphop upgrade .*" for the rest, or "uphop rollback --root '\/srv\/my mgr'" to return to 4\.0\.1\.$/);
+    expect(e.hint).toMatch(
+      /^Fix the cause, then run "uphop resume --root '\/srv\/my mgr'" to finish that hop and "uphop upgrade .*" for the rest, or "uphop rollback --root '\/srv\/my mgr'" to return to 4\.0\.1\.$/,
+    );
   });
 
   it('asks for --values again only while nothing is installed', () => {

@@ -63,14 +63,17 @@ describe('an upgrade whose middle hop fails', () => {
     expect(await history()).toEqual(['none->3.4.2:succeeded', '3.4.2->4.0.1:succeeded', '4.0.1->4.1.1:rolled-back']);
     // what is left to install stays downloaded for the next run
     expect((await readdir(path.join(sb.root, 'var/lib/uphop/downloads'))).sort()).toEqual([
-      'beacon-4.0.1-to-4.1.1.tar.gz', 'beacon-4.0.1-to-4.1.1.tar.gz.sig', 'beacon-4.1.1-to-4.2.0.tar.gz', 'beacon-4.1.1-to-4.2.0.tar.gz.sig',
+      'beacon-4.0.1-to-4.1.1.tar.gz',
+      'beacon-4.0.1-to-4.1.1.tar.gz.sig',
+      'beacon-4.1.1-to-4.2.0.tar.gz',
+      'beacon-4.1.1-to-4.2.0.tar.gz.sig',
     ]);
   }, 180_000);
 
   it('with --no-rollback leaves the hop for resume or rollback, and says so', async () => {
     const r = await upgrade('--to', '4.2.0', '--no-rollback');
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('stopped at hop 1 of 2 (4.0.1 -> 4.1.1) before any hop was installed; that hop\'s install was left unfinished');
+    expect(r.stderr).toContain("stopped at hop 1 of 2 (4.0.1 -> 4.1.1) before any hop was installed; that hop's install was left unfinished");
     expect(r.stderr).toContain(`"uphop resume --root ${sb.root}" to finish that hop`);
     expect(r.stderr).toContain(`"uphop rollback --root ${sb.root}" to return to 4.0.1`);
     const again = await upgrade('--to', '4.2.0');

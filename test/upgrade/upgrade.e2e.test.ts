@@ -34,11 +34,9 @@ afterAll(async () => {
   await cleanup();
 });
 
-const upgrade = (sb: Sandbox, kind: 'file' | 's3', ...args: string[]) =>
-  cli(['upgrade', '--store', stores[kind].url, ...stores[kind].flags, '--root', sb.root, '--trust', keys.pub, ...args], S3_ENV);
+const upgrade = (sb: Sandbox, kind: 'file' | 's3', ...args: string[]) => cli(['upgrade', '--store', stores[kind].url, ...stores[kind].flags, '--root', sb.root, '--trust', keys.pub, ...args], S3_ENV);
 
-const history = async (sb: Sandbox) =>
-  JSON.parse((await cli(['history', '--root', sb.root, '--json'])).stdout).hops.map((h: any) => `${h.from}->${h.to}:${h.result}`);
+const history = async (sb: Sandbox) => JSON.parse((await cli(['history', '--root', sb.root, '--json'])).stdout).hops.map((h: any) => `${h.from}->${h.to}:${h.result}`);
 
 describe.each(['file', 's3'] as const)('upgrade 3.4.2 -> 4.2.0 through a %s store', (kind) => {
   let sb: Sandbox;
@@ -91,7 +89,9 @@ describe.each(['file', 's3'] as const)('upgrade 3.4.2 -> 4.2.0 through a %s stor
 
 describe('upgrade refuses, changing nothing', () => {
   let sb: Sandbox;
-  beforeAll(async () => { sb = await sandbox('sqlite'); });
+  beforeAll(async () => {
+    sb = await sandbox('sqlite');
+  });
   afterAll(() => sb?.cleanup());
 
   it('exit 2 when no chain leads to the version, listing what is reachable', async () => {

@@ -24,7 +24,12 @@ describe('retry', () => {
   it('throws the last error once the attempts are spent, after exactly that many calls', async () => {
     for (const attempts of [1, 2, 5]) {
       let n = 0;
-      const err = await retry(async () => { throw new Error(`try ${++n}`); }, { attempts, baseMs: 0 }).catch((e) => e);
+      const err = await retry(
+        async () => {
+          throw new Error(`try ${++n}`);
+        },
+        { attempts, baseMs: 0 },
+      ).catch((e) => e);
       expect(n).toBe(attempts);
       expect(err.message).toBe(`try ${attempts}`);
     }
@@ -41,18 +46,27 @@ describe('retry', () => {
   it('an attempt that made progress starts the count afresh', async () => {
     let n = 0;
     // every attempt fails; the 2nd and 3rd report progress, so only the 4th is the 2nd failure in a row
-    const err = await retry(async (ctx) => {
-      n++;
-      if (n === 2 || n === 3) ctx.progressed();
-      throw new Error(`try ${n}`);
-    }, { attempts: 2, baseMs: 0 }).catch((e) => e);
+    const err = await retry(
+      async (ctx) => {
+        n++;
+        if (n === 2 || n === 3) ctx.progressed();
+        throw new Error(`try ${n}`);
+      },
+      { attempts: 2, baseMs: 0 },
+    ).catch((e) => e);
     expect(err.message).toBe('try 4');
   });
 
   it('an abort ends the wait and starts no further attempt', async () => {
     const ac = new AbortController();
     let n = 0;
-    const run = retry(async () => { n++; throw new Error('down'); }, { attempts: 10, baseMs: 60_000, signal: ac.signal, onRetry: () => setTimeout(() => ac.abort(new Error('stop')), 5) });
+    const run = retry(
+      async () => {
+        n++;
+        throw new Error('down');
+      },
+      { attempts: 10, baseMs: 60_000, signal: ac.signal, onRetry: () => setTimeout(() => ac.abort(new Error('stop')), 5) },
+    );
     const err = await run.catch((e) => e);
     expect(err.message).toBe('stop');
     expect(n).toBe(1);

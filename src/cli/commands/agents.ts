@@ -13,9 +13,17 @@ import { table } from '../format.js';
 
 type Action = 'list' | 'rollout' | 'continue' | 'abort';
 interface Opts extends PolicyOverrides {
-  action: Action; root: string; dryRun: boolean; all: boolean; json: boolean;
-  only?: string[]; except?: string[];
-  agentVersion?: string; state?: string; group?: string; status?: 'upgraded' | 'failed' | 'offline' | 'skipped';
+  action: Action;
+  root: string;
+  dryRun: boolean;
+  all: boolean;
+  json: boolean;
+  only?: string[];
+  except?: string[];
+  agentVersion?: string;
+  state?: string;
+  group?: string;
+  status?: 'upgraded' | 'failed' | 'offline' | 'skipped';
 }
 
 const ROLLOUT_FLAGS = {
@@ -81,7 +89,9 @@ export function listText(r: AgentsList, o: Partial<Opts> = {}): string {
   if (!r.target) return `${r.product} under ${r.root}: the installed bundle carries no agent package`;
   const s = r.summary;
   if (!s?.total) return `${r.product} under ${r.root}: no agents registered`;
-  const lines = [`${s.total} agent(s); ${s.current} on ${r.target}, the agent version of the installed bundle${s.phase === 'paused' ? ' (the rollout is paused after its canary: uphop agents continue | abort)' : ''}`];
+  const lines = [
+    `${s.total} agent(s); ${s.current} on ${r.target}, the agent version of the installed bundle${s.phase === 'paused' ? ' (the rollout is paused after its canary: uphop agents continue | abort)' : ''}`,
+  ];
   lines.push(table([['version', 'state', 'agents'], ...s.byVersion.map((v) => [v.version ?? '?', v.state, String(v.agents)])]).replace(/^/gm, '  '));
   if (s.failures.length) {
     lines.push('last rollout, not upgraded:');
@@ -99,8 +109,8 @@ export function listText(r: AgentsList, o: Partial<Opts> = {}): string {
 }
 
 /** waves as a dry run prints them, one line each; a big wave names its first agents only */
-export const waveLines = (waves: WavePreview[]) => waves.map((w, i) =>
-  `  wave ${i + 1} (${w.kind}): ${w.agents.slice(0, 10).join(', ')}${w.agents.length > 10 ? `, ... (${w.agents.length} agents)` : ''}`);
+export const waveLines = (waves: WavePreview[]) =>
+  waves.map((w, i) => `  wave ${i + 1} (${w.kind}): ${w.agents.slice(0, 10).join(', ')}${w.agents.length > 10 ? `, ... (${w.agents.length} agents)` : ''}`);
 
 export function rolloutText(r: AgentsResult): string {
   const lines = [r.message];

@@ -4,7 +4,15 @@ import type { BuiltBundle } from '../../build/index.js';
 import { usageError } from '../../errors.js';
 import { fmtBytes } from '../format.js';
 
-interface Opts { hops: string[]; all: boolean; artifacts?: string; out: string; signKey?: string; level: number; project?: string }
+interface Opts {
+  hops: string[];
+  all: boolean;
+  artifacts?: string;
+  out: string;
+  signKey?: string;
+  level: number;
+  project?: string;
+}
 
 export const buildCommand: CommandDef<Opts, { bundles: BuiltBundle[] }> = {
   name: 'build',
@@ -41,6 +49,9 @@ export const buildCommand: CommandDef<Opts, { bundles: BuiltBundle[] }> = {
   },
   human: ({ bundles }) =>
     bundles
-      .map((b) => `${b.path}\n  sha256 ${b.sha256}  ${fmtBytes(b.size)}  ${b.files} files  ${b.signed ? `signed by ${b.signer}` : 'UNSIGNED'}${b.reproducible ? '' : '  (not reproducible: set SOURCE_DATE_EPOCH)'}${b.sig ? `\n  ${b.sig}` : ''}`)
+      .map(
+        (b) =>
+          `${b.path}\n  sha256 ${b.sha256}  ${fmtBytes(b.size)}  ${b.files} files  ${b.signed ? `signed by ${b.signer}` : 'UNSIGNED'}${b.reproducible ? '' : '  (not reproducible: set SOURCE_DATE_EPOCH)'}${b.sig ? `\n  ${b.sig}` : ''}`,
+      )
       .join('\n'),
 };

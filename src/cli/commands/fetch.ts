@@ -4,7 +4,17 @@ import type { FetchResult } from '../../store/fetch.js';
 import { fmtBytes } from '../format.js';
 import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
 
-interface Opts extends StoreCliOpts { from: string; to: string; store: string; out: string; product?: string; trust?: string; allowUnsigned: boolean; home?: string; parallel: number }
+interface Opts extends StoreCliOpts {
+  from: string;
+  to: string;
+  store: string;
+  out: string;
+  product?: string;
+  trust?: string;
+  allowUnsigned: boolean;
+  home?: string;
+  parallel: number;
+}
 
 export const fetchCommand: CommandDef<Opts, FetchResult> = {
   name: 'fetch',
@@ -26,14 +36,29 @@ export const fetchCommand: CommandDef<Opts, FetchResult> = {
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     const { fetchBundles } = await import('../../store/fetch.js');
-    const result = await fetchBundles({
-      from: o.from, to: o.to, store: o.store, out: abs(o.out)!, product: o.product, trust: abs(o.trust),
-      allowUnsigned: o.allowUnsigned, home: abs(o.home), concurrency: Math.max(1, Math.floor(o.parallel)), storeOptions: storeOptionsOf(o, ctx),
-    }, ctx.emit);
+    const result = await fetchBundles(
+      {
+        from: o.from,
+        to: o.to,
+        store: o.store,
+        out: abs(o.out)!,
+        product: o.product,
+        trust: abs(o.trust),
+        allowUnsigned: o.allowUnsigned,
+        home: abs(o.home),
+        concurrency: Math.max(1, Math.floor(o.parallel)),
+        storeOptions: storeOptionsOf(o, ctx),
+      },
+      ctx.emit,
+    );
     return { result };
   },
-  human: (r) => [
-    ...r.bundles.map((b) => `${b.status.padEnd(10)} ${b.path}  ${fmtBytes(b.size)}${b.status === 'resumed' ? ` (${fmtBytes(b.fetched)} this time)` : ''}  ${b.signer ? `signed by ${b.signer}` : 'signature not checked'}`),
-    `${r.bundles.length} bundle${r.bundles.length === 1 ? '' : 's'} for ${r.product} ${r.from} -> ${r.to} in ${r.out} (catalog version ${r.catalogVersion})`,
-  ].join('\n'),
+  human: (r) =>
+    [
+      ...r.bundles.map(
+        (b) =>
+          `${b.status.padEnd(10)} ${b.path}  ${fmtBytes(b.size)}${b.status === 'resumed' ? ` (${fmtBytes(b.fetched)} this time)` : ''}  ${b.signer ? `signed by ${b.signer}` : 'signature not checked'}`,
+      ),
+      `${r.bundles.length} bundle${r.bundles.length === 1 ? '' : 's'} for ${r.product} ${r.from} -> ${r.to} in ${r.out} (catalog version ${r.catalogVersion})`,
+    ].join('\n'),
 };

@@ -19,7 +19,24 @@ import { rehearseCommand } from './rehearse.js';
 import { supportBundleCommand } from './support-bundle.js';
 
 export const COMMANDS: CommandDef[] = [
-  initCommand, buildCommand, verifyCommand, inspectAnyCommand, keygenCommand, publishCommand, planCommand, fetchCommand,
-  installCommand, upgradeCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand,
-  servicesCommand, reportCommand, testPathCommand, rehearseCommand, supportBundleCommand,
+  initCommand,
+  buildCommand,
+  verifyCommand,
+  inspectAnyCommand,
+  keygenCommand,
+  publishCommand,
+  planCommand,
+  fetchCommand,
+  installCommand,
+  upgradeCommand,
+  statusCommand,
+  historyCommand,
+  resumeCommand,
+  rollbackCommand,
+  agentsCommand,
+  servicesCommand,
+  reportCommand,
+  testPathCommand,
+  rehearseCommand,
+  supportBundleCommand,
 ];

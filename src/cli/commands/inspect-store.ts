@@ -9,7 +9,9 @@ import { summarize } from '../../bundle/summary.js';
 import { inspectCommand, inspectFile, type InspectResult } from './inspect.js';
 import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
 
-interface Opts extends StoreCliOpts { bundle: string }
+interface Opts extends StoreCliOpts {
+  bundle: string;
+}
 
 const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 

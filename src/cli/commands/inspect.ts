@@ -16,8 +16,7 @@ export async function inspectFile(file: string): Promise<InspectResult> {
   return { ...summarize(manifest, !!signature), source: file };
 }
 
-export const inspectText = (s: InspectResult) =>
-  [summaryText(s), ...(s.remote ? [`read ${fmtBytes(s.remote.bytesRead)} of ${fmtBytes(s.remote.size)} from ${s.source}`] : [])].join('\n');
+export const inspectText = (s: InspectResult) => [summaryText(s), ...(s.remote ? [`read ${fmtBytes(s.remote.bytesRead)} of ${fmtBytes(s.remote.size)} from ${s.source}`] : [])].join('\n');
 
 /** local files only: this one travels in the bundled installer (see inspect-store.ts for store URLs) */
 export const inspectCommand: CommandDef<{ bundle: string }, InspectResult> = {

@@ -24,8 +24,17 @@ export function checkNotifyUrl(url: string | undefined) {
 }
 
 interface Opts {
-  bundle: string; root: string; values?: string; dryRun: boolean; trust?: string; allowUnsigned: boolean; rollback: boolean;
-  notify?: string; ignorePreflight?: string[]; stopTimeout: string; agents: boolean;
+  bundle: string;
+  root: string;
+  values?: string;
+  dryRun: boolean;
+  trust?: string;
+  allowUnsigned: boolean;
+  rollback: boolean;
+  notify?: string;
+  ignorePreflight?: string[];
+  stopTimeout: string;
+  agents: boolean;
 }
 
 export const installCommand: CommandDef<Opts, InstallResult> = {
@@ -33,23 +42,36 @@ export const installCommand: CommandDef<Opts, InstallResult> = {
   command: 'install <bundle>',
   describe: 'Apply a bundle in place: verify, preflight, migrate, restart, check health; roll back on failure',
   builder: (y) =>
-    withApplyOptions(rootOption(y)
-      .positional('bundle', { type: 'string', demandOption: true, describe: 'bundle .tar.gz or its extracted folder' })
-      .option('values', { type: 'string', describe: 'site values (YAML); required on a fresh install, kept in etc/<product>/values.yaml' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print every step, file, migration and config; change nothing' })
-      .option('trust', { type: 'string', describe: "the publisher's public key the bundle must be signed with" })
-      .option('allow-unsigned', { type: 'boolean', default: false, describe: 'accept a bundle without a checked signature' })),
+    withApplyOptions(
+      rootOption(y)
+        .positional('bundle', { type: 'string', demandOption: true, describe: 'bundle .tar.gz or its extracted folder' })
+        .option('values', { type: 'string', describe: 'site values (YAML); required on a fresh install, kept in etc/<product>/values.yaml' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print every step, file, migration and config; change nothing' })
+        .option('trust', { type: 'string', describe: "the publisher's public key the bundle must be signed with" })
+        .option('allow-unsigned', { type: 'boolean', default: false, describe: 'accept a bundle without a checked signature' }),
+    ),
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     checkNotifyUrl(o.notify);
     const { install } = await import('../../install/index.js');
     const { reportInstall } = await import('../../report/apply.js');
     const stopTimeoutMs = parseDuration(o.stopTimeout);
-    const { result, report } = await reportInstall({ root: abs(o.root)!, bundle: o.bundle, emit: ctx.emit }, (emit) => install({
-      bundle: abs(o.bundle)!, root: abs(o.root)!, values: abs(o.values), dryRun: o.dryRun, trust: abs(o.trust), allowUnsigned: o.allowUnsigned,
-      noRollback: !o.rollback, notify: o.notify, ignorePreflight: o.ignorePreflight, stopTimeoutMs, emit,
-      agents: o.agents,
-    }));
+    const { result, report } = await reportInstall({ root: abs(o.root)!, bundle: o.bundle, emit: ctx.emit }, (emit) =>
+      install({
+        bundle: abs(o.bundle)!,
+        root: abs(o.root)!,
+        values: abs(o.values),
+        dryRun: o.dryRun,
+        trust: abs(o.trust),
+        allowUnsigned: o.allowUnsigned,
+        noRollback: !o.rollback,
+        notify: o.notify,
+        ignorePreflight: o.ignorePreflight,
+        stopTimeoutMs,
+        emit,
+        agents: o.agents,
+      }),
+    );
     // the manager is installed either way; a stopped agent rollout is the part that failed
     return { result: report ? { ...result, report: report.html } : result, exitCode: result.agents?.outcome === 'stopped' ? 1 : 0 };
   },
@@ -62,9 +84,12 @@ export function installText(r: InstallResult): string {
   return [
     `dry run of ${r.bundle}: ${r.from} -> ${r.to}`,
     `steps: ${p.steps.join(' -> ')}`,
-    'packages:', ...p.components.map((c) => `  ${c.name} ${c.from ?? '(new)'} -> ${c.to}  (${c.file})`),
-    'migrations:', ...(p.migrations.length ? p.migrations.map((m) => `  ${m.phase.padEnd(4)} ${m.name}`) : ['  none pending']),
-    'configs:', ...p.configs.map((c) => `  ${c.dest}: ${c.action}`),
+    'packages:',
+    ...p.components.map((c) => `  ${c.name} ${c.from ?? '(new)'} -> ${c.to}  (${c.file})`),
+    'migrations:',
+    ...(p.migrations.length ? p.migrations.map((m) => `  ${m.phase.padEnd(4)} ${m.name}`) : ['  none pending']),
+    'configs:',
+    ...p.configs.map((c) => `  ${c.dest}: ${c.action}`),
     `stop: ${p.stop.join(', ') || 'none'}; start: ${p.start.join(', ') || 'none'}`,
     ...p.health.map((h) => `health ${h}`),
     ...agentLines(p.agents),
@@ -77,8 +102,7 @@ function agentLines(a: DryRunPlan['agents']): string[] {
   if (a.skip) return [`agents: not rolled out (--no-agents); later: uphop agents rollout`];
   if (!a.waves) return [`agents: upgrade to ${a.version} after the manager is healthy (no agents registered yet)`];
   if (!a.waves.length) return [`agents: every registered agent already runs ${a.version}`];
-  return [`agents: upgrade to ${a.version} after the manager is healthy, in ${a.waves.length} wave(s):`,
-    ...waveLines(a.waves)];
+  return [`agents: upgrade to ${a.version} after the manager is healthy, in ${a.waves.length} wave(s):`, ...waveLines(a.waves)];
 }
 
 const configNotes = (r: InstallResult) => {

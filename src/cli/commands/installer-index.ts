@@ -9,4 +9,16 @@ import { servicesCommand } from './services.js';
 import { reportCommand } from './report.js';
 import { supportBundleCommand } from './support-bundle.js';
 
-export const INSTALLER_COMMANDS: CommandDef[] = [installCommand, statusCommand, historyCommand, resumeCommand, rollbackCommand, agentsCommand, servicesCommand, verifyCommand, inspectCommand, reportCommand, supportBundleCommand];
+export const INSTALLER_COMMANDS: CommandDef[] = [
+  installCommand,
+  statusCommand,
+  historyCommand,
+  resumeCommand,
+  rollbackCommand,
+  agentsCommand,
+  servicesCommand,
+  verifyCommand,
+  inspectCommand,
+  reportCommand,
+  supportBundleCommand,
+];

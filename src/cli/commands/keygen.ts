@@ -2,7 +2,9 @@ import path from 'node:path';
 import type { CommandDef } from '../command.js';
 import type { generateKeyPair } from '../../bundle/sign.js';
 
-interface Opts { out: string }
+interface Opts {
+  out: string;
+}
 
 export const keygenCommand: CommandDef<Opts, Awaited<ReturnType<typeof generateKeyPair>>> = {
   name: 'keygen',

@@ -9,7 +9,10 @@ import { installText } from './install.js';
 import { rootOption } from '../options.js';
 import { fmtMs, table } from '../format.js';
 
-interface RootOpts { root: string; notify?: string }
+interface RootOpts {
+  root: string;
+  notify?: string;
+}
 const rootOf = (o: RootOpts, cwd: string) => path.resolve(cwd, o.root);
 
 export const statusCommand: CommandDef<RootOpts, StatusReport> = {
@@ -23,12 +26,18 @@ export const statusCommand: CommandDef<RootOpts, StatusReport> = {
   },
   human: (s) =>
     [
-      s.state === 'not-installed' ? `nothing installed under ${s.root}` : `${s.product} ${s.version} under ${s.root}: ${s.state}${s.healthy === false ? ', not healthy' : s.healthy ? ', healthy' : ''}`,
+      s.state === 'not-installed'
+        ? `nothing installed under ${s.root}`
+        : `${s.product} ${s.version} under ${s.root}: ${s.state}${s.healthy === false ? ', not healthy' : s.healthy ? ', healthy' : ''}`,
       ...s.services.map((x) => `  service ${x.name}: ${x.status}${x.pid ? ` (pid ${x.pid}${x.version ? `, ${x.version}` : ''})` : ''}`),
       ...s.services.flatMap((x) => (x.strays ?? []).map((p) => `  service ${x.name}: pid ${p.pid} (${p.version ?? 'unknown version'}) runs without a pidfile: uphop does not track it`)),
       ...(s.health ?? []).filter((h) => !h.ok).map((h) => `  health check ${h.name}: ${h.observation}`),
       ...(s.agents ? [`  agents: ${s.agents.current} of ${s.agents.total} on ${s.agents.target}${s.agents.failed ? `, ${s.agents.failed} failed` : ''}`] : []),
-      ...(s.interrupted ? [`install of ${s.interrupted.bundle} ${s.interrupted.rollingBack ? 'was rolling back' : 'stopped'} at step "${s.interrupted.lastStep}"${s.interrupted.failed ? `: ${s.interrupted.failed}` : ''}`] : []),
+      ...(s.interrupted
+        ? [
+            `install of ${s.interrupted.bundle} ${s.interrupted.rollingBack ? 'was rolling back' : 'stopped'} at step "${s.interrupted.lastStep}"${s.interrupted.failed ? `: ${s.interrupted.failed}` : ''}`,
+          ]
+        : []),
       ...(s.lock ? [`${s.lock.activity ?? `install of ${s.lock.bundle} running`} (pid ${s.lock.pid}, since ${s.lock.since})`] : []),
       ...(s.notBegun ? [`an install of ${s.notBegun.bundle} began (${s.notBegun.since}) and was interrupted before it changed anything: run it again`] : []),
       ...(s.next ? [`next: ${s.next}`] : []),

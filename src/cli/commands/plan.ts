@@ -4,7 +4,16 @@ import type { PlanResult } from '../../plan/plan.js';
 import { fmtBytes } from '../format.js';
 import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
 
-interface Opts extends StoreCliOpts { from?: string; to: string; store?: string; bundles?: string; root?: string; product?: string; trust?: string; home?: string }
+interface Opts extends StoreCliOpts {
+  from?: string;
+  to: string;
+  store?: string;
+  bundles?: string;
+  root?: string;
+  product?: string;
+  trust?: string;
+  home?: string;
+}
 
 export const planCommand: CommandDef<Opts, PlanResult> = {
   name: 'plan',
@@ -15,20 +24,30 @@ export const planCommand: CommandDef<Opts, PlanResult> = {
       y
         .option('from', { type: 'string', describe: 'installed version, or "none" for a fresh install (default: the version under --root)' })
         .option('to', { type: 'string', demandOption: true, describe: 'target version, or "latest"' })
-        .option('store', { type: 'string', describe: 'plan from this store\'s catalog (file:///dir or s3://bucket/prefix)' })
+        .option('store', { type: 'string', describe: "plan from this store's catalog (file:///dir or s3://bucket/prefix)" })
         .option('bundles', { type: 'string', describe: 'plan from the bundle files in this folder' })
         .option('root', { type: 'string', describe: 'manager root: read the installed version from var/lib/uphop/state.json' })
         .option('product', { type: 'string', describe: 'product name when the hops cover several' })
-        .option('trust', { type: 'string', describe: 'publisher public key: check the catalog\'s signature' })
+        .option('trust', { type: 'string', describe: "publisher public key: check the catalog's signature" })
         .option('home', { type: 'string', describe: 'folder remembering catalog versions (default: UPHOP_HOME or ~/.uphop)' }),
     ),
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     const { plan } = await import('../../plan/plan.js');
-    const result = await plan({
-      from: o.from, to: o.to, store: o.store, bundles: abs(o.bundles), root: abs(o.root), product: o.product,
-      trust: abs(o.trust), home: abs(o.home), storeOptions: storeOptionsOf(o, ctx),
-    }, ctx.emit);
+    const result = await plan(
+      {
+        from: o.from,
+        to: o.to,
+        store: o.store,
+        bundles: abs(o.bundles),
+        root: abs(o.root),
+        product: o.product,
+        trust: abs(o.trust),
+        home: abs(o.home),
+        storeOptions: storeOptionsOf(o, ctx),
+      },
+      ctx.emit,
+    );
     return { result };
   },
   human: (r) => {

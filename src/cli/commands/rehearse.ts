@@ -6,7 +6,15 @@ import { parseDuration } from '../../spec/duration.js';
 import { fmtBytes, fmtMs, table } from '../format.js';
 import { rootOption } from '../options.js';
 
-interface Opts { bundle: string; root: string; trust?: string; allowUnsigned: boolean; work?: string; ignorePreflight?: string[]; stopTimeout: string }
+interface Opts {
+  bundle: string;
+  root: string;
+  trust?: string;
+  allowUnsigned: boolean;
+  work?: string;
+  ignorePreflight?: string[];
+  stopTimeout: string;
+}
 
 export const rehearseCommand: CommandDef<Opts, RehearsalResult & { report?: string }> = {
   name: 'rehearse',
@@ -24,19 +32,26 @@ export const rehearseCommand: CommandDef<Opts, RehearsalResult & { report?: stri
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     const { rehearseWithReport } = await import('../../rehearse/report.js');
     const result = await rehearseWithReport({
-      bundle: abs(o.bundle)!, root: abs(o.root)!, trust: abs(o.trust), allowUnsigned: o.allowUnsigned, work: abs(o.work),
-      ignorePreflight: o.ignorePreflight, stopTimeoutMs: parseDuration(o.stopTimeout), emit: ctx.emit,
+      bundle: abs(o.bundle)!,
+      root: abs(o.root)!,
+      trust: abs(o.trust),
+      allowUnsigned: o.allowUnsigned,
+      work: abs(o.work),
+      ignorePreflight: o.ignorePreflight,
+      stopTimeoutMs: parseDuration(o.stopTimeout),
+      emit: ctx.emit,
     });
     return { result };
   },
-  human: (r) => [
-    `rehearsal of ${r.product} ${r.from} -> ${r.to}: PASSED on a copy (copy took ${fmtMs(r.copy.ms)}: ${r.copy.files} files, ${fmtBytes(r.copy.bytes)}; ${r.copy.database})`,
-    `predicted downtime (stop services -> healthy): ${fmtMs(r.downtimeMs)}`,
-    ...(r.outage ? [`predicted outage seen by clients of ${r.outage.url}: ${fmtMs(r.outage.ms)} (${r.outage.failed} of ${r.outage.probes} probes failed)`] : []),
-    table([['step', 'time'], ...r.steps.map((s) => [s.step, fmtMs(s.ms)])]),
-    ...(r.migrations.length ? [table([['migration', 'phase', 'time'], ...r.migrations.map((m) => [m.name, m.phase, fmtMs(m.ms)])])] : []),
-    ...r.siteEditedConfigs.map((c) => `note: ${c} was edited on this manager: the install will keep it and write ${c}.new`),
-    ...(r.report ? [`report: ${r.report}`] : []),
-    r.message,
-  ].join('\n'),
+  human: (r) =>
+    [
+      `rehearsal of ${r.product} ${r.from} -> ${r.to}: PASSED on a copy (copy took ${fmtMs(r.copy.ms)}: ${r.copy.files} files, ${fmtBytes(r.copy.bytes)}; ${r.copy.database})`,
+      `predicted downtime (stop services -> healthy): ${fmtMs(r.downtimeMs)}`,
+      ...(r.outage ? [`predicted outage seen by clients of ${r.outage.url}: ${fmtMs(r.outage.ms)} (${r.outage.failed} of ${r.outage.probes} probes failed)`] : []),
+      table([['step', 'time'], ...r.steps.map((s) => [s.step, fmtMs(s.ms)])]),
+      ...(r.migrations.length ? [table([['migration', 'phase', 'time'], ...r.migrations.map((m) => [m.name, m.phase, fmtMs(m.ms)])])] : []),
+      ...r.siteEditedConfigs.map((c) => `note: ${c} was edited on this manager: the install will keep it and write ${c}.new`),
+      ...(r.report ? [`report: ${r.report}`] : []),
+      r.message,
+    ].join('\n'),
 };

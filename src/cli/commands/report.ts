@@ -3,7 +3,10 @@ import type { CommandDef } from '../command.js';
 import type { ReportInfo } from '../../report/latest.js';
 import { rootOption } from '../options.js';
 
-interface Opts { root: string; open: boolean }
+interface Opts {
+  root: string;
+  open: boolean;
+}
 
 export const reportCommand: CommandDef<Opts, ReportInfo> = {
   name: 'report',

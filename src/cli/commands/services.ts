@@ -4,7 +4,10 @@ import type { CommandDef } from '../command.js';
 import type { ServicesAction, ServicesResult } from '../../install/service-control.js';
 import { rootOption } from '../options.js';
 
-interface Opts { action: ServicesAction | 'unit'; root: string }
+interface Opts {
+  action: ServicesAction | 'unit';
+  root: string;
+}
 type Result = ServicesResult | { name: string; text: string };
 
 export const servicesCommand: CommandDef<Opts, Result> = {

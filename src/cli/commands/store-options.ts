@@ -7,7 +7,11 @@ import type { Argv } from 'yargs';
 import type { CommandContext } from '../command.js';
 import type { StoreOptions } from '../../store/types.js';
 
-export interface StoreCliOpts { endpoint?: string; region?: string; pathStyle?: boolean }
+export interface StoreCliOpts {
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
+}
 
 export const withStoreOptions = (y: Argv) =>
   y
@@ -15,5 +19,4 @@ export const withStoreOptions = (y: Argv) =>
     .option('region', { type: 'string', describe: 'S3 region (default: AWS_REGION, or us-east-1 with --endpoint)' })
     .option('path-style', { type: 'boolean', describe: 'address buckets as path, not host (default on with --endpoint)' });
 
-export const storeOptionsOf = (o: StoreCliOpts, ctx: CommandContext): StoreOptions =>
-  ({ endpoint: o.endpoint, region: o.region, pathStyle: o.pathStyle, env: ctx.env, cwd: ctx.cwd });
+export const storeOptionsOf = (o: StoreCliOpts, ctx: CommandContext): StoreOptions => ({ endpoint: o.endpoint, region: o.region, pathStyle: o.pathStyle, env: ctx.env, cwd: ctx.cwd });

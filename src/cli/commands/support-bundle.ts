@@ -3,7 +3,10 @@ import type { CommandDef } from '../command.js';
 import type { SupportBundleResult } from '../../support/index.js';
 import { rootOption } from '../options.js';
 
-interface Opts { root: string; out?: string }
+interface Opts {
+  root: string;
+  out?: string;
+}
 
 export const supportBundleCommand: CommandDef<Opts, SupportBundleResult> = {
   name: 'support-bundle',

@@ -1,8 +1,23 @@
 import path from 'node:path';
 import type { CommandDef } from '../command.js';
 
-interface Opts { bundle: string; trust?: string; allowUnsigned: boolean }
-interface Result { ok: true; bundle: string; product: string; from: string; to: string; signed: boolean; signer?: string; files: number; bytes: number; fileSignature: boolean }
+interface Opts {
+  bundle: string;
+  trust?: string;
+  allowUnsigned: boolean;
+}
+interface Result {
+  ok: true;
+  bundle: string;
+  product: string;
+  from: string;
+  to: string;
+  signed: boolean;
+  signer?: string;
+  files: number;
+  bytes: number;
+  fileSignature: boolean;
+}
 
 export const verifyCommand: CommandDef<Opts, Result> = {
   name: 'verify',
@@ -22,7 +37,18 @@ export const verifyCommand: CommandDef<Opts, Result> = {
     const fileSigner = await checkBesideSignature(file, trust);
     const r = await verifyBundle(file, { trust, allowUnsigned: o.allowUnsigned, emit: ctx.emit });
     return {
-      result: { ok: true, bundle: file, product: r.manifest.product, from: r.manifest.from, to: r.manifest.to, signed: r.signed, signer: r.signer, files: r.files, bytes: r.bytes, fileSignature: !!fileSigner },
+      result: {
+        ok: true,
+        bundle: file,
+        product: r.manifest.product,
+        from: r.manifest.from,
+        to: r.manifest.to,
+        signed: r.signed,
+        signer: r.signer,
+        files: r.files,
+        bytes: r.bytes,
+        fileSignature: !!fileSigner,
+      },
     };
   },
   human: (r) =>

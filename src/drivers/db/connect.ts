@@ -35,7 +35,13 @@ export interface OpenOptions {
   nativeBinding?: string;
 }
 
-interface ServerConnection { host: string; port: number; user?: string; password?: string; database?: string }
+interface ServerConnection {
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  database?: string;
+}
 
 const DEFAULT_PORT = { pg: 5432, mysql: 3306 } as const;
 
@@ -47,7 +53,9 @@ const log = { warn: quiet, error: quiet, deprecate: quiet, debug: quiet };
 function serverConnection(client: 'pg' | 'mysql', c: DbConnectionValues): ServerConnection {
   if (c.url) {
     let u: URL;
-    try { u = new URL(c.url); } catch {
+    try {
+      u = new URL(c.url);
+    } catch {
       throw usageError('DB_CONFIG_INVALID', 'db.connection.url is not a valid URL', `write it as ${client === 'pg' ? 'postgres' : 'mysql'}://user:password@host:port/database`);
     }
     return {
@@ -64,7 +72,8 @@ function serverConnection(client: 'pg' | 'mysql', c: DbConnectionValues): Server
 /** the sqlite file on disk: under the root, never outside it */
 export function sqliteFile(db: DbValues, root: string): string {
   const filename = db.connection?.filename;
-  if (!filename) throw usageError('DB_CONFIG_INVALID', 'db.connection.filename is missing for the sqlite client', 'set db.connection.filename, e.g. var/lib/acme/acme.db (relative to the manager root)');
+  if (!filename)
+    throw usageError('DB_CONFIG_INVALID', 'db.connection.filename is missing for the sqlite client', 'set db.connection.filename, e.g. var/lib/acme/acme.db (relative to the manager root)');
   if (filename === ':memory:') return filename;
   const base = path.resolve(root);
   const file = path.resolve(base, '.' + path.sep + filename.replace(/^\/+/, ''));
@@ -125,7 +134,13 @@ export function describeDatabase(db: DbValues, root?: string): string {
   return `${client} ${s.user ? s.user + '@' : ''}${s.host}:${s.port}/${s.database ?? ''}${schema}`;
 }
 
-const safe = <T, F>(f: () => T, fallback: F): T | F => { try { return f(); } catch { return fallback; } };
+const safe = <T, F>(f: () => T, fallback: F): T | F => {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+};
 
 /** the same description, from an open knex (what the runner and checkReachable have) */
 export function describeKnex(knex: Knex): string {
@@ -144,8 +159,11 @@ export async function checkReachable(knex: Knex): Promise<void> {
   try {
     await knex.raw('select 1');
   } catch (e) {
-    throw refusal('DB_UNREACHABLE', `Cannot reach the database ${describeKnex(knex)}: ${redact(messageOf(e), knex)}.`,
-      'check that the database server runs and that db.connection in etc/<product>/values.yaml (host, port, user, password, database) is right');
+    throw refusal(
+      'DB_UNREACHABLE',
+      `Cannot reach the database ${describeKnex(knex)}: ${redact(messageOf(e), knex)}.`,
+      'check that the database server runs and that db.connection in etc/<product>/values.yaml (host, port, user, password, database) is right',
+    );
   }
 }
 
@@ -153,8 +171,11 @@ export async function checkReachable(knex: Knex): Promise<void> {
 export async function checkPgSchema(knex: Knex, schema: string): Promise<void> {
   const found = await knex.raw('select 1 from pg_namespace where nspname = ?', [schema]);
   if (!found.rows?.length) {
-    throw refusal('DB_SCHEMA_MISSING', `The PostgreSQL schema "${schema}" (db.connection.schema) does not exist in ${describeKnex(knex)}.`,
-      `create it (CREATE SCHEMA "${schema}";) as a user the manager's database user may use, or fix db.connection.schema in the site values`);
+    throw refusal(
+      'DB_SCHEMA_MISSING',
+      `The PostgreSQL schema "${schema}" (db.connection.schema) does not exist in ${describeKnex(knex)}.`,
+      `create it (CREATE SCHEMA "${schema}";) as a user the manager's database user may use, or fix db.connection.schema in the site values`,
+    );
   }
 }
 

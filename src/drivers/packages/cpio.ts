@@ -13,13 +13,21 @@ import { unsafeReason } from './safe-extract.js';
 
 const HEADER = 110;
 const pad4 = (n: number) => (4 - (n % 4)) % 4;
-const TYPES: Record<number, string> = { 0o100000: 'File', 0o040000: 'Directory', 0o120000: 'SymbolicLink', 0o020000: 'CharacterDevice', 0o060000: 'BlockDevice', 0o010000: 'FIFO', 0o140000: 'Socket' };
+const TYPES: Record<number, string> = { 16807: 'File', 9604: 'Directory', 21609: 'SymbolicLink', 4802: 'CharacterDevice', 14406: 'BlockDevice', 2401: 'FIFO', 26411: 'Socket' };
 
-interface CpioEntry { path: string; type: string; mode: number; ino: number; nlink: number; size: number }
+interface CpioEntry {
+  path: string;
+  type: string;
+  mode: number;
+  ino: number;
+  nlink: number;
+  size: number;
+}
 
 function parseHeader(h: Buffer, label: string): Omit<CpioEntry, 'path'> & { nameSize: number } {
   const magic = h.toString('latin1', 0, 6);
-  if (magic !== '070701' && magic !== '070702') throw failure('PACKAGE_UNPACK_FAILED', `Cannot unpack ${label}: not a newc cpio archive (magic ${JSON.stringify(magic)}).`, 'Check that the package is a valid rpm.');
+  if (magic !== '070701' && magic !== '070702')
+    throw failure('PACKAGE_UNPACK_FAILED', `Cannot unpack ${label}: not a newc cpio archive (magic ${JSON.stringify(magic)}).`, 'Check that the package is a valid rpm.');
   const field = (i: number) => parseInt(h.toString('latin1', 6 + i * 8, 14 + i * 8), 16);
   const mode = field(1);
   return { ino: field(0), mode, nlink: field(4), size: field(6), nameSize: field(11), type: TYPES[mode & 0o170000] ?? 'Unsupported' };

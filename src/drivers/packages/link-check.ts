@@ -17,7 +17,7 @@ async function linkProblem(root: string, rel: string): Promise<string | null> {
   const at = path.posix.dirname(rel) === '.' ? [] : path.posix.dirname(rel).split('/');
   let todo = (await readlink(path.join(root, rel))).split('/');
   if (todo[0] === '') return 'it points to an absolute path';
-  for (let hops = 0; todo.length;) {
+  for (let hops = 0; todo.length; ) {
     const seg = todo.shift()!;
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {

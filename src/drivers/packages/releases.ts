@@ -106,9 +106,7 @@ export function releaseStore(root: string, extract: Extractor, emit: Emit = sile
     const entries = (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.'));
     const mtimes = new Map<string, number>();
     for (const d of entries) mtimes.set(d.name, (await fs.stat(path.join(dir, d.name))).mtimeMs);
-    const newestFirst = [...mtimes.keys()].sort((a, b) =>
-      semver.valid(a) && semver.valid(b) ? semver.rcompare(a, b) : mtimes.get(b)! - mtimes.get(a)!,
-    );
+    const newestFirst = [...mtimes.keys()].sort((a, b) => (semver.valid(a) && semver.valid(b) ? semver.rcompare(a, b) : mtimes.get(b)! - mtimes.get(a)!));
     const active = await current(c);
     const doomed = newestFirst.slice(keep).filter((v) => v !== active && !protect.includes(v));
     for (const v of doomed) {

@@ -16,7 +16,11 @@ const FORBIDDEN_TYPES = new Set(['CharacterDevice', 'BlockDevice', 'FIFO']);
 
 const isAbsolute = (p: string) => p.startsWith('/') || p.startsWith('\\') || /^[A-Za-z]:/.test(p);
 const climbs = (p: string) => p.split(/[\\/]/).includes('..');
-const clean = (p: string) => posix.normalize(p).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+const clean = (p: string) =>
+  posix
+    .normalize(p)
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '');
 
 /** is `rel`, or one of its parents when `self` is false, a symlink of the archive? */
 function viaSymlink(rel: string, symlinks: Set<string>, self: boolean): boolean {
@@ -88,14 +92,26 @@ export function extractTarSafely(source: Readable, dest: string, label: string):
     });
     const fail = (e: unknown) => {
       source.destroy();
-      reject(refused ?? failure('PACKAGE_UNPACK_FAILED', `Cannot unpack ${label}: ${e instanceof Error ? e.message : String(e)}.`, 'Check that the package is a complete, valid archive (rebuild or fetch the bundle again).', e));
+      reject(
+        refused ??
+          failure(
+            'PACKAGE_UNPACK_FAILED',
+            `Cannot unpack ${label}: ${e instanceof Error ? e.message : String(e)}.`,
+            'Check that the package is a complete, valid archive (rebuild or fetch the bundle again).',
+            e,
+          ),
+      );
     };
     unpack.on('error', fail);
     unpack.on('close', () => {
       if (refused) return fail(refused);
       linkLeavingTree(dest).then((bad) => {
         if (!bad) return resolve();
-        refused = failure('PACKAGE_UNSAFE_ENTRY', `The package ${label} holds a symbolic link "${bad.path}" that, once unpacked, ${bad.why.replace(/^it /, '')}; nothing of it is used.`, 'Rebuild the package with links that stay inside its top folder.');
+        refused = failure(
+          'PACKAGE_UNSAFE_ENTRY',
+          `The package ${label} holds a symbolic link "${bad.path}" that, once unpacked, ${bad.why.replace(/^it /, '')}; nothing of it is used.`,
+          'Rebuild the package with links that stay inside its top folder.',
+        );
         fail(refused);
       }, fail);
     });

@@ -70,7 +70,11 @@ export function systemPackages(root: string, tool: SystemTool, emit: Emit = sile
       } else {
         const file = cached(c, previous);
         if (!(await exists(file))) {
-          throw failure('PACKAGE_RELEASE_MISSING', `Cannot reinstall ${c.name} ${previous}: uphop has no copy of that package.`, `Install the ${previous} package by hand (${tool.ext === 'deb' ? 'dpkg -i' : 'rpm -U --oldpackage'}).`);
+          throw failure(
+            'PACKAGE_RELEASE_MISSING',
+            `Cannot reinstall ${c.name} ${previous}: uphop has no copy of that package.`,
+            `Install the ${previous} package by hand (${tool.ext === 'deb' ? 'dpkg -i' : 'rpm -U --oldpackage'}).`,
+          );
         }
         await tool.install(file);
       }

@@ -15,7 +15,12 @@ export async function logTail(file: string, fromByte = 0, lines = 10): Promise<s
     const start = Math.max(fromByte, size - WINDOW);
     const buf = Buffer.alloc(Math.max(0, size - start));
     await fh.read(buf, 0, buf.length, start);
-    return buf.toString('utf8').split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-lines);
+    return buf
+      .toString('utf8')
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter(Boolean)
+      .slice(-lines);
   } finally {
     await fh.close();
   }

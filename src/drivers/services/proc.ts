@@ -23,7 +23,10 @@ export async function procInfo(pid: number): Promise<ProcInfo | null> {
   return { state: fields[0], pgrp: Number(fields[2]), startTime: fields[19] };
 }
 
-const hasProc = fs.access('/proc/self/stat').then(() => true, () => false);
+const hasProc = fs.access('/proc/self/stat').then(
+  () => true,
+  () => false,
+);
 
 // a zombie has exited; when the installer that started it is gone nobody may ever reap it
 const isLive = (info: ProcInfo | null): info is ProcInfo => info !== null && info.state !== 'Z' && info.state !== 'X';

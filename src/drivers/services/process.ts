@@ -103,7 +103,11 @@ export function processDriver(opts: ServiceDriverOptions): ServiceDriver {
     }
     // a stray of the release to start is the service itself, its pidfile lost: adopt it, stop the rest
     const adopt = want ? found.find((p) => p.version === want) : undefined;
-    await stopStrays(svc, found.filter((p) => p !== adopt), timeoutMs);
+    await stopStrays(
+      svc,
+      found.filter((p) => p !== adopt),
+      timeoutMs,
+    );
     if (adopt) {
       await fs.mkdir(path.dirname(f.pid), { recursive: true });
       await writePidfile(f.pid, { pid: adopt.pid, startTime: adopt.startTime });
@@ -111,7 +115,11 @@ export function processDriver(opts: ServiceDriverOptions): ServiceDriver {
       return;
     }
     if (svc.cwd && !(await exists(svc.cwd))) {
-      throw failure('SERVICE_START_FAILED', `Cannot start service "${svc.name}": its working directory ${svc.cwd} does not exist.`, 'Check that the release of the service is installed (resume the install).');
+      throw failure(
+        'SERVICE_START_FAILED',
+        `Cannot start service "${svc.name}": its working directory ${svc.cwd} does not exist.`,
+        'Check that the release of the service is installed (resume the install).',
+      );
     }
     const env = { ...process.env, ...svc.env };
     if (!findExecutable(svc.exec[0], env, svc.cwd)) {
@@ -129,7 +137,9 @@ export function processDriver(opts: ServiceDriverOptions): ServiceDriver {
       exited = new Promise<Exit>((resolve) => gated.child.once('exit', (code, signal) => resolve({ code, signal })));
       await new Promise<void>((resolve, reject) => {
         gated.child.once('spawn', resolve);
-        gated.child.once('error', (e: NodeJS.ErrnoException) => reject(failure('SERVICE_START_FAILED', `Cannot start service "${svc.name}": /bin/sh failed (${e.code ?? e.message}).`, 'uphop starts services through /bin/sh; check that it exists.', e)));
+        gated.child.once('error', (e: NodeJS.ErrnoException) =>
+          reject(failure('SERVICE_START_FAILED', `Cannot start service "${svc.name}": /bin/sh failed (${e.code ?? e.message}).`, 'uphop starts services through /bin/sh; check that it exists.', e)),
+        );
       });
     } finally {
       await log.close();

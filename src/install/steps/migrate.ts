@@ -30,7 +30,10 @@ export function runnerOf(ctx: InstallContext): MigrationRunner {
 export const forgetRunner = (ctx: InstallContext) => runners.delete(ctx);
 
 function migrateStep(phase: MigrationPhase, name: string): InstallStep {
-  const ofPhase = (ctx: InstallContext) => hopMigrations(ctx.manifest).filter((m) => m.phase === phase).map((m) => m.name);
+  const ofPhase = (ctx: InstallContext) =>
+    hopMigrations(ctx.manifest)
+      .filter((m) => m.phase === phase)
+      .map((m) => m.name);
   return {
     name,
     async apply(ctx) {

@@ -12,7 +12,14 @@ import type { InstallStep } from '../step.js';
 import { fmtList } from './util.js';
 
 const packagesOf = (ctx: InstallContext): ComponentPackage[] =>
-  ctx.manifest.components.map((c) => ({ product: ctx.manifest.product, name: c.name, version: c.version, type: c.type, file: path.join(ctx.bundleDir, c.file), sha256: ctx.manifest.files[c.file]?.sha256 }));
+  ctx.manifest.components.map((c) => ({
+    product: ctx.manifest.product,
+    name: c.name,
+    version: c.version,
+    type: c.type,
+    file: path.join(ctx.bundleDir, c.file),
+    sha256: ctx.manifest.files[c.file]?.sha256,
+  }));
 
 const driverFor = (ctx: InstallContext, c: ComponentPackage) => createPackageDriver(c.type, { root: ctx.root, emit: ctx.emit });
 

@@ -18,7 +18,9 @@ export async function stopAll(ctx: InstallContext, side: Side): Promise<string[]
 }
 
 const portContext = (ctx: InstallContext, side: Side) => ({
-  root: ctx.root, product: ctx.manifest.product, checks: healthChecks(ctx, side),
+  root: ctx.root,
+  product: ctx.manifest.product,
+  checks: healthChecks(ctx, side),
   next: `run "uphop resume${ctx.root === '/' ? '' : ` --root ${ctx.root}`}" or roll back`,
 });
 

@@ -8,7 +8,7 @@ import type { InstallStep } from '../step.js';
 export const saveValues: InstallStep = {
   name: 'save values',
   async apply(ctx) {
-    if (!ctx.opts.values) return 'kept the manager\'s values';
+    if (!ctx.opts.values) return "kept the manager's values";
     await keepValues(ctx.opts.values, ctx.L.values(ctx.manifest.product));
     return `from ${ctx.opts.values}`;
   },

@@ -27,17 +27,25 @@ export async function freshDb(dialect: Dialect): Promise<FreshDb> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'beacon-db-'));
     const db = { client: 'sqlite', connection: { filename: path.join(dir, 'beacon.db') } };
     const knex = knexFactory(knexConfig(db, '/'));
-    return { dialect, db, knex, drop: async () => { await knex.destroy(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      dialect,
+      db,
+      knex,
+      drop: async () => {
+        await knex.destroy();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const adminConfig = dialect === 'pg' ? { client: 'pg', connection: PG } : { client: 'mysql2', connection: MYSQL };
   const admin = knexFactory(adminConfig);
   await admin.raw(dialect === 'pg' ? `create schema ${name}` : `create database ${name}`);
-  const db = dialect === 'pg'
-    ? { client: 'pg', connection: { ...PG }, searchPath: name }
-    : { client: 'mysql', connection: { ...MYSQL, database: name } };
+  const db = dialect === 'pg' ? { client: 'pg', connection: { ...PG }, searchPath: name } : { client: 'mysql', connection: { ...MYSQL, database: name } };
   const knex = knexFactory(knexConfig(db, '/'));
   return {
-    dialect, db, knex,
+    dialect,
+    db,
+    knex,
     drop: async () => {
       await knex.destroy();
       await admin.raw(dialect === 'pg' ? `drop schema ${name} cascade` : `drop database ${name}`);

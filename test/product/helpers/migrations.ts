@@ -12,17 +12,27 @@ import type { Knex } from 'knex';
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../../schema-migrations');
 const PHASES = ['pre', 'main', 'post'] as const;
 
-export interface ProductMigration { version: string; file: string; name: string; phase: (typeof PHASES)[number] }
+export interface ProductMigration {
+  version: string;
+  file: string;
+  name: string;
+  phase: (typeof PHASES)[number];
+}
 
 export function migrationsOf(version: string): ProductMigration[] {
-  return readdirSync(path.join(MIGRATIONS_DIR, version)).sort().map((file): ProductMigration => {
-    const phase = /\.pre\.\w+$/.test(file) ? 'pre' : /\.post\.\w+$/.test(file) ? 'post' : 'main';
-    return { version, file: path.join(MIGRATIONS_DIR, version, file), name: `${version}/${file}`, phase };
-  }).sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase));
+  return readdirSync(path.join(MIGRATIONS_DIR, version))
+    .sort()
+    .map((file): ProductMigration => {
+      const phase = /\.pre\.\w+$/.test(file) ? 'pre' : /\.post\.\w+$/.test(file) ? 'post' : 'main';
+      return { version, file: path.join(MIGRATIONS_DIR, version, file), name: `${version}/${file}`, phase };
+    })
+    .sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase));
 }
 
 export const versionsUpTo = (to: string) =>
-  readdirSync(MIGRATIONS_DIR).filter((v) => semver.valid(v) && semver.lte(v, to)).sort(semver.compare);
+  readdirSync(MIGRATIONS_DIR)
+    .filter((v) => semver.valid(v) && semver.lte(v, to))
+    .sort(semver.compare);
 
 /** "-- up" / "-- down" sections, statements split at a line ending in ";" */
 function sqlStatements(file: string, direction: 'up' | 'down'): string[] {
@@ -32,7 +42,11 @@ function sqlStatements(file: string, direction: 'up' | 'down'): string[] {
     if (line.trim() === '-- up' || line.trim() === '-- down') current = line.trim().slice(3);
     else if (current) sections[current].push(line);
   }
-  return sections[direction].join('\n').split(/;\s*$/m).map((s) => s.replace(/^\s*--.*$/gm, '').trim()).filter(Boolean);
+  return sections[direction]
+    .join('\n')
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter(Boolean);
 }
 
 async function run(knex: Knex, m: ProductMigration, direction: 'up' | 'down') {
@@ -46,7 +60,9 @@ async function run(knex: Knex, m: ProductMigration, direction: 'up' | 'down') {
 
 async function storage(knex: Knex) {
   if (!(await knex.schema.hasTable('uphop_migrations'))) {
-    await knex.schema.createTable('uphop_migrations', (t) => { t.string('name', 190).primary(); });
+    await knex.schema.createTable('uphop_migrations', (t) => {
+      t.string('name', 190).primary();
+    });
   }
 }
 

@@ -12,7 +12,13 @@ import * as tar from 'tar';
 // @ts-expect-error plain ESM module, no types
 import { packComponents } from '../../../scripts/lib/pack.mjs';
 
-export interface PackResult { component: string; version: string; file: string; sha256: string; skipped: boolean }
+export interface PackResult {
+  component: string;
+  version: string;
+  file: string;
+  sha256: string;
+  skipped: boolean;
+}
 
 /**
  * packs into `outDir`, by default the project's artifacts/ (shared with the build and
@@ -30,8 +36,18 @@ export async function unpack(tgz: string, dir = tempDir('release')) {
   return dir;
 }
 
-export interface Running { child: ChildProcess; port: number; logs: string[]; exited: Promise<number | null> }
-export interface Started { child: ChildProcess; logs: string[]; exited: Promise<number | null>; listening: Promise<number> }
+export interface Running {
+  child: ChildProcess;
+  port: number;
+  logs: string[];
+  exited: Promise<number | null>;
+}
+export interface Started {
+  child: ChildProcess;
+  logs: string[];
+  exited: Promise<number | null>;
+  listening: Promise<number>;
+}
 
 /** clean env: no NODE_PATH, nothing from the test runner that could help it find modules */
 export function productEnv(extra: Record<string, string> = {}) {
@@ -51,7 +67,9 @@ export function spawnProgram(dir: string, main: string, args: string[], env = pr
       try {
         const ev = JSON.parse(line);
         if (ev.msg === 'listening') resolve(ev.port);
-      } catch { /* not a log line */ }
+      } catch {
+        /* not a log line */
+      }
     });
     exited.then((code) => reject(new Error(`${main} exited with ${code} before listening:\n${logs.join('\n')}`)));
   });
@@ -83,7 +101,12 @@ export async function stop(r: Running): Promise<number | null> {
 /** writes a YAML config (JSON is valid YAML) the way the templates render it */
 export function writeConfig(dir: string, name: string, config: Record<string, unknown>) {
   const file = path.join(dir, name);
-  writeFileSync(file, Object.entries(config).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n') + '\n');
+  writeFileSync(
+    file,
+    Object.entries(config)
+      .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+      .join('\n') + '\n',
+  );
   return file;
 }
 

@@ -159,34 +159,24 @@ async function kept(sb: Sandbox, id: string): Promise<{ manifest: Manifest; dir:
 async function seed(o: TestPathOptions, sb: Sandbox, id: string | undefined, version: string, emit: Emit): Promise<string> {
   const hook = o.seed ? path.resolve(o.seed) : id && (await hookOf(sb, id, 'seed'));
   if (!hook) return 'no seed hook: the hops run on an empty database';
-  try {
-    const out = await runHook({
-      name: 'seed',
-      file: hook,
-      root: sb.root,
-      product: o.product ?? '',
-      version,
-      values: sb.values,
-      valuesFile: sb.valuesFile,
-      db: sb.values.db as never,
-      knex: sb.knex(),
-      rows: o.rows ?? 3000,
-      scrub: sb.scrub,
-    });
-    emit({ type: 'log', level: 'info', message: `seeded ${version}${out ? `: ${out}` : ''}` });
-    return out || `seeded with ${path.basename(hook)}`;
-  } finally {
-    await sb.closeDb();
-  }
+  const out = await runProductHook('seed', hook, sb, version, o);
+  emit({ type: 'log', level: 'info', message: `seeded ${version}${out ? `: ${out}` : ''}` });
+  return out || `seeded with ${path.basename(hook)}`;
 }
 
 async function verify(sb: Sandbox, id: string, version: string, o: TestPathOptions, emit: Emit): Promise<void> {
   const hook = await hookOf(sb, id, 'verify');
   if (!hook) return;
+  const out = await runProductHook('verify', hook, sb, version, o);
+  emit({ type: 'log', level: 'info', message: `verified ${version}${out ? `: ${out}` : ''}` });
+}
+
+/** a seed or verify hook against the sandbox's database, whose connection is closed again afterwards */
+async function runProductHook(name: 'seed' | 'verify', file: string, sb: Sandbox, version: string, o: TestPathOptions) {
   try {
-    const out = await runHook({
-      name: 'verify',
-      file: hook,
+    return await runHook({
+      name,
+      file,
       root: sb.root,
       product: o.product ?? '',
       version,
@@ -197,7 +187,6 @@ async function verify(sb: Sandbox, id: string, version: string, o: TestPathOptio
       rows: o.rows ?? 3000,
       scrub: sb.scrub,
     });
-    emit({ type: 'log', level: 'info', message: `verified ${version}${out ? `: ${out}` : ''}` });
   } finally {
     await sb.closeDb();
   }

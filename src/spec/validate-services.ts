@@ -8,6 +8,8 @@ import { integer, list, mapping, str, stringList } from './shape.js';
 import { version } from './validate-components.js';
 
 export const HOOK_NAMES = ['preflight', 'pre-install', 'post-install', 'seed', 'verify'] as const;
+/** names reserved for hooks uphop does not run yet: refused, so that nobody ships one that silently never runs */
+const NOT_RUN_HOOKS: readonly string[] = ['pre-install', 'post-install'];
 const SERVICES = { known: ['order', 'health'] };
 const HEALTH = { known: ['name', 'http', 'tcp', 'command', 'status', 'body', 'timeout'], required: ['name'], example: { name: 'api' } };
 const AGENTS = { known: ['package', 'version', 'rollout'], required: ['package'], example: { package: '${artifacts}/acme-agent-4.1.1.tgz' } };
@@ -164,6 +166,11 @@ export async function validateHooks(s: ValidationScope, value: unknown): Promise
   const m = value === undefined ? undefined : mapping(s.p, value, ['hooks'], { known: HOOK_NAMES });
   for (const [name, raw] of Object.entries(m ?? {})) {
     if (!(HOOK_NAMES as readonly string[]).includes(name)) continue;
+    // a hook that is shipped but never run would fail silently on the customer's manager
+    if (NOT_RUN_HOOKS.includes(name)) {
+      s.p.add(['hooks', name], `the ${name} hook is not run by this version of uphop`, 'remove it: do the work in a "pre" or "post" migration, or check the host in the preflight hook');
+      continue;
+    }
     const script = str(s.p, raw, ['hooks', name], 'hooks/check-disk.sh');
     const file = script === undefined ? undefined : await checkHook(s, script, ['hooks', name]);
     if (file) hooks[name] = file;

@@ -9,7 +9,7 @@ const ok: [string, string[], string, Record<string, unknown>][] = [
   ['build --all signed', ['build', '--all', '--sign-key', 'k', '--out', 'dist'], 'build', { all: true, signKey: 'k', out: 'dist' }],
   ['verify --trust', ['verify', 'b.tar.gz', '--trust', 'pub'], 'verify', { bundle: 'b.tar.gz', trust: 'pub', allowUnsigned: false }],
   ['inspect --json', ['inspect', 'b.tar.gz', '--json'], 'inspect', { bundle: 'b.tar.gz', json: true }],
-  ['install defaults', ['install', 'b.tar.gz'], 'install', { root: '/', dryRun: false, rollback: true, allowUnsigned: false, stopTimeout: '15s', agents: true }],
+  ['install defaults', ['install', 'b.tar.gz'], 'install', { root: '/', dryRun: false, rollback: true, allowUnsigned: false, agents: true }],
   ['install --no-agents', ['install', 'b.tar.gz', '--no-agents'], 'install', { agents: false }],
   ['upgrade --no-agents', ['upgrade', '--to', '4.2.0', '--store', 'file:///s', '--no-agents'], 'upgrade', { agents: false, to: '4.2.0' }],
   ['agents (list by default)', ['agents', '--root', '/m'], 'agents', { action: 'list', root: '/m', dryRun: false }],

@@ -128,11 +128,20 @@ const cases: Case[] = [
   {
     name: 'an unknown hook name',
     change: (s) => {
-      s.hooks.postinstall = 'hooks/check-disk.sh';
+      s.hooks.prefligt = 'hooks/check-disk.sh';
     },
-    field: 'hooks.postinstall',
+    field: 'hooks.prefligt',
     message: /unknown key/,
-    hint: /did you mean "post-install"/,
+    hint: /did you mean "preflight"/,
+  },
+  {
+    name: 'a hook uphop does not run (it would be shipped and silently never run)',
+    change: (s) => {
+      s.hooks['post-install'] = 'hooks/check-disk.sh';
+    },
+    field: 'hooks.post-install',
+    message: /not run by this version of uphop/,
+    hint: /migration/,
   },
   {
     name: 'a missing required key',

@@ -86,7 +86,7 @@ test.each([
 });
 
 test('"./" paths resolve against the hop folder; --artifacts and projectRoot are honoured', async () => {
-  const spec = { ...baseSpec(), hooks: { 'pre-install': './hooks/stop-cron.sh' } };
+  const spec = { ...baseSpec(), hooks: { preflight: './hooks/stop-cron.sh' } };
   const files = { ...baseFiles(), [`bundles/${HOP}/hooks/stop-cron.sh`]: { text: '#!/bin/sh\n', mode: 0o755 } };
   const project = await makeProject(spec, files);
   try {
@@ -94,7 +94,7 @@ test('"./" paths resolve against the hop folder; --artifacts and projectRoot are
     await mkdir(path.dirname(elsewhere), { recursive: true });
     await rename(path.join(project.root, 'artifacts'), elsewhere);
     const loaded = await loadHopSpec(project.hopDir, { artifacts: elsewhere, projectRoot: project.root });
-    expect(loaded.hooks).toEqual({ 'pre-install': path.join(project.hopDir, 'hooks/stop-cron.sh') });
+    expect(loaded.hooks).toEqual({ preflight: path.join(project.hopDir, 'hooks/stop-cron.sh') });
     expect(loaded.components[0].package).toBe(path.join(elsewhere, 'beacon-rest-4.1.1.tgz'));
   } finally {
     await project.cleanup();

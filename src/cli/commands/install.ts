@@ -16,7 +16,7 @@ export const withApplyOptions = (y: Argv) =>
     .option('rollback', { type: 'boolean', default: true, describe: 'roll back automatically on failure (--no-rollback leaves it for resume/rollback)' })
     .option('notify', { type: 'string', describe: 'URL to POST JSON events to (Slack-compatible text)' })
     .option('ignore-preflight', { type: 'string', array: true, choices: ADVISORY_CHECKS, describe: 'skip an advisory preflight check' })
-    .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service may take to stop before it is killed' })
+    .option('stop-timeout', { type: 'string', describe: 'how long a service may take to stop before it is killed (default: services.stop_timeout of the site values, else 15s)' })
     .option('agents', { type: 'boolean', default: true, describe: "roll the bundle's agent package out to the fleet once the manager is healthy (--no-agents: later, with uphop agents rollout)" });
 
 export function checkNotifyUrl(url: string | undefined) {
@@ -33,7 +33,7 @@ interface Opts {
   rollback: boolean;
   notify?: string;
   ignorePreflight?: string[];
-  stopTimeout: string;
+  stopTimeout?: string;
   agents: boolean;
 }
 
@@ -55,7 +55,7 @@ export const installCommand: CommandDef<Opts, InstallResult> = {
     checkNotifyUrl(o.notify);
     const { install } = await import('../../install/index.js');
     const { reportInstall } = await import('../../report/apply.js');
-    const stopTimeoutMs = parseDuration(o.stopTimeout);
+    const stopTimeoutMs = o.stopTimeout === undefined ? undefined : parseDuration(o.stopTimeout);
     const { result, report } = await reportInstall({ root: abs(o.root)!, bundle: o.bundle, emit: ctx.emit }, (emit) =>
       install({
         bundle: abs(o.bundle)!,

@@ -23,7 +23,7 @@ interface Opts extends StoreCliOpts {
   home?: string;
   parallel?: number;
   ignorePreflight?: string[];
-  stopTimeout: string;
+  stopTimeout?: string;
   agents: boolean;
 }
 
@@ -69,7 +69,7 @@ export const upgradeCommand: CommandDef<Opts, UpgradeResult> = {
         storeOptions: storeOptionsOf(o, ctx),
         concurrency: o.parallel === undefined ? undefined : Math.max(1, Math.floor(o.parallel)),
         ignorePreflight: o.ignorePreflight,
-        stopTimeoutMs: parseDuration(o.stopTimeout),
+        stopTimeoutMs: o.stopTimeout === undefined ? undefined : parseDuration(o.stopTimeout),
         emit,
         agents: o.agents,
       }),

@@ -1,6 +1,7 @@
 /** Stop the old services, start the new ones, check health: with the undo of each. */
 import { runHealthChecks } from '../../drivers/health.js';
 import { fmtList } from './util.js';
+import { parseDuration } from '../../spec/duration.js';
 import { failure, messageOf, type UphopError } from '../../errors.js';
 import { serviceLogFile } from '../../drivers/layout.js';
 import { logTail } from '../../drivers/services/logtail.js';
@@ -9,7 +10,11 @@ import type { InstallContext } from '../context.js';
 import type { InstallStep } from '../step.js';
 import { healthChecks, serviceSpecs, type Side } from '../units.js';
 
-const stopTimeout = (ctx: InstallContext) => ({ timeoutMs: ctx.opts.stopTimeoutMs ?? 15_000 });
+/** --stop-timeout, else the site values' services.stop_timeout (validated with the values), else 15 s */
+export const stopTimeout = (ctx: Pick<InstallContext, 'opts' | 'values'>) => {
+  const fromValues = (ctx.values.services as { stop_timeout?: string } | undefined)?.stop_timeout;
+  return { timeoutMs: ctx.opts.stopTimeoutMs ?? (fromValues === undefined ? 15_000 : parseDuration(fromValues)) };
+};
 
 export async function stopAll(ctx: InstallContext, side: Side): Promise<string[]> {
   const specs = serviceSpecs(ctx, side).reverse();

@@ -52,3 +52,14 @@ export function downFailed(e: unknown, state: RunState, stillApplied?: string[])
     cause,
   );
 }
+
+export function notInBundle(name: string): never {
+  throw failure(
+    'MIGRATION_UNKNOWN',
+    `Migration ${name} is not in this bundle, so it cannot be reverted.`,
+    'revert with the bundle that shipped it, or restore the database from the backup taken before the install',
+  );
+}
+
+export const irreversibleError = (name: string) =>
+  failure('MIGRATION_IRREVERSIBLE', `Migration ${name} has no down step, so it cannot be reverted.`, 'restore the database from the backup taken before the install (uphop rollback does this)');

@@ -6,21 +6,34 @@
  * ones applied in this call, newest first. Either way a failed phase leaves the
  * schema and uphop_migrations as they were (a failing MariaDB migration's own
  * DDL excepted: keep them one DDL statement each).
+ *
+ * A MariaDB run can also be killed (SIGKILL, power cut) after a migration's DDL
+ * committed but before its record did: the schema is changed and nothing says
+ * so, so resume re-runs the up ("table already exists") and rollback leaves the
+ * residue. Hence, before each MariaDB up, a marker with a hash of the schema is
+ * committed in uphop_migrations_inflight (inflight.ts) and deleted with the
+ * record. Every later run (up or down, under the lock) first looks for markers of
+ * unrecorded migrations and, when the schema changed since, runs that migration's
+ * down to undo the committed part (recover.ts); then it proceeds as if the killed
+ * run had never started. PostgreSQL/SQLite roll a killed transaction back and
+ * never write markers.
  */
 import type { Knex } from 'knex';
-import { Umzug } from 'umzug';
 import type { MigrationPhase } from '../bundle/manifest.js';
 import { dialectOf, hasTransactionalDdl } from '../drivers/db/dialect.js';
 import type { DbClient } from '../drivers/db/connect.js';
-import { failure, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
 import { sha256File } from './checksum.js';
 import { findDrift, type DriftReport } from './drift.js';
 import { loadMigration, type LoadedMigration } from './load.js';
 import { sqliteWriteLock, withSessionLock, lockedError } from './lock.js';
-import { ensureMigrationTable, migrationStorage, readApplied, MIGRATION_TABLE } from './storage.js';
+import { ensureInflightTable, hashSchema, markInflight, clearInflight } from './inflight.js';
+import { recoverInflight } from './recover.js';
+import { ensureMigrationTable, readApplied, MIGRATION_TABLE } from './storage.js';
+import { migrationUmzug, type MigrationStatus } from './umzug.js';
 import type { AppliedMigration, MigrationFile } from './types.js';
-import { downFailed, phaseFailed, undoFailed, type RunState } from './outcome.js';
+import { downFailed, irreversibleError, notInBundle, phaseFailed, undoFailed, type RunState } from './outcome.js';
 import { schemaFingerprint } from './partial.js';
 
 export const PHASES: readonly MigrationPhase[] = ['pre', 'main', 'post'];
@@ -35,7 +48,7 @@ export interface MigrationRunnerOptions {
   lockTimeoutMs?: number;
 }
 
-export type MigrationStatus = 'begin' | 'end' | 'fail' | 'down';
+export type { MigrationStatus } from './umzug.js';
 
 export class MigrationRunner {
   readonly dialect: DbClient;
@@ -107,12 +120,13 @@ export class MigrationRunner {
 
   /** reverts the named migrations, newest first; names not applied are skipped; returns the names reverted */
   async down(names: string[]): Promise<string[]> {
-    const targets = names.map((n) => this.migrations.find((m) => m.name === n) ?? this.unknown(n)).reverse();
+    const targets = names.map((n) => this.migrations.find((m) => m.name === n) ?? notInBundle(n)).reverse();
     return this.withLock(async () => {
       await this.ensureTable();
       if (hasTransactionalDdl(this.dialect)) {
         return this.inTransaction(async (trx, state) => this.revert(trx, await this.appliedOf(trx, targets), state));
       }
+      await this.recover();
       const list = await this.appliedOf(this.knex, targets);
       await this.loadReversible(list);
       const done: string[] = [];
@@ -141,16 +155,19 @@ export class MigrationRunner {
   }
 
   private async upOneByOne(phase: MigrationPhase): Promise<string[]> {
+    await this.recover();
     await this.driftIn(this.knex);
     const todo = await this.pendingIn(this.knex, phase);
     const loaded = await this.loadAll(todo);
     const state: RunState = { applied: [] };
     for (const m of todo) {
       const before = await schemaFingerprint(this.knex);
+      await markInflight(this.knex, m.name, await this.checksum(m), hashSchema(before));
       try {
         await this.knex.transaction((trx) => this.umzug(trx, [m], loaded, state).up());
       } catch (e) {
         await this.undoPartial(m, loaded, before, e, phase, state);
+        await clearInflight(this.knex, m.name);
         const undo = [...state.applied].reverse();
         for (const done of undo) {
           try {
@@ -184,17 +201,21 @@ export class MigrationRunner {
     }
   }
 
+  /** MariaDB: undoes what a killed run committed of a migration it had not recorded (recover.ts) */
+  private recover(): Promise<void> {
+    return recoverInflight({
+      knex: this.knex,
+      find: (name) => this.migrations.find((m) => m.name === name),
+      load: async (m) => loadMigration(m, await this.checksum(m), this.dialect),
+      undone: (m) => this.event(m, 'down', 0, { detail: 'undid the part of an interrupted migration that MariaDB had committed' }),
+    });
+  }
+
   /** loads the migrations to revert; refuses before any change when one has no down step */
   private async loadReversible(list: MigrationFile[]): Promise<Map<string, LoadedMigration>> {
     const loaded = await this.loadAll(list);
     const irreversible = list.find((m) => !loaded.get(m.name)?.down);
-    if (irreversible) {
-      throw failure(
-        'MIGRATION_IRREVERSIBLE',
-        `Migration ${irreversible.name} has no down step, so it cannot be reverted.`,
-        'restore the database from the backup taken before the install (uphop rollback does this)',
-      );
-    }
+    if (irreversible) throw irreversibleError(irreversible.name);
     return loaded;
   }
 
@@ -222,35 +243,14 @@ export class MigrationRunner {
   }
 
   private umzug(ctx: Knex, list: MigrationFile[], loaded: Map<string, LoadedMigration>, state: RunState) {
-    const step =
-      (m: MigrationFile, dir: 'up' | 'down') =>
-      async ({ context }: { context: Knex }) => {
-        const fn =
-          loaded.get(m.name)?.[dir] ??
-          (() => {
-            throw new Error(`${m.name} has no ${dir} step`);
-          });
-        const t0 = Date.now();
-        if (dir === 'up') this.event(m, 'begin', 0);
-        try {
-          await fn(context);
-        } catch (e) {
-          state.failed = { name: m.name, error: e };
-          this.event(m, 'fail', Date.now() - t0);
-          throw e;
-        }
-        this.event(m, dir === 'up' ? 'end' : 'down', Date.now() - t0);
-        if (dir === 'up') state.applied.push(m);
-      };
-    return new Umzug<Knex>({
-      migrations: list.map((m) => ({ name: m.name, path: m.file, up: step(m, 'up'), down: step(m, 'down') })),
-      // a knex is itself a function, and Umzug calls a function context to get the context
-      context: () => ctx,
-      storage: migrationStorage((name) => {
+    return migrationUmzug(ctx, list, {
+      loaded,
+      state,
+      event: (m, status, ms) => this.event(m, status, ms),
+      record: (name) => {
         const m = this.migrations.find((x) => x.name === name)!;
-        return { version: m.version, phase: m.phase, checksum: this.sums.get(name)! };
-      }),
-      logger: undefined,
+        return { version: m.version, phase: m.phase, checksum: this.sums.get(name)!, inflight: !hasTransactionalDdl(this.dialect) };
+      },
     });
   }
 
@@ -287,18 +287,11 @@ export class MigrationRunner {
   private async ensureTable(): Promise<void> {
     try {
       await ensureMigrationTable(this.knex);
+      if (!hasTransactionalDdl(this.dialect)) await ensureInflightTable(this.knex);
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_BUSY') throw lockedError(this.knex, this.lockTimeoutMs);
       throw e;
     }
-  }
-
-  private unknown(name: string): never {
-    throw failure(
-      'MIGRATION_UNKNOWN',
-      `Migration ${name} is not in this bundle, so it cannot be reverted.`,
-      'revert with the bundle that shipped it, or restore the database from the backup taken before the install',
-    );
   }
 
   private event(m: MigrationFile, status: MigrationStatus, ms: number, extra: Record<string, unknown> = {}) {

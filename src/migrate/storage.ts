@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { UmzugStorage } from 'umzug';
+import { INFLIGHT_TABLE } from './inflight.js';
 import type { AppliedMigration } from './types.js';
 
 export const MIGRATION_TABLE = 'uphop_migrations';
@@ -13,6 +14,8 @@ export interface MigrationRecord {
   version: string;
   checksum: string;
   phase: string;
+  /** MariaDB: also delete the migration's in-flight marker (inflight.ts), in the same context as the record */
+  inflight?: boolean;
 }
 
 /**
@@ -45,6 +48,7 @@ export function migrationStorage(record: (name: string) => MigrationRecord): Umz
     async logMigration({ name, context }) {
       const r = record(name);
       await context(MIGRATION_TABLE).insert({ name, version: r.version, checksum: r.checksum, phase: r.phase, applied_at: new Date().toISOString() });
+      if (r.inflight) await context(INFLIGHT_TABLE).where({ name }).delete();
     },
     async unlogMigration({ name, context }) {
       await context(MIGRATION_TABLE).where({ name }).delete();

@@ -62,8 +62,12 @@ async function unbegunCopies(L: Layout, removed: string[]) {
   }
 }
 
-/** remove every leftover; returns what went, or undefined when another uphop runs here */
-export async function sweepLeftovers(L: Layout): Promise<string[] | undefined> {
+/**
+ * remove every leftover; returns what went, or undefined when another uphop runs here.
+ * keepStarts: leave the markers of installs that died before they changed anything,
+ * so that status still says to run them again (uphop services does not run them).
+ */
+export async function sweepLeftovers(L: Layout, opts: { keepStarts?: boolean } = {}): Promise<string[] | undefined> {
   const lock = await readLock(L.lock);
   if (lock && lock.pid !== process.pid && (await lockOwnerAlive(lock))) return undefined;
   const starts = await readStarts(L);
@@ -71,6 +75,6 @@ export async function sweepLeftovers(L: Layout): Promise<string[] | undefined> {
   const removed: string[] = [];
   for (const [dir, depth] of await places(L)) await sweepDir(dir, depth, removed);
   await unbegunCopies(L, removed);
-  for (const s of starts.abandoned) await clearStarting(L, s.pid);
+  if (!opts.keepStarts) for (const s of starts.abandoned) await clearStarting(L, s.pid);
   return removed;
 }

@@ -13,6 +13,7 @@ import { findInterrupted } from './interrupted.js';
 import { installedServices } from './installed.js';
 import { layout } from './layout.js';
 import { acquireLock, releaseLock } from './lock.js';
+import { sweepLeftovers } from './leftovers.js';
 import { refuseForeignPorts, withPortHolders } from './port-holders.js';
 import { readState } from './state.js';
 
@@ -47,6 +48,8 @@ export async function controlServices(req: { root: string; action: ServicesActio
   }
   await acquireLock(L.lock, `services-${req.action}`, emit, `running "uphop services ${req.action}"`);
   try {
+    // after a power cut this may be the only command run: leave no temp files of a dead installer behind
+    await sweepLeftovers(L, { keepStarts: true });
     const inst = await installedServices(L, state, emit);
     const next = `run "uphop services start${rf}" again`;
     if (req.action !== 'start') {

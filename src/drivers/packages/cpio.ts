@@ -13,7 +13,7 @@ import { unsafeReason } from './safe-extract.js';
 
 const HEADER = 110;
 const pad4 = (n: number) => (4 - (n % 4)) % 4;
-const TYPES: Record<number, string> = { 16807: 'File', 9604: 'Directory', 21609: 'SymbolicLink', 4802: 'CharacterDevice', 14406: 'BlockDevice', 2401: 'FIFO', 26411: 'Socket' };
+const TYPES: Record<number, string> = { 0o100000: 'File', 0o040000: 'Directory', 0o120000: 'SymbolicLink', 0o020000: 'CharacterDevice', 0o060000: 'BlockDevice', 0o010000: 'FIFO', 0o140000: 'Socket' };
 
 interface CpioEntry {
   path: string;

@@ -52,7 +52,7 @@ describe.skipIf(!kinds.length)("Ledger's build-artifacts.sh", () => {
 });
 
 // nothing can run here (the warnings above say why): one skipped test says so in the report
-describe.skipIf(kinds.length > 0)('Ledger (Python)', () => it.skip('needs python3 and dpkg-deb', () => {}));
+if (kinds.length === 0) it.todo('Ledger (Python): needs /usr/bin/python3 and dpkg-deb to run');
 
 describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s', (kind) => {
   let sb: LedgerSandbox;

@@ -9,7 +9,11 @@
  * Targets (per hop, median over rounds): the predicted outage within 20% of the measured
  * one, and the predicted stop-to-healthy window within 20% of the real install's.
  *
- *   node scripts/bench-rehearse.mjs [--rows 100000] [--rounds 2]
+ * Single rounds of the same real hop vary by a third on a 2-core machine (process start
+ * times), so the targets compare medians and the default is 5 rounds; the spread of
+ * the real hop's own outage is printed beside each target.
+ *
+ *   node scripts/bench-rehearse.mjs [--rows 100000] [--rounds 5]
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,7 +34,7 @@ const HOPS = [
 ];
 const TARGET = 0.2;
 const rows = numArg('rows', 100_000);
-const rounds = numArg('rounds', 2);
+const rounds = numArg('rounds', 5);
 
 if (!existsSync(CLI)) {
   console.error('bench-rehearse: dist/ is missing; run `npm run build` first.');
@@ -119,7 +123,8 @@ function report() {
     const of = results.filter((x) => x.hop === hop);
     const p = median(of.map((x) => x.predicted));
     const m = median(of.map((x) => x.measured));
-    target(`${hop} predicted outage within ${TARGET * 100}% of the measured one`, Math.abs(p / m - 1) <= TARGET, `median ${ms(p)} vs ${ms(m)} = ${ratio(p / m)}`);
+    const spread = `the real hop alone: ${ms(Math.min(...of.map((x) => x.measured)))} to ${ms(Math.max(...of.map((x) => x.measured)))}`;
+    target(`${hop} predicted outage within ${TARGET * 100}% of the measured one`, Math.abs(p / m - 1) <= TARGET, `median ${ms(p)} vs ${ms(m)} = ${ratio(p / m)} (${spread})`);
     const pw = median(of.map((x) => x.window));
     const rw = median(of.map((x) => x.realWindow));
     target(`${hop} predicted stop-to-healthy window within ${TARGET * 100}% of the real one`, Math.abs(pw / rw - 1) <= TARGET, `median ${ms(pw)} vs ${ms(rw)} = ${ratio(pw / rw)}`);

@@ -30,6 +30,7 @@ export function makeManifest(spec: HopSpec, c: Collected, files: Map<string, Fil
     services: { order: spec.services.order, health: spec.services.health },
     ...(spec.agents && c.agentFile ? { agents: { file: c.agentFile, version: spec.agents.version, rollout: spec.agents.rollout } } : {}),
     hooks: c.hookFiles,
+    ...(spec.testPath?.ignoreData.length ? { test_path: { ignore_data: spec.testPath.ignoreData } } : {}),
     ...(signer ? { signer } : {}),
     files: sortedFiles,
   };

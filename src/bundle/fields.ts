@@ -14,6 +14,8 @@ export const HOOK_NAMES: readonly string[] = ['preflight', 'pre-install', 'post-
 export const UNIT = /^(?!\.\.?$)[A-Za-z0-9:_.@-]{1,255}$/;
 /** environment variable names */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** a bare SQL table name (test_path.ignore_data): it is compared as text, never put into SQL */
+export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 /** migration file names: <NNN>-<name>.<ext>, one path segment */
 const MIGRATION_FILE = /^\d+-[^/\\\0]*\.(mjs|cjs|js|sql)$/;
 /** the characters a semver range may use: it becomes part of the bundle's folder name */

@@ -92,6 +92,8 @@ export interface Manifest {
   services: { order: string[]; health: HealthCheck[] };
   agents?: { file: string; version: string; rollout: RolloutPolicy };
   hooks: Record<string, string>;
+  /** for `uphop test-path`: tables the product's services keep writing (their rows are not compared after a rollback) */
+  test_path?: { ignore_data: string[] };
   /** fingerprint of the key that signed bundle.json (claimed; `verify --trust` proves it) */
   signer?: string;
   /** every other file in the bundle (all but bundle.json and bundle.json.sig) */

@@ -9,7 +9,7 @@
  */
 import type { Problem } from '../errors.js';
 import { MANIFEST_FORMAT, MANIFEST_NAME, SIGNATURE_NAME, type Manifest } from './manifest.js';
-import { ENV_NAME, HOOK_NAMES, isExactVersion, isFrom, migrationNameProblem, NAME, UNIT } from './fields.js';
+import { ENV_NAME, HOOK_NAMES, isExactVersion, isFrom, migrationNameProblem, NAME, TABLE_NAME, UNIT } from './fields.js';
 import { LIMITS, limitRefusal } from './limits.js';
 import { bundleRefusal } from './refusals.js';
 import { isSafeRelativePath, parentDirs } from './paths.js';
@@ -147,6 +147,16 @@ function checkBody(c: Checker, m: Obj): void {
       if (!HOOK_NAMES.includes(k)) c.fail(`hooks.${k}`, `is not a hook (${HOOK_NAMES.join(', ')})`);
       else c.ref(m.hooks, k, 'hooks');
     }
+  if (m.test_path !== undefined) {
+    if (!isObj(m.test_path)) c.fail('test_path', 'must be an object');
+    else {
+      c.strList(m.test_path.ignore_data, 'test_path.ignore_data');
+      const tables = Array.isArray(m.test_path.ignore_data) ? (m.test_path.ignore_data as unknown[]) : [];
+      tables.forEach((t, i) => {
+        if (typeof t === 'string' && !TABLE_NAME.test(t)) c.fail(`test_path.ignore_data[${i}]`, `${JSON.stringify(t)} is not a table name`);
+      });
+    }
+  }
 }
 
 /** one pass over the JSON text before JSON.parse: bounded depth and number of objects and arrays */

@@ -4,6 +4,7 @@
  * migration phases are uphop extensions documented in the README.
  */
 import type { HealthCheck, MigrationPhase, PackageType, RolloutPolicy, ServiceDef } from '../bundle/manifest.js';
+import type { TestPathSpec } from './validate-test-path.js';
 
 export interface SpecComponent {
   name: string;
@@ -49,6 +50,8 @@ export interface HopSpec {
   agents?: { package: string; version: string; rollout: RolloutPolicy };
   /** hook name -> absolute path of the script */
   hooks: Record<string, string>;
+  /** what `uphop test-path` must know: tables whose rows the product's services keep changing */
+  testPath?: TestPathSpec;
   /** absolute path of the product's install.sh template (install_script); absent: uphop's own */
   installScript?: string;
   /** sample site values used to render-check templates */

@@ -12,9 +12,10 @@ import { loadSampleValues } from './sample-values.js';
 import { mapping, str } from './shape.js';
 import { NAME, validateComponents, validateConfigs, version } from './validate-components.js';
 import { validateAgents, validateHooks, validateServices } from './validate-services.js';
+import { validateTestPath } from './validate-test-path.js';
 import { SAMPLE_NODE, SAMPLE_ROOT, builtinValues } from './values.js';
 
-export const SPEC_KEYS = ['product', 'from', 'to', 'sample_values', 'install_script', 'components', 'configs', 'migrations', 'services', 'agents', 'hooks'] as const;
+export const SPEC_KEYS = ['product', 'from', 'to', 'sample_values', 'install_script', 'components', 'configs', 'migrations', 'services', 'agents', 'hooks', 'test_path'] as const;
 const TOP = { known: SPEC_KEYS, required: ['product', 'from', 'to', 'components'], example: { product: 'acme', from: '4.0.1', to: '4.1.1', components: '[...]' } };
 export const DEFAULT_SAMPLE_VALUES = 'templates/values.sample.yaml';
 
@@ -50,6 +51,7 @@ export async function validateHopSpec(doc: unknown, input: SpecInput): Promise<H
   const services = validateServices(s, top.services, names, served);
   const agents = top.agents === undefined ? undefined : await validateAgents(s, top.agents);
   const hooks = await validateHooks(s, top.hooks);
+  const testPath = validateTestPath(p, top.test_path);
   const installScript = await validateInstallScript(s, top.install_script, { product: s.product, from: from ?? 'none', to: s.to, version: s.to });
   if (p.count || !product || !from || !to) return undefined;
   const { file, hopDir, projectRoot } = input;
@@ -66,6 +68,7 @@ export async function validateHopSpec(doc: unknown, input: SpecInput): Promise<H
     services,
     ...(agents ? { agents } : {}),
     hooks,
+    ...(testPath ? { testPath } : {}),
     ...(installScript ? { installScript } : {}),
     sampleValues: sampleValues ?? {},
   };

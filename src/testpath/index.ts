@@ -51,6 +51,8 @@ export interface TestPathResult {
   db: string;
   hops: string[];
   seeded: string;
+  /** tables whose rows were not compared (the flags and the bundles' test_path.ignore_data) */
+  ignoredData: string[];
   cases: HopCase[];
   ms: number;
 }
@@ -73,12 +75,16 @@ export async function testPath(o: TestPathOptions): Promise<TestPathResult> {
       for (const [i, h] of setup.entries()) lastId = (await install({ ...base, bundle: path.join(dir, h.file), values: i === 0 ? sb.valuesFile : undefined })).bundle;
       const seeded = await seed(o, sb, lastId, o.from, emit);
       const cases: HopCase[] = [];
+      const ignored = new Set(o.ignoreData ?? []);
+      let installed = lastId;
       for (const [i, h] of chain.hops.entries()) {
         const label = `${h.from} -> ${h.to}`;
         const step = `hop ${i + 1}/${chain.hops.length} ${label}`;
         emit({ type: 'step', step, status: 'begin' });
         const t = Date.now();
-        const ok = await testHop(sb, { ...base, bundle: path.join(dir, h.file), values: setup.length || i ? undefined : sb.valuesFile }, label, o, cases);
+        const hop = await testHop(sb, { ...base, bundle: path.join(dir, h.file), values: setup.length || i ? undefined : sb.valuesFile }, label, { installed, ignored }, o, cases);
+        const ok = hop.ok;
+        installed = hop.id ?? installed;
         emit({
           type: 'step',
           step,
@@ -102,6 +108,7 @@ export async function testPath(o: TestPathOptions): Promise<TestPathResult> {
         db: sb.db.label,
         hops: chain.hops.map((h) => `${h.from} -> ${h.to}`),
         seeded,
+        ignoredData: [...ignored].sort(),
         cases,
         ms: Date.now() - t0,
       };
@@ -115,8 +122,14 @@ export async function testPath(o: TestPathOptions): Promise<TestPathResult> {
 
 type InstallReq = Parameters<typeof install>[0];
 
-async function testHop(sb: Sandbox, req: InstallReq, label: string, o: TestPathOptions, cases: HopCase[]): Promise<boolean> {
-  const before = await snap(sb, o);
+/**
+ * One hop up, down and up again. `ignored` grows with each bundle's
+ * test_path.ignore_data: the installed one's before the snapshot, the new one's
+ * before the comparison (its tables may be new to the path).
+ */
+async function testHop(sb: Sandbox, req: InstallReq, label: string, at: { installed?: string; ignored: Set<string> }, o: TestPathOptions, cases: HopCase[]): Promise<{ ok: boolean; id?: string }> {
+  if (at.installed) for (const t of await ignoredBy(sb, at.installed)) at.ignored.add(t);
+  const before = await snap(sb, at.ignored);
   let id = '';
   const up = await runCase(label, 'up', req.emit!, async (w) => {
     const r = await install({ ...req, emit: w.emit });
@@ -124,28 +137,29 @@ async function testHop(sb: Sandbox, req: InstallReq, label: string, o: TestPathO
     await verify(sb, id, r.to, o, w.emit);
   });
   cases.push(up);
-  if (!up.ok) return false;
+  if (!up.ok) return { ok: false };
+  for (const t of await ignoredBy(sb, id)) at.ignored.add(t);
   const down = await runCase(label, 'down', req.emit!, async (w) => {
     await rollback({ root: sb.root, emit: w.emit });
-    const differences = compareSnapshots(before, await snap(sb, o));
+    const differences = compareSnapshots(before, await snap(sb, at.ignored), at.ignored);
     if (!differences.length) return;
     const { manifest, dir } = await kept(sb, id);
     const names = await suspects(dir, manifest, differences);
     return [`the rollback left the database different from before the install: ${differences.join('; ')}`, ...differences, ...names.map((n) => `suspect: ${n}`)];
   });
   cases.push(down);
-  if (!down.ok) return false;
+  if (!down.ok) return { ok: false, id };
   const again = await runCase(label, 'up', req.emit!, async (w) => {
     await install({ ...req, values: undefined, emit: w.emit });
   });
   if (!again.ok) Object.assign(up, { ...again, message: `installing again after the rollback failed: ${again.message}` });
-  return again.ok;
+  return { ok: again.ok, id };
 }
 
 /** a fresh connection each time: a restore may replace the SQLite file under an open one */
-async function snap(sb: Sandbox, o: TestPathOptions): Promise<Snapshot> {
+async function snap(sb: Sandbox, ignored: Set<string>): Promise<Snapshot> {
   try {
-    return await snapshot(sb.knex(), { ignoreData: o.ignoreData });
+    return await snapshot(sb.knex(), { ignoreData: [...ignored] });
   } finally {
     await sb.closeDb();
   }
@@ -190,6 +204,10 @@ async function runProductHook(name: 'seed' | 'verify', file: string, sb: Sandbox
   } finally {
     await sb.closeDb();
   }
+}
+
+async function ignoredBy(sb: Sandbox, id: string): Promise<string[]> {
+  return (await kept(sb, id)).manifest.test_path?.ignore_data ?? [];
 }
 
 async function hookOf(sb: Sandbox, id: string, name: string): Promise<string | undefined> {

@@ -31,7 +31,13 @@ export async function testPathWithOutputs(o: TestPathRun): Promise<TestPathOutpu
           from: r.from,
           to: r.to,
           outcome: r.outcome === 'passed' ? 'succeeded' : 'failed',
-          facts: { database: r.db, seed: r.seeded, 'cases passed': r.cases.filter((c) => c.ok).length, 'cases failed': r.cases.filter((c) => !c.ok).length },
+          facts: {
+            database: r.db,
+            seed: r.seeded,
+            'rows not compared': r.ignoredData.join(', ') || 'none',
+            'cases passed': r.cases.filter((c) => c.ok).length,
+            'cases failed': r.cases.filter((c) => !c.ok).length,
+          },
           notes: r.cases.filter((c) => !c.ok).map((c) => `FAILED ${c.hop} ${c.direction}${c.migration ? ` (migration ${c.migration})` : ''}: ${c.message}`),
         },
     },
@@ -52,6 +58,7 @@ export async function testPathWithOutputs(o: TestPathRun): Promise<TestPathOutpu
         ['database', result.db],
         ['seed', result.seeded],
         ['hops', result.hops.join(', ')],
+        ['rows not compared (schema only)', result.ignoredData.join(', ') || 'none'],
       ]),
     );
     out.markdown = md;

@@ -207,6 +207,12 @@ const CASES: [string, (m: M) => void][] = [
     },
   ],
   [
+    'test_path.ignore_data[0]',
+    (m) => {
+      m.test_path = { ignore_data: ['items" or 1=1 --'] };
+    },
+  ],
+  [
     'agents.version',
     (m) => {
       m.agents.version = '../..';

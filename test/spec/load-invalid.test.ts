@@ -144,6 +144,24 @@ const cases: Case[] = [
     hint: /migration/,
   },
   {
+    name: 'a test_path table name that is not a bare table name',
+    change: (s) => {
+      s.test_path = { ignore_data: ['worker_heartbeats', 'x; drop table items'] };
+    },
+    field: 'test_path.ignore_data[1]',
+    message: /is not a table name/,
+    hint: /bare table name/,
+  },
+  {
+    name: 'an unknown test_path key',
+    change: (s) => {
+      s.test_path = { ignore_date: ['worker_heartbeats'] };
+    },
+    field: 'test_path.ignore_date',
+    message: /unknown key/,
+    hint: /did you mean "ignore_data"/,
+  },
+  {
     name: 'a missing required key',
     change: (s) => {
       delete s.components[1].package;

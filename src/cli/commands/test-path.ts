@@ -44,7 +44,11 @@ export const testPathCommand: CommandDef<Opts, TestPathOutput> = {
         .option('values', { type: 'string', describe: "the product's site values to start from (ports and db are replaced)" })
         .option('seed', { type: 'string', describe: "a seed hook instead of the bundle's hooks.seed" })
         .option('rows', { type: 'number', default: 3000, describe: 'rows the seed hook is asked for (UPHOP_SEED_ROWS)' })
-        .option('ignore-data', { type: 'string', array: true, describe: "a table whose rows the product's services keep changing (heartbeats): its schema is compared, its rows are not" })
+        .option('ignore-data', {
+          type: 'string',
+          array: true,
+          describe: "a table whose rows the product's services keep changing (heartbeats): its schema is compared, its rows are not; adds to the bundles' test_path.ignore_data",
+        })
         .option('junit', { type: 'string', describe: 'write JUnit XML here (one testcase per hop and direction)' })
         .option('markdown', { type: 'string', describe: 'write the Markdown summary here (default: beside --junit)' })
         .option('reports', { type: 'string', describe: 'folder for the HTML/JSON report (default: uphop-reports)' })
@@ -81,6 +85,7 @@ export const testPathCommand: CommandDef<Opts, TestPathOutput> = {
   human: (r) =>
     [
       `test-path ${r.product} ${r.from} -> ${r.to} on ${r.db}: ${r.outcome.toUpperCase()} (${fmtMs(r.ms)}); ${r.seeded}`,
+      ...(r.ignoredData.length ? [`  rows not compared after a rollback (the product's services write them): ${r.ignoredData.join(', ')}`] : []),
       ...r.cases.map((c) => `  ${c.ok ? 'pass' : 'FAIL'} ${c.hop} ${c.direction} (${fmtMs(c.ms)})${c.ok ? '' : `${c.migration ? ` migration ${c.migration}:` : ''} ${c.message}`}`),
       ...([r.junit && `junit: ${r.junit}`, r.markdown && `summary: ${r.markdown}`, r.report && `report: ${r.report}`].filter(Boolean) as string[]),
     ].join('\n'),

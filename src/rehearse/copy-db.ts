@@ -12,7 +12,8 @@ import { failure } from '../errors.js';
 import { adminDo, tempName } from '../sandbox/temp-db.js';
 
 export interface DbCopy {
-  values: DbValues;
+  /** undefined: the manager has no database */
+  values?: DbValues;
   method: string;
   drop(): Promise<void>;
 }
@@ -30,7 +31,8 @@ function serverOf(knex: Knex): Server {
   return { ...(knex.client.config.connection as Server) };
 }
 
-export async function copyDatabase(db: DbValues, live: string, copy: string, scrub: (t: string) => string): Promise<DbCopy> {
+export async function copyDatabase(db: DbValues | undefined, live: string, copy: string, scrub: (t: string) => string): Promise<DbCopy> {
+  if (!db) return { method: 'none: the site values have no db', drop: async () => {} };
   const client = db.client ?? 'sqlite';
   const knex = openDatabase(db, { root: live });
   try {

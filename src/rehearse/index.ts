@@ -17,7 +17,7 @@ import { layout } from '../install/layout.js';
 import { lockOwnerAlive, readLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
 import { readValuesFile, scrub } from '../install/values.js';
-import type { PortChange } from '../sandbox/ports.js';
+import { checkPortKeys, type PortChange } from '../sandbox/ports.js';
 import { copyDatabase, type DbCopy } from './copy-db.js';
 import { copyFiles } from './copy-files.js';
 import { prepareCopy, stopCopy, type PreparedCopy } from './prepare.js';
@@ -35,6 +35,8 @@ export interface RehearseOptions {
   work?: string;
   ignorePreflight?: string[];
   stopTimeoutMs?: number;
+  /** dotted values keys holding a port besides those named …port */
+  portKeys?: string[];
   emit?: Emit;
 }
 
@@ -81,7 +83,9 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
   const pending = await findInterrupted(L);
   if (pending) throw refusal('INSTALL_INTERRUPTED', `An install of ${pending.id} was interrupted on ${live}.`, 'Finish it (uphop resume) or undo it (uphop rollback) first.');
   const liveValues = await readValuesFile(L.values(state.product));
-  const db = (liveValues.db ?? {}) as DbValues;
+  checkPortKeys(liveValues, o.portKeys ?? []);
+  // a product without a database (no db: in its values) has nothing to copy there
+  const db = liveValues.db === undefined ? undefined : (liveValues.db as DbValues);
   const hide = (t: string) => scrub(t, liveValues);
   const work = await mkdtemp(path.join(o.work ?? tmpdir(), 'uphop-rehearsal-'));
   const copyRoot = path.join(work, 'root');
@@ -89,14 +93,14 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
   let prepared: PreparedCopy | undefined;
   try {
     const tc = Date.now();
-    const skip = (db.client ?? 'sqlite') === 'sqlite' ? [sqliteFile(db, live)] : [];
+    const skip = db && (db.client ?? 'sqlite') === 'sqlite' ? [sqliteFile(db, live)] : [];
     const files = await timed(
       emit,
       'copy files',
       () => copyFiles(live, copyRoot, skip),
       (r) => `${r.files} files, ${r.bytes} bytes`,
     );
-    if (skip.length) await mkdir(path.dirname(sqliteFile(db, copyRoot)), { recursive: true });
+    if (db && skip.length) await mkdir(path.dirname(sqliteFile(db, copyRoot)), { recursive: true });
     dbCopy = await timed(
       emit,
       'copy database',
@@ -104,7 +108,7 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
       (r) => r.method,
     );
     const copyMs = Date.now() - tc;
-    const { values, ports } = await copyValues(liveValues, { liveRoot: live, copyRoot, db: dbCopy.values });
+    const { values, ports } = await copyValues(liveValues, { liveRoot: live, copyRoot, db: dbCopy.values, portKeys: o.portKeys });
     await writeFile(layout(copyRoot).values(state.product), YAML.stringify(values), { mode: 0o600 });
     prepared = await timed(
       emit,

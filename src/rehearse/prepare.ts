@@ -9,14 +9,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { writeFileAtomic } from '../drivers/fsutil.js';
-import { failure } from '../errors.js';
+import { failure, refusal } from '../errors.js';
 import type { Emit } from '../events.js';
 import { createContext, type InstallContext } from '../install/context.js';
 import { layout } from '../install/layout.js';
 import { writeState, type InstalledState } from '../install/state.js';
 import { renderConfigs, underRoot } from '../install/steps/configs.js';
 import { checkHealth, startAll } from '../install/steps/services.js';
+import { healthChecks } from '../install/units.js';
 import type { PortChange } from '../sandbox/ports.js';
+import { sharedEndpoints } from './endpoints.js';
 import { movePorts } from './values.js';
 
 const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
@@ -52,6 +54,7 @@ export async function prepareCopy(o: {
     );
   }
   const ctx = createContext({ opts: { root: o.copyRoot }, L, emit: o.emit, manifest, bundleDir: dir, id, prev: o.state, values: o.values });
+  refuseSharedEndpoints(ctx, o);
   const configs = { ...o.state.configs };
   const siteEdited: string[] = [];
   for (const c of await renderConfigs(ctx)) {
@@ -71,6 +74,26 @@ export async function prepareCopy(o: {
   await startAll(ctx, 'old');
   await checkHealth(ctx, 'old');
   return { ctx, siteEdited };
+}
+
+/** before anything of the copy starts: none of its health checks may reach a live endpoint */
+function refuseSharedEndpoints(ctx: InstallContext, o: { liveRoot: string; liveValues: Record<string, unknown> }): void {
+  const liveCtx = { ...ctx, root: o.liveRoot, vars: { ...ctx.vars, ...o.liveValues, root: o.liveRoot } };
+  const [first] = sharedEndpoints(healthChecks(ctx, 'old'), healthChecks(liveCtx, 'old'));
+  if (!first) return;
+  const keys = keysHolding(o.liveValues, first.port);
+  throw refusal(
+    'REHEARSE_SHARED_PORT',
+    `The copy's health check "${first.check}" would probe ${first.endpoint}, which is the live manager's own, so the rehearsal would check the live services instead of the copy; nothing was started.`,
+    `Only values keys whose name ends in "port" are moved to free ports: name the key that holds this port with ${keys.length ? keys.map((k) => `--port-key ${k}`).join(' or ') : '--port-key KEY (a dotted path, e.g. http.listen)'}.`,
+  );
+}
+
+/** the dotted values keys whose value is this port number */
+function keysHolding(v: unknown, port: number, at: string[] = []): string[] {
+  if (v === port || v === String(port)) return [at.join('.')];
+  if (!v || typeof v !== 'object' || at[0] === 'db') return [];
+  return Object.entries(v).flatMap(([k, x]) => keysHolding(x, port, [...at, k]));
 }
 
 /**

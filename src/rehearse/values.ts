@@ -7,10 +7,13 @@
 import type { DbValues } from '../drivers/db/connect.js';
 import { withFreePorts, type PortChange } from '../sandbox/ports.js';
 
-export async function copyValues(live: Record<string, unknown>, o: { liveRoot: string; copyRoot: string; db: DbValues }): Promise<{ values: Record<string, unknown>; ports: PortChange[] }> {
+export async function copyValues(
+  live: Record<string, unknown>,
+  o: { liveRoot: string; copyRoot: string; db?: DbValues; portKeys?: readonly string[] },
+): Promise<{ values: Record<string, unknown>; ports: PortChange[] }> {
   const moved = movePaths(live, o.liveRoot, o.copyRoot) as Record<string, unknown>;
-  const { values, ports } = await withFreePorts(moved);
-  values.db = o.db;
+  const { values, ports } = await withFreePorts(moved, undefined, o.portKeys);
+  if (o.db) values.db = o.db;
   values.services = { ...((values.services as object) ?? {}), driver: 'process' };
   return { values, ports };
 }

@@ -40,6 +40,8 @@ export interface TestPathOptions {
   rows?: number;
   /** tables the product's services keep writing (heartbeats): schema compared, rows not */
   ignoreData?: string[];
+  /** dotted values keys holding a port besides those named …port */
+  portKeys?: string[];
   emit?: Emit;
 }
 
@@ -67,7 +69,7 @@ export async function testPath(o: TestPathOptions): Promise<TestPathResult> {
     const chain = await plan({ from: o.from, to: o.to, bundles: dir, product: o.product });
     o = { ...o, product: chain.product };
     if (!chain.hops.length) throw usageError('TEST_PATH_EMPTY', `There is no hop from ${o.from} to ${o.to}: nothing to test.`, 'Give --to a later version than --from.');
-    const sb = await createSandbox({ db: o.db, dbUrl: o.dbUrl, values: o.values });
+    const sb = await createSandbox({ db: o.db, dbUrl: o.dbUrl, values: o.values, portKeys: o.portKeys });
     emit({ type: 'log', level: 'info', message: `sandbox manager in ${sb.root} on ${sb.db.label}` });
     try {
       const base = { root: sb.root, allowUnsigned: o.allowUnsigned, trust: o.trust, agents: false, emit };

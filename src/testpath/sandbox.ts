@@ -30,11 +30,11 @@ export interface Sandbox {
   remove(): Promise<void>;
 }
 
-export async function createSandbox(o: { db: SandboxDb; dbUrl?: string; values?: string }): Promise<Sandbox> {
+export async function createSandbox(o: { db: SandboxDb; dbUrl?: string; values?: string; portKeys?: string[] }): Promise<Sandbox> {
   const base = o.values ? await readValuesFile(o.values) : {};
   const dir = await mkdtemp(path.join(tmpdir(), 'uphop-test-path-'));
   const root = path.join(dir, 'root');
-  const { values, ports } = await withFreePorts(base);
+  const { values, ports } = await withFreePorts(base, undefined, o.portKeys);
   let db: TempDb;
   try {
     db = await createTempDb(o.db, o.dbUrl);

@@ -14,6 +14,7 @@ interface Opts {
   work?: string;
   ignorePreflight?: string[];
   stopTimeout: string;
+  portKey?: string[];
 }
 
 export const rehearseCommand: CommandDef<Opts, RehearsalResult & { report?: string }> = {
@@ -27,7 +28,8 @@ export const rehearseCommand: CommandDef<Opts, RehearsalResult & { report?: stri
       .option('allow-unsigned', { type: 'boolean', default: false, describe: 'accept a bundle without a checked signature' })
       .option('work', { type: 'string', describe: 'folder for the copy (default: the system temp folder); needs room for the root and the SQLite DB' })
       .option('ignore-preflight', { type: 'string', array: true, choices: ADVISORY_CHECKS, describe: 'skip an advisory preflight check' })
-      .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service of the copy may take to stop' }),
+      .option('stop-timeout', { type: 'string', default: '15s', describe: 'how long a service of the copy may take to stop' })
+      .option('port-key', { type: 'string', array: true, describe: 'a values key (dotted path) holding a port, moved to a free port like the keys named …port (repeatable)' }),
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     const { rehearseWithReport } = await import('../../rehearse/report.js');
@@ -39,6 +41,7 @@ export const rehearseCommand: CommandDef<Opts, RehearsalResult & { report?: stri
       work: abs(o.work),
       ignorePreflight: o.ignorePreflight,
       stopTimeoutMs: parseDuration(o.stopTimeout),
+      portKeys: o.portKey,
       emit: ctx.emit,
     });
     return { result };

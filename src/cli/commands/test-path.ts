@@ -18,6 +18,7 @@ interface Opts extends StoreCliOpts {
   values?: string;
   rows: number;
   ignoreData?: string[];
+  portKey?: string[];
   reports?: string;
   trust?: string;
   allowUnsigned: boolean;
@@ -49,6 +50,7 @@ export const testPathCommand: CommandDef<Opts, TestPathOutput> = {
           array: true,
           describe: "a table whose rows the product's services keep changing (heartbeats): its schema is compared, its rows are not; adds to the bundles' test_path.ignore_data",
         })
+        .option('port-key', { type: 'string', array: true, describe: 'a values key (dotted path) holding a port, moved to a free port like the keys named …port (repeatable)' })
         .option('junit', { type: 'string', describe: 'write JUnit XML here (one testcase per hop and direction)' })
         .option('markdown', { type: 'string', describe: 'write the Markdown summary here (default: beside --junit)' })
         .option('reports', { type: 'string', describe: 'folder for the HTML/JSON report (default: uphop-reports)' })
@@ -72,6 +74,7 @@ export const testPathCommand: CommandDef<Opts, TestPathOutput> = {
       seed: abs(o.seed),
       rows: o.rows,
       ignoreData: o.ignoreData,
+      portKeys: o.portKey,
       junit: abs(o.junit),
       markdown: abs(o.markdown),
       reports: abs(o.reports) ?? path.join(ctx.cwd, 'uphop-reports'),

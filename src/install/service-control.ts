@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { refusal, usageError } from '../errors.js';
 import { silent, type Emit } from '../events.js';
-import { runHealthChecks } from '../drivers/health.js';
+import { healthWhileRunning } from './health-watch.js';
 import { findInterrupted } from './interrupted.js';
 import { installedServices } from './installed.js';
 import { layout } from './layout.js';
@@ -61,7 +61,7 @@ export async function controlServices(req: { root: string; action: ServicesActio
       await refuseForeignPorts(ports);
       try {
         for (const s of inst.specs) await inst.driver.start(s, { timeoutMs: STOP_TIMEOUT_MS });
-        health = (await runHealthChecks(inst.health, { emit })).map((r) => ({ name: r.name, observation: r.observation }));
+        health = (await healthWhileRunning({ driver: inst.driver, specs: inst.specs, checks: inst.health, emit })).map((r) => ({ name: r.name, observation: r.observation }));
       } catch (e) {
         throw await withPortHolders(e, ports);
       }

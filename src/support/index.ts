@@ -1,9 +1,10 @@
 /**
  * `uphop support-bundle --root DIR`: one tar.gz for support with what explains a
  * manager's state: state and history, the journals of the last and any
- * interrupted install, uphop_migrations, read-only preflight checks and the last
- * recorded preflight, the last reports, the tail of every service log, the kept
- * bundle manifests, platform facts and the values file, every secret scrubbed.
+ * interrupted install, uphop_migrations and its in-flight markers, read-only
+ * preflight checks and the last recorded preflight, the last reports, the tail
+ * of every service log, the kept bundle manifests, platform facts and the values
+ * file, every secret scrubbed.
  * Reads the manager only; writes the archive alone.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,12 +18,12 @@ import { silent, type Emit } from '../events.js';
 import { nativeBinding } from '../install/context.js';
 import { findInterrupted } from '../install/interrupted.js';
 import { layout } from '../install/layout.js';
-import { lockOwnerAlive, readLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
 import { readValuesFile, type Values } from '../install/values.js';
 import { platformFacts } from './facts.js';
+import { preflightNow } from './preflight.js';
 import { redactText, redactValues } from './redact.js';
-import { filesUnder, keptManifests, lastReports, migrationsTable, tail } from './sources.js';
+import { filesUnder, inflightTable, keptManifests, lastReports, migrationsTable, tail } from './sources.js';
 
 export interface SupportBundleResult {
   file: string;
@@ -70,6 +71,8 @@ export async function supportBundle(o: { root: string; out?: string; emit?: Emit
     const db = values.db ? openDatabase(values.db as DbValues, { root, nativeBinding: nativeBinding() }) : undefined;
     try {
       if (db) await put('uphop_migrations.json', await migrationsTable(db));
+      const inflight = db && (await inflightTable(db));
+      if (inflight) await put('uphop_migrations_inflight.json', inflight);
       await put('platform.json', await platformFacts(root, db));
       await put('preflight.json', await preflightNow(root, db, state, interrupted?.id));
     } finally {
@@ -90,35 +93,4 @@ export async function supportBundle(o: { root: string; out?: string; emit?: Emit
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-/** what preflight would say without a bundle: read-only checks now, and the last recorded preflight */
-async function preflightNow(root: string, db: ReturnType<typeof openDatabase> | undefined, state: Awaited<ReturnType<typeof readState>>, interrupted?: string) {
-  const L = layout(root);
-  const held = await readLock(L.lock).catch(() => undefined);
-  const database = db
-    ? await db.raw('select 1').then(
-        () => 'reachable',
-        (e) => `unreachable: ${messageOf(e)}`,
-      )
-    : 'no db values';
-  const [latest] = await lastReports(root, 1);
-  const recorded = latest
-    ? await readFile(latest.json, 'utf8').then(
-        (t) => {
-          const r = JSON.parse(t) as { started: string; events: { type: string; step?: string; status?: string; detail?: string }[] };
-          return { report: path.basename(latest.json), at: r.started, preflight: r.events.filter((e) => e.type === 'step' && e.step === 'preflight' && e.status !== 'begin') };
-        },
-        () => undefined,
-      )
-    : undefined;
-  return {
-    now: {
-      installed: state ? `${state.product} ${state.version}` : 'nothing',
-      lock: held ? { ...held, alive: await lockOwnerAlive(held) } : 'free',
-      interrupted: interrupted ?? 'none',
-      database,
-    },
-    lastRecorded: recorded ?? 'no report with a preflight yet',
-  };
 }

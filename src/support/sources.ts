@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { messageOf } from '../errors.js';
 import type { Layout } from '../install/layout.js';
+import { INFLIGHT_TABLE } from '../migrate/inflight.js';
 import { MIGRATION_TABLE } from '../migrate/storage.js';
 import { listReports, reportsDir } from '../report/store.js';
 
@@ -48,6 +49,22 @@ export async function migrationsTable(knex: Knex): Promise<object> {
   try {
     if (!(await knex.schema.hasTable(MIGRATION_TABLE))) return { note: `no ${MIGRATION_TABLE} table yet` };
     return await knex(MIGRATION_TABLE).select('*').orderBy('applied_at');
+  } catch (e) {
+    return { error: messageOf(e) };
+  }
+}
+
+/**
+ * The in-flight markers (MariaDB: a migration whose up began but was not recorded,
+ * see migrate/inflight.ts); undefined when the table does not exist, so the bundle
+ * has the file only on databases that keep markers.
+ */
+export async function inflightTable(knex: Knex): Promise<object | undefined> {
+  try {
+    if (!(await knex.schema.hasTable(INFLIGHT_TABLE))) return undefined;
+    return await knex(INFLIGHT_TABLE)
+      .select('*')
+      .orderBy([{ column: 'started_at' }, { column: 'name' }]);
   } catch (e) {
     return { error: messageOf(e) };
   }

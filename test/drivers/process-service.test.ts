@@ -108,6 +108,28 @@ describe('process service driver', () => {
     expect(await drv.status(svc)).toBe('stopped');
   });
 
+  it('tells how a running service ended: code or signal for its own child, unknown for one another run started', async () => {
+    const svc: ServiceSpec = { name: 'dies', exec: [process.execPath, '-e', "console.log('up'); process.on('SIGTERM', () => { console.log('bye'); process.exit(7); }); setInterval(() => {}, 1000)"] };
+    started.push(svc);
+    await drv.start(svc);
+    expect(await drv.exitOf!(svc)).toBeUndefined();
+    process.kill(await readPid(pidFile('dies')), 'SIGTERM');
+    const ended = async (d: typeof drv) => {
+      for (;;) {
+        const x = await d.exitOf!(svc);
+        if (x) return x;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    expect(await ended(drv)).toEqual({ code: 7, signal: null, log: logFile('dies'), tail: expect.arrayContaining(['up', 'bye']) });
+
+    await drv.start(svc);
+    const other = createServiceDriver('process', { root, product: 'beacon' });
+    process.kill(await readPid(pidFile('dies')), 'SIGKILL');
+    expect(await ended(other)).toMatchObject({ code: null, signal: null, log: logFile('dies') });
+    expect(await ended(drv)).toMatchObject({ code: null, signal: 'SIGKILL' });
+  });
+
   it('says which executable is missing', async () => {
     const svc: ServiceSpec = { name: 'ghost', exec: [path.join(tmp.dir, 'no-such-binary')] };
     await expect(drv.start(svc)).rejects.toMatchObject({ code: 'SERVICE_START_FAILED', message: expect.stringContaining('no-such-binary was not found') });

@@ -17,6 +17,9 @@ case "$cmd" in
     touch "$FAKE_SYSTEMD/$unit.active";;
   stop) rm -f "$FAKE_SYSTEMD/$unit.active";;
   is-active) [ -f "$FAKE_SYSTEMD/$unit.active" ] || exit 3;;
+  show)
+    unit="$2"
+    if [ -f "$FAKE_SYSTEMD/$unit.active" ]; then echo ActiveState=active; else cat "$FAKE_SYSTEMD/$unit.show" 2>/dev/null || exit 1; fi;;
   *) exit 1;;
 esac
 `;
@@ -78,6 +81,23 @@ describe('systemd service driver', () => {
     expect(crashy.code).toBe('SERVICE_CRASHED');
     expect(crashy.hint).toContain('journalctl -u crashy.service');
   }
+
+  it('tells a unit that failed (code or signal) from one that waits for its restart', async () => {
+    const drv = createServiceDriver('systemd', { root: '/', product: 'beacon' });
+    const svc = { name: 'api', exec: [] };
+    const state = (text: string) => fs.writeFile(path.join(tmp.dir, 'beacon-api.show'), text);
+    await drv.start(svc);
+    expect(await drv.exitOf!(svc)).toBeUndefined();
+    await fs.rm(path.join(tmp.dir, 'beacon-api.active'));
+    await state('ActiveState=activating\nExecMainCode=1\nExecMainStatus=1\n'); // Restart= will bring it back
+    expect(await drv.exitOf!(svc)).toBeUndefined();
+    await state('ActiveState=failed\nExecMainCode=1\nExecMainStatus=3\n');
+    expect(await drv.exitOf!(svc)).toEqual({ code: 3, signal: null, log: 'journalctl -u beacon-api', tail: [] });
+    await state('ActiveState=failed\nExecMainCode=2\nExecMainStatus=9\n');
+    expect(await drv.exitOf!(svc)).toMatchObject({ code: null, signal: 'SIGKILL' });
+    await fs.rm(path.join(tmp.dir, 'beacon-api.show')); // systemctl show failed: cannot tell, not "ended"
+    expect(await drv.exitOf!(svc)).toBeUndefined();
+  });
 
   it('refuses an unknown driver kind', () => {
     expect(() => createServiceDriver('upstart' as never, { root: '/', product: 'beacon' })).toThrow(/no service driver "upstart"/);

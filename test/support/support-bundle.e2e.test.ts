@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { bundle, cli, sandbox, type Sandbox } from '../helpers/manager.js';
 import { PG, serviceAvailable } from '../helpers/services.js';
+import { ensureInflightTable, markInflight } from '../../src/migrate/inflight.js';
 
 const rand = () => Math.random().toString(36).slice(2, 10);
 const SECRETS = {
@@ -45,6 +46,9 @@ describe(`support-bundle (${usePg ? 'pg with a password in the DB URL' : 'sqlite
       path.join(sb.root, 'var/log/beacon/rest-service.log'),
       `${JSON.stringify({ msg: `upstream said: bad token ${SECRETS.token}` })}\n${JSON.stringify({ msg: `connecting to amqp://guest:${SECRETS.logUrlPassword}@broker:5672/` })}\n`,
     );
+    // a marker as a MariaDB run killed inside a migration's up leaves it (planted: any database has the table then)
+    await ensureInflightTable(sb.db());
+    await markInflight(sb.db(), '3.4.3/001-add-column.mjs', 'c'.repeat(64), 'd'.repeat(64));
     out = await mkdtemp(path.join(tmpdir(), 'uphop-support-test-'));
     extracted = path.join(out, 'x');
     const s = await cli(['support-bundle', '--root', sb.root, '--out', path.join(out, 'support.tar.gz'), '--json']);
@@ -69,7 +73,7 @@ describe(`support-bundle (${usePg ? 'pg with a password in the DB URL' : 'sqlite
     }
   });
 
-  it('holds state, history, journal, migrations, preflight, reports, log tails, manifests, platform and the scrubbed values', async () => {
+  it('holds state, history, journal, migrations and in-flight markers, preflight (now and last recorded), reports, log tails, manifests, platform and the scrubbed values', async () => {
     const [top] = execFileSync('ls', [extracted], { encoding: 'utf8' }).trim().split('\n');
     const d = path.join(extracted, top);
     const files = execFileSync('find', ['.', '-type', 'f'], { cwd: d, encoding: 'utf8' })
@@ -84,6 +88,7 @@ describe(`support-bundle (${usePg ? 'pg with a password in the DB URL' : 'sqlite
         'values.yaml',
         'journal/beacon-none-to-3.4.2.jsonl',
         'uphop_migrations.json',
+        'uphop_migrations_inflight.json',
         'platform.json',
         'preflight.json',
         'logs/beacon/rest-service.log',
@@ -95,7 +100,13 @@ describe(`support-bundle (${usePg ? 'pg with a password in the DB URL' : 'sqlite
     expect(JSON.parse(await readFile(path.join(d, 'state.json'), 'utf8'))).toMatchObject({ product: 'beacon', version: '3.4.2' });
     expect(JSON.parse(await readFile(path.join(d, 'uphop_migrations.json'), 'utf8')).map((m: any) => m.name)).toEqual(['3.4.2/001-create-core-tables.mjs']);
     expect(JSON.parse(await readFile(path.join(d, 'platform.json'), 'utf8'))).toMatchObject({ node: process.version, database: expect.stringMatching(usePg ? /PostgreSQL/ : /sqlite/) });
-    expect(JSON.parse(await readFile(path.join(d, 'preflight.json'), 'utf8'))).toMatchObject({ now: { installed: 'beacon 3.4.2', database: 'reachable', lock: 'free' } });
+    expect(JSON.parse(await readFile(path.join(d, 'uphop_migrations_inflight.json'), 'utf8'))).toEqual([
+      { name: '3.4.3/001-add-column.mjs', checksum: 'c'.repeat(64), schema_before: 'd'.repeat(64), started_at: expect.any(String) },
+    ]);
+    expect(JSON.parse(await readFile(path.join(d, 'preflight.json'), 'utf8'))).toMatchObject({
+      now: { installed: 'beacon 3.4.2', database: 'reachable', lock: 'free' },
+      lastRecorded: { report: expect.stringMatching(/-install-beacon-none-to-3\.4\.2\.json$/), preflight: [{ status: 'end', detail: expect.stringMatching(/^passed: platform, lock, /) }] },
+    });
     const values = YAML.parse(await readFile(path.join(d, 'values.yaml'), 'utf8'));
     expect(values).toMatchObject({ agents: { token: '***' }, smtp: { host: 'mail.example', password: '***' }, api_secret: '***', rest_port: sb.restPort });
     const log = await readFile(path.join(d, 'logs/beacon/rest-service.log'), 'utf8');

@@ -4,7 +4,7 @@ import { processDriver } from './process.js';
 import { systemdDriver } from './systemd.js';
 import type { ServiceDriver, ServiceDriverKind, ServiceDriverOptions } from './types.js';
 
-export type { ServiceDriver, ServiceDriverKind, ServiceDriverOptions, ServiceProcess, ServiceSpec, ServiceStatus, StopOptions } from './types.js';
+export type { ServiceDriver, ServiceDriverKind, ServiceDriverOptions, ServiceExit, ServiceProcess, ServiceSpec, ServiceStatus, StopOptions } from './types.js';
 
 export function createServiceDriver(kind: ServiceDriverKind, opts: ServiceDriverOptions): ServiceDriver {
   if (kind === 'process') return processDriver(opts);

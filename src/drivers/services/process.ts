@@ -20,19 +20,24 @@ import { exists } from '../fsutil.js';
 import { serviceLogFile, servicePidFile } from '../layout.js';
 import { findServiceProcesses, releaseOf, type FoundProcess } from './discover.js';
 import { findExecutable, spawnGated } from './gate.js';
+import { describeExit, tailText } from './exit.js';
 import { logTail } from './logtail.js';
 import { readPidfile, removePidfile, writePidfile, type PidRecord } from './pidfile.js';
 import { groupAlive, isSameProcess, signalGroup, startTimeOf } from './proc.js';
-import type { ServiceDriver, ServiceDriverOptions, ServiceProcess, ServiceSpec, StopOptions } from './types.js';
+import type { ServiceDriver, ServiceDriverOptions, ServiceExit, ServiceProcess, ServiceSpec, StopOptions } from './types.js';
 
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 const KILL_WAIT_MS = 5_000;
+// the exit event follows the kernel's view of a dead child by a moment
+const EXIT_EVENT_WAIT_MS = 500;
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 export function processDriver(opts: ServiceDriverOptions): ServiceDriver {
   const emit = opts.emit ?? silent;
   const crashWaitMs = opts.crashWaitMs ?? 300;
+  /** the exit of each service this driver started (its own children): where code and signal come from */
+  const children = new Map<string, Promise<Exit>>();
   const files = (svc: ServiceSpec) => ({
     pid: servicePidFile(opts.root, opts.product, svc.name),
     log: serviceLogFile(opts.root, opts.product, svc.name),
@@ -109,6 +114,7 @@ export function processDriver(opts: ServiceDriverOptions): ServiceDriver {
       timeoutMs,
     );
     if (adopt) {
+      children.delete(svc.name); // not our child: its exit status cannot be known here
       await fs.mkdir(path.dirname(f.pid), { recursive: true });
       await writePidfile(f.pid, { pid: adopt.pid, startTime: adopt.startTime });
       emit({ type: 'log', level: 'warn', message: `service ${svc.name} ${want} was running without a pidfile (pid ${adopt.pid}): adopted it` });
@@ -153,16 +159,16 @@ export function processDriver(opts: ServiceDriverOptions): ServiceDriver {
     const exit = await Promise.race([exited, sleep(crashWaitMs).then(() => null)]);
     if (exit) {
       await removePidfile(f.pid);
-      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-      const tail = await logTail(f.log, logStart);
-      const lines = tail.length ? `; the last lines of its log:\n${tail.map((l) => `  ${l}`).join('\n')}` : ' without writing to its log';
-      throw failure('SERVICE_CRASHED', `Service "${svc.name}" ${how} right after it started${lines}`, `Read ${f.log}, fix the cause, then resume or roll back.`);
+      const lines = tailText(await logTail(f.log, logStart), ' without writing to its log');
+      throw failure('SERVICE_CRASHED', `Service "${svc.name}" ${describeExit(exit)} right after it started${lines}`, `Read ${f.log}, fix the cause, then resume or roll back.`);
     }
+    children.set(svc.name, exited);
     emit({ type: 'log', level: 'info', message: `service ${svc.name} started (pid ${pid})` });
   }
 
   async function stop(svc: ServiceSpec, stopOpts: StopOptions = {}): Promise<void> {
     const f = files(svc);
+    children.delete(svc.name);
     const rec = await live(f.pid);
     const timeoutMs = stopOpts.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     await stopStrays(svc, await strays(svc, rec), timeoutMs);
@@ -180,10 +186,20 @@ export function processDriver(opts: ServiceDriverOptions): ServiceDriver {
     return out;
   }
 
+  /** a pidfile read and a /proc read while it runs; code and signal only for a child of this process */
+  async function exitOf(svc: ServiceSpec): Promise<ServiceExit | undefined> {
+    const f = files(svc);
+    if (await live(f.pid)) return undefined;
+    const child = children.get(svc.name);
+    const exit = child && (await Promise.race([child, sleep(EXIT_EVENT_WAIT_MS).then(() => null)]));
+    return { code: exit?.code ?? null, signal: exit?.signal ?? null, log: f.log, tail: await logTail(f.log) };
+  }
+
   return {
     start,
     stop,
     status: async (svc) => ((await live(files(svc).pid)) ? 'running' : 'stopped'),
+    exitOf,
     processes,
   };
 }

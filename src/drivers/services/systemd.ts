@@ -1,9 +1,10 @@
 /** Services managed by systemd: the unit files are the site's; uphop only starts, stops and asks. */
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failure } from '../../errors.js';
 import { silent } from '../../events.js';
 import { run, runChecked } from '../exec.js';
-import type { ServiceDriver, ServiceDriverOptions, ServiceSpec, StopOptions } from './types.js';
+import type { ServiceDriver, ServiceDriverOptions, ServiceExit, ServiceSpec, StopOptions } from './types.js';
 
 export function systemdDriver(opts: ServiceDriverOptions): ServiceDriver {
   const emit = opts.emit ?? silent;
@@ -38,5 +39,22 @@ export function systemdDriver(opts: ServiceDriverOptions): ServiceDriver {
     emit({ type: 'log', level: 'info', message: `unit ${unit} stopped` });
   }
 
-  return { start, stop, status };
+  /**
+   * Only a unit that is "failed" or "inactive" has ended: one that crashed and waits
+   * for its Restart= is "activating", and systemd brings it back by itself.
+   */
+  async function exitOf(svc: ServiceSpec): Promise<ServiceExit | undefined> {
+    const unit = unitOf(svc);
+    const r = await run([systemctl, 'show', '--property=ActiveState,ExecMainCode,ExecMainStatus', unit]);
+    if (r.code !== 0) return undefined; // cannot tell: the health checks decide
+    const p = Object.fromEntries(r.stdout.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]));
+    if (p.ActiveState !== 'failed' && p.ActiveState !== 'inactive') return undefined;
+    const status = Number(p.ExecMainStatus);
+    // ExecMainCode is the kernel's si_code: 1 exited (status = code), 2 killed, 3 dumped core (status = signal)
+    const code = p.ExecMainCode === '1' ? status : null;
+    const signal = p.ExecMainCode === '2' || p.ExecMainCode === '3' ? (Object.entries(os.constants.signals).find(([, n]) => n === status)?.[0] ?? `signal ${status}`) : null;
+    return { code, signal, log: `journalctl -u ${unit}`, tail: [] };
+  }
+
+  return { start, stop, status, exitOf };
 }

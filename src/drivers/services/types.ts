@@ -24,12 +24,28 @@ export interface ServiceProcess {
   tracked: boolean;
 }
 
+/** how a service that was running has ended, as far as its driver can tell */
+export interface ServiceExit {
+  /** both null when the driver cannot tell (a process another uphop run started) */
+  code: number | null;
+  signal: string | null;
+  /** where its output went: a log file, or the command that shows it */
+  log: string;
+  /** the last lines of that log, when the driver can read them */
+  tail: string[];
+}
+
 export interface ServiceDriver {
   /** start it; a no-op when it already runs; throws SERVICE_CRASHED when it dies right away */
   start(svc: ServiceSpec, opts?: StopOptions): Promise<void>;
   /** stop it; a no-op when it is not running */
   stop(svc: ServiceSpec, opts?: StopOptions): Promise<void>;
   status(svc: ServiceSpec): Promise<ServiceStatus>;
+  /**
+   * undefined while it runs, or will run again by itself (a systemd unit waiting to
+   * restart); else how it ended. Cheap enough to poll a few times a second.
+   */
+  exitOf?(svc: ServiceSpec): Promise<ServiceExit | undefined>;
   /** the service's processes, also those no record names (process driver only) */
   processes?(svc: ServiceSpec): Promise<ServiceProcess[]>;
 }

@@ -1,10 +1,10 @@
 /** Stop the old services, start the new ones, check health: with the undo of each. */
-import { runHealthChecks } from '../../drivers/health.js';
 import { fmtList } from './util.js';
 import { parseDuration } from '../../spec/duration.js';
-import { failure, messageOf, type UphopError } from '../../errors.js';
+import { failure, isUphopError, messageOf, type UphopError } from '../../errors.js';
 import { serviceLogFile } from '../../drivers/layout.js';
 import { logTail } from '../../drivers/services/logtail.js';
+import { healthWhileRunning } from '../health-watch.js';
 import { refuseForeignPorts, withPortHolders } from '../port-holders.js';
 import type { InstallContext } from '../context.js';
 import type { InstallStep } from '../step.js';
@@ -41,15 +41,16 @@ export async function startAll(ctx: InstallContext, side: Side): Promise<string[
 }
 
 export async function checkHealth(ctx: InstallContext, side: Side): Promise<string> {
-  const checks = healthChecks(ctx, side);
-  const results = await runHealthChecks(checks, { emit: ctx.emit }).catch(async (e) => {
+  const watched = { driver: ctx.services, specs: serviceSpecs(ctx, side), checks: healthChecks(ctx, side), emit: ctx.emit };
+  const results = await healthWhileRunning(watched).catch(async (e) => {
     throw (await exitedService(ctx, side, e)) ?? (await withPortHolders(e, portContext(ctx, side)));
   });
   return fmtList(results.map((r) => `${r.name} ${r.observation}`));
 }
 
-/** a failed health check explained by a service that has exited since it started, with the end of its log */
+/** a health check timed out: explained by a service that has exited since it started, with the end of its log */
 async function exitedService(ctx: InstallContext, side: Side, cause: unknown): Promise<UphopError | undefined> {
+  if (isUphopError(cause) && cause.code === 'SERVICE_CRASHED') return undefined; // it already says so
   for (const s of serviceSpecs(ctx, side)) {
     if ((await ctx.services.status(s).catch(() => 'running')) === 'running') continue;
     const log = serviceLogFile(ctx.root, ctx.manifest.product, s.name);

@@ -66,7 +66,7 @@ try {
       for (const f of pkgs) await writeGzFile(art(f), fileSize);
     })(),
   ]);
-  await writeProject(project, ROOT, Object.values(HOPS));
+  await writeProject(project, Object.values(HOPS));
   console.log(`bench-build: generated ${FILES} x ${(fileSize / MiB).toFixed(1)} MiB of logs and of packages in ${secs(performance.now() - t0)}; ${rounds} round(s)\n`);
 
   const times = { text: { tar: [], build: [] }, packages: { tar: [], build: [] } };

@@ -20,7 +20,7 @@ async function main() {
   const intervalMs = Number(config.interval_ms ?? 1000);
   const state = { processed: 0, lastError: null, lastTick: null };
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     const ok = state.lastError === null;
     sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', version: VERSION, processed: state.processed, last_tick: state.lastTick, reason: state.lastError ?? undefined });
   });

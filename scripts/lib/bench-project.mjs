@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** hops: [{ name, to, files: [artifact file names] }] — every hop goes from 1.0.0 */
-export async function writeProject(dir, repoRoot, hops) {
+export async function writeProject(dir, hops) {
   await mkdir(path.join(dir, 'schema-migrations/1.0.1'), { recursive: true });
   await writeFile(path.join(dir, 'schema-migrations/1.0.1/001-noop.mjs'), 'export async function up() {}\nexport async function down() {}\n');
   for (const hop of hops) {

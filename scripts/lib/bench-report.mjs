@@ -90,11 +90,13 @@ export function run(cmd, args, { env, cwd, onStderrLine } = {}) {
  * (Ctrl-C, kill) or its output pipe closes early (`| head`), then exits 130
  */
 export function cleanupOnInterrupt(cleanup) {
-  let running;
+  let bailed = false;
   const bail = () => {
+    if (bailed) return; // a second signal while cleaning up: the first cleanup goes on
+    bailed = true;
     // a child still running (an installer about to start services) must not outlive the cleanup
     for (const c of liveChildren) c.kill('SIGKILL');
-    running ??= Promise.resolve()
+    Promise.resolve()
       .then(cleanup)
       .catch(() => {})
       .finally(() => process.exit(130));

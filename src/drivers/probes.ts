@@ -30,7 +30,7 @@ export function bodyMatcher(body: string): { test(s: string): boolean; label: st
     let re: RegExp;
     try {
       re = new RegExp(m[1], m[2]);
-    } catch (e) {
+    } catch {
       throw usageError('HEALTH_CHECK_INVALID', `The body pattern ${body} is not a valid regular expression.`, 'Fix the pattern or write a plain substring.');
     }
     return { test: (s) => re.test(s), label: body };
@@ -71,7 +71,7 @@ export function probeHttp(url: string, want: { status: number; body?: string }, 
 export function parseHostPort(target: string): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(target.trim());
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !m[1] || port < 1 || port > 65535) {
+  if (!m?.[1] || port < 1 || port > 65535) {
     throw usageError('HEALTH_CHECK_INVALID', `The tcp target "${target}" is not host:port.`, 'Write it as 127.0.0.1:5432 or [::1]:5432.');
   }
   return { host: m[1], port };

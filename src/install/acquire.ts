@@ -131,7 +131,7 @@ async function settle(dir: string, manifest: Manifest, L: Layout, made: string |
     const kept = await readFile(path.join(dest, 'bundle.json')).catch(() => undefined);
     const fresh = await readFile(path.join(dir, 'bundle.json'));
     // the same build kept earlier is reused only once it is re-hashed: it may have changed on disk since
-    if (kept && kept.equals(fresh)) {
+    if (kept?.equals(fresh)) {
       await verifyKept(L, id, trust);
       return { manifest, dir: dest, id };
     }

@@ -180,7 +180,7 @@ describe('the head: bundle.json first and well-formed', () => {
       ],
       [
         (m) => {
-          m.files['x'] = { sha256: 'a'.repeat(64), size: 1, mode: '4755' };
+          m.files.x = { sha256: 'a'.repeat(64), size: 1, mode: '4755' };
         },
         'files["x"].mode',
       ],

@@ -76,6 +76,9 @@ async function run(req: AgentsRequest, mode: Mode): Promise<AgentsResult> {
       return { ...base, ...left, outcome: 'dry-run', waves, message: `dry run: ${todo.length} agent(s) would be upgraded to ${target} in ${waves.length} wave(s); nothing was changed.` };
     }
     return locked(fleet, emit, `rolling the agents out to ${target}`, async () => {
+      // what this run is about to change (its report names it even if the run fails)
+      const from = [...new Set(todo.map((a) => a.version ?? 'unknown'))].sort();
+      emit({ type: 'agents-plan', product: base.product, bundle: base.bundle, from, to: target, agents: todo.length });
       const progress = fleet.progress ?? emptyProgress(target, fleet.bundle);
       if (phase === 'aborted') progress.phase = undefined;
       const log = await ProgressLog.open(fleet.L.agentsProgress(target), progress);

@@ -24,7 +24,9 @@ export async function resumeOrRestart(req: { root: string; emit?: Emit; notify?:
   if (!existsSync(last.source)) {
     throw usageError('BUNDLE_NOT_FOUND', `An install of ${last.source} was interrupted before it changed anything, and that bundle is gone.`, 'Run the install again with the bundle.');
   }
-  (req.emit ?? silent)({ type: 'log', level: 'info', message: `an install of ${path.basename(last.source)} was interrupted before it changed anything: running it again` });
+  const emit = req.emit ?? silent;
+  emit({ type: 'resume-plan', bundle: path.basename(last.source).replace(/\.tar\.gz$/, '') });
+  emit({ type: 'log', level: 'info', message: `an install of ${path.basename(last.source)} was interrupted before it changed anything: running it again` });
   const o = last.options as Record<string, string | boolean | string[] | number | undefined>;
   return install({
     root,

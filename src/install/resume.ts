@@ -25,6 +25,7 @@ export async function resumeInstall(req: { root: string; emit?: Emit; notify?: s
   try {
     await acquireLock(L.lock, pending.id, emit);
     await sweepLeftovers(L);
+    emit({ type: 'resume-plan', bundle: pending.id, product: ctx.manifest.product, from: ctx.fromVersion, to: ctx.manifest.to, after: pending.begun.at(-1) });
     emit({ type: 'log', level: 'info', message: `resuming ${pending.id} after "${pending.begun.at(-1)}"` });
     // the new services may run without their pidfiles (lost in the crash): start adopts or replaces them
     if (pending.ended.has('start services')) {

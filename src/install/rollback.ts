@@ -51,6 +51,7 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
   const { ctx, notifier } = await reopen(L, target.id, target, emit, req.notify);
   try {
     if (completed) checkCompleted(ctx, completed.state, completed.hop, !!req.force);
+    emit({ type: 'rollback-plan', bundle: target.id, product: ctx.manifest.product, from: ctx.manifest.to, to: ctx.fromVersion });
     await acquireLock(L.lock, target.id, emit);
     await sweepLeftovers(L);
     const journal = await Journal.open(target.file);

@@ -8,7 +8,7 @@ import type { Emit } from '../events.js';
 import type { AgentsResult } from '../agents/api.js';
 import type { InstallResult } from '../install/result.js';
 import type { UpgradeResult } from '../upgrade/types.js';
-import { reported, type Summary } from './run.js';
+import { reported, type ReportedOptions, type Summary } from './run.js';
 import { reportsDir } from './store.js';
 
 const HOP_FILE = /^(.+?)-(none|\d[^/]*?)-to-(\d[^/]*?)(\.tar\.gz)?$/;
@@ -18,30 +18,36 @@ export function hopOfFile(file: string): { product: string; from: string; to: st
   return m ? { product: m[1], from: m[2], to: m[3] } : { product: 'unknown', from: '?', to: '?' };
 }
 
-const agentsOf = (a?: AgentsResult): Summary['agents'] => (a?.rollout ? { upgraded: a.rollout.upgraded, failed: a.rollout.failed, total: a.rollout.total, message: a.message } : undefined);
+export const agentsOf = (a?: AgentsResult): Summary['agents'] => (a?.rollout ? { upgraded: a.rollout.upgraded, failed: a.rollout.failed, total: a.rollout.total, message: a.message } : undefined);
+
+/** the manager is on its new version; a stopped agent rollout after it is the part that failed */
+const withAgents = (s: Pick<Summary, 'product' | 'from' | 'to' | 'configs'>, a?: AgentsResult): Summary => ({ ...s, agents: agentsOf(a), outcome: a?.outcome === 'stopped' ? 'failed' : 'succeeded' });
+
+/** an install (or a resumed one) that ended installed; anything else changed nothing worth a report */
+export const installedSummary = (r: InstallResult): Summary | undefined =>
+  r.outcome === 'installed' ? withAgents({ product: r.product, from: r.from, to: r.to, configs: r.configs }, r.agents) : undefined;
+
+/** reported() for a command on a manager: its reports go under <root>/var/lib/uphop/reports */
+export function onManager<R>(o: Omit<ReportedOptions<R>, 'dir'>, fn: (emit: Emit) => Promise<R>) {
+  return reported<R>({ ...o, dir: reportsDir(o.root) }, fn);
+}
 
 export function reportInstall(o: { root: string; bundle: string; emit: Emit }, fn: (emit: Emit) => Promise<InstallResult>) {
-  return reported<InstallResult>(
+  return onManager<InstallResult>(
     {
-      dir: reportsDir(o.root),
       root: o.root,
       kind: 'install',
       name: path.basename(o.bundle).replace(/\.tar\.gz$/, ''),
       emit: o.emit,
-      summary: (r) => {
-        if (!r) return hopOfFile(o.bundle);
-        if (r.outcome !== 'installed') return undefined;
-        return { product: r.product, from: r.from, to: r.to, configs: r.configs, agents: agentsOf(r.agents), outcome: r.agents?.outcome === 'stopped' ? 'failed' : 'succeeded' };
-      },
+      summary: (r) => (r ? installedSummary(r) : hopOfFile(o.bundle)),
     },
     fn,
   );
 }
 
 export function reportUpgrade(o: { root: string; to: string; emit: Emit }, fn: (emit: Emit) => Promise<UpgradeResult>) {
-  return reported<UpgradeResult>(
+  return onManager<UpgradeResult>(
     {
-      dir: reportsDir(o.root),
       root: o.root,
       kind: 'upgrade',
       name: `to-${o.to}`,
@@ -51,8 +57,7 @@ export function reportUpgrade(o: { root: string; to: string; emit: Emit }, fn: (
           const plan = events.find((e) => e.type === 'upgrade-plan') as { product?: string; from?: string; to?: string } | undefined;
           return { product: plan?.product ?? 'manager', from: plan?.from ?? '?', to: plan?.to ?? o.to };
         }
-        if (r.outcome !== 'upgraded') return undefined;
-        return { product: r.product, from: r.from, to: r.to, agents: agentsOf(r.agents), outcome: r.agents?.outcome === 'stopped' ? 'failed' : 'succeeded' };
+        return r.outcome === 'upgraded' ? withAgents({ product: r.product, from: r.from, to: r.to }, r.agents) : undefined;
       },
     },
     fn,

@@ -5,6 +5,7 @@
 import { esc, fmtMs } from './escape.js';
 import { ganttSvg } from './gantt.js';
 import { rolloutSvg } from './rollout-svg.js';
+import { headline } from './title.js';
 import type { Report } from './types.js';
 
 const CSS = `
@@ -41,12 +42,14 @@ export function reportHtml(r: Report): string {
     ['migrations', String(r.migrations.filter((m) => m.status === 'end').length)],
     ['errors', String(r.errors.length)],
   ];
+  const reverted = r.migrations.filter((m) => m.status === 'down').length;
+  if (reverted) kpis.splice(4, 0, ['reverted', String(reverted)]);
   const parts = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(r.title)}</title><style>${CSS}</style></head><body>`,
-    `<h1>${esc(`${r.product} ${r.from} → ${r.to}`)} <span class="badge ${r.outcome}">${esc(r.kind)} ${esc(r.outcome)}</span></h1>`,
+    `<h1>${esc(headline(r).replace(/ -> /, ' → '))} <span class="badge ${r.outcome}">${esc(r.kind)} ${esc(r.outcome)}</span></h1>`,
     `<div>${esc(r.started)} – ${esc(r.finished)}</div>`,
     ...r.notes.map((n) => `<p>${esc(n)}</p>`),
     `<div class="kpi">${kpis.map(([k, v]) => `<div>${esc(k)}<b>${esc(v)}</b></div>`).join('')}</div>`,

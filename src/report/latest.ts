@@ -8,6 +8,8 @@ import type { Report } from './types.js';
 export interface ReportInfo {
   html: string;
   json: string;
+  /** install, upgrade, rehearse, test-path, resume, rollback or agents */
+  kind: string;
   title: string;
   outcome: string;
   downtimeMs: number;
@@ -17,14 +19,15 @@ export interface ReportInfo {
 
 export async function latestReport(o: { root: string; open?: boolean }): Promise<ReportInfo> {
   const [latest] = await listReports(reportsDir(o.root), 1);
-  if (!latest) throw usageError('NO_REPORT', `No report under ${reportsDir(o.root)} yet.`, 'Reports are written by install, upgrade, rehearse and test-path; run one first.');
+  if (!latest)
+    throw usageError('NO_REPORT', `No report under ${reportsDir(o.root)} yet.`, 'Reports are written by install, upgrade, resume, rollback, agents rollout, rehearse and test-path; run one first.');
   let r: Report;
   try {
     r = JSON.parse(await readFile(latest.json, 'utf8')) as Report;
   } catch {
     throw failure('REPORT_UNREADABLE', `${latest.json} is not a readable report.`, 'Open the .html file beside it, or run the operation again.');
   }
-  const info: ReportInfo = { ...latest, title: r.title, outcome: r.outcome, downtimeMs: r.downtimeMs };
+  const info: ReportInfo = { ...latest, kind: r.kind, title: r.title, outcome: r.outcome, downtimeMs: r.downtimeMs };
   if (o.open) info.opened = await openInBrowser(latest.html);
   return info;
 }

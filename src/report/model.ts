@@ -3,9 +3,13 @@
  * (from "stop services" beginning to "health checks" ending, or to the old
  * services being back after a rollback), migrations with durations, the agents'
  * progress, and every error with its hint. Pure: the same events, the same report.
+ * A run that picks up a journal (resume, rollback) may find the services already
+ * down: its window opens when the run began; a rollback of a completed hop opens
+ * it when the undo of "start services" stops the new ones.
  */
 import type { TimedEvent } from './record.js';
-import type { MigrationRow, Report, ReportError, RunRecord, StepBar, Window } from './types.js';
+import { reportTitle } from './title.js';
+import type { MigrationRow, Report, ReportError, RolloutPoint, RunRecord, StepBar, Window } from './types.js';
 
 const HOP_STEP = /^hop \d+\/\d+ /;
 const WAVE = /^wave \d+\/\d+/;
@@ -26,10 +30,16 @@ export function buildReport(run: RunRecord): Report {
   const warnings: string[] = [];
   const errors: ReportError[] = [];
   const open = new Map<string, StepBar>();
-  const points: { t: number; done: number; total?: number }[] = [];
+  const points: RolloutPoint[] = [];
   const waves: { t: number; label: string }[] = [];
   let hop = 0;
   let win: Window | undefined;
+  let stopped = false; // this run began "stop services" itself
+  const nothingBack = run.kind === 'rollback' && run.to === 'none'; // a fresh install rolled back: no old services to come back
+  const openWindow = (start: number) => {
+    win = { hop, label: hop ? `downtime, hop ${hop}` : 'downtime', start, end: start, closed: false };
+    downtime.push(win);
+  };
   const closeWindow = (t: number) => {
     if (!win) return;
     win.end = rel(t);
@@ -56,7 +66,10 @@ export function buildReport(run: RunRecord): Report {
         const bar: StepBar = { hop, step: name, status: 'running', start: rel(e.t), end: rel(e.t) };
         open.set(name, bar);
         steps.push(bar);
-        if (name === 'stop services') win = { hop, label: hop ? `downtime, hop ${hop}` : 'downtime', start: rel(e.t), end: rel(e.t), closed: false };
+        if (name === 'stop services') {
+          stopped = true;
+          openWindow(rel(e.t));
+        }
         continue;
       }
       const bar = status === 'undo' || !open.has(name) ? undefined : open.get(name);
@@ -65,7 +78,9 @@ export function buildReport(run: RunRecord): Report {
       if (bar) Object.assign(bar, { status, end, detail });
       else steps.push({ hop, step: status === 'undo' ? `undo ${name}` : name, status: status as StepBar['status'], start: Math.max(0, end - ms), end, detail });
       if (status === 'fail') errors.push({ code: 'STEP_FAILED', message: `${name}: ${detail ?? 'failed'}`, step: name });
-      if ((name === 'health checks' && status === 'end') || (name === 'stop services' && status === 'undo')) closeWindow(e.t);
+      if (!win && status === 'undo' && name === 'start services') openWindow(Math.max(0, end - ms));
+      if (!win && !stopped && ((status === 'undo' && name === 'stop services') || (status === 'end' && name === 'health checks'))) openWindow(0);
+      if ((name === 'health checks' && status === 'end') || (name === 'stop services' && status === 'undo' && !nothingBack)) closeWindow(e.t);
       if (name === 'health checks' && status === 'fail' && win) win.end = end;
       if (name === 'stop services' && win && status === 'fail') win.end = end;
     } else if (e.type === 'migration' && e.status !== 'begin') {
@@ -76,9 +91,9 @@ export function buildReport(run: RunRecord): Report {
       if (e.level === 'warn') warnings.push(msg);
       if (WAVE.test(msg)) waves.push({ t: rel(e.t), label: msg });
     } else if (e.type === 'progress' && e.task === 'agents') {
-      points.push({ t: rel(e.t), done: Number(e.done), total: typeof e.total === 'number' ? e.total : undefined });
+      const n = (v: unknown) => (typeof v === 'number' ? v : undefined);
+      points.push({ t: rel(e.t), done: Number(e.done), total: n(e.total), upgraded: n(e.upgraded), failed: n(e.failed) });
     }
-    if (win && downtime.at(-1) !== win) downtime.push(win);
   }
   if (win) win.end = rel(run.finished); // never healthy again within this run
   for (const bar of steps) if (bar.status === 'running') bar.end = rel(run.finished);
@@ -88,7 +103,7 @@ export function buildReport(run: RunRecord): Report {
   return {
     format: 1,
     kind: run.kind,
-    title: `${run.product} ${run.from} -> ${run.to}: ${run.kind} ${run.outcome}`,
+    title: reportTitle(run),
     product: run.product,
     from: run.from,
     to: run.to,

@@ -22,7 +22,13 @@ export function rolloutSvg(rollout: NonNullable<Report['rollout']>): string {
   if (pts.length) {
     const d = [`M${x(t0).toFixed(1)},${y(0)}`];
     for (const p of pts) d.push(`H${x(p.t).toFixed(1)}`, `V${y(p.done).toFixed(1)}`);
-    out.push(`<path d="${d.join(' ')}" fill="none" stroke="#2e7d32" stroke-width="2"/>`);
+    out.push(`<path d="${d.join(' ')}" fill="none" stroke="#2e7d32" stroke-width="2"><title>agents done</title></path>`);
+  }
+  // the failed agents as a second line, when any failed
+  if (pts.some((p) => p.failed)) {
+    const d = [`M${x(t0).toFixed(1)},${y(0)}`];
+    for (const p of pts) d.push(`H${x(p.t).toFixed(1)}`, `V${y(p.failed ?? 0).toFixed(1)}`);
+    out.push(`<path class="failed" d="${d.join(' ')}" fill="none" stroke="#c62828" stroke-width="2"><title>agents failed</title></path>`);
   }
   out.push(`<text x="${L}" y="${H - 6}" font-size="10" fill="#616161">${esc(`0 … ${fmtMs(t1 - t0)} after the first agent`)}</text>`);
   out.push('</svg>');

@@ -20,7 +20,8 @@ export interface ReportedOptions<R> {
   /** the folder that must exist for a report to be written (the manager root) */
   root: string;
   kind: ReportKind;
-  name: string;
+  /** the file name's tail; from the events when only the run knows it (the journal resume picked up) */
+  name: string | ((events: RunRecord['events']) => string);
   emit: Emit;
   /** what to say about the run; undefined: nothing worth a report (dry run, nothing to do) */
   summary(result: R | undefined, error: unknown, events: RunRecord['events']): Summary | undefined;
@@ -47,7 +48,7 @@ async function write(o: ReportedOptions<unknown>, events: RunRecord['events'], s
   if (!s || !existsSync(o.root)) return undefined;
   try {
     const report = buildReport({ ...s, kind: o.kind, events, started, finished: Date.now(), outcome: error ? 'failed' : (s.outcome ?? 'succeeded'), error });
-    const written = await writeReport(o.dir, report, o.name);
+    const written = await writeReport(o.dir, report, typeof o.name === 'string' ? o.name : o.name(events));
     o.emit({ type: 'report', html: written.html, json: written.json });
     o.emit({ type: 'log', level: 'info', message: `report: ${written.html}` });
     return written;

@@ -1,7 +1,8 @@
 /** What a report holds (its JSON file is exactly this), derived from the events of one run. */
 import type { TimedEvent } from './record.js';
 
-export type ReportKind = 'install' | 'upgrade' | 'rehearse' | 'test-path';
+/** the command that ran: resume finishes an install, rollback returns to the version before, agents rolls the fleet out */
+export type ReportKind = 'install' | 'upgrade' | 'rehearse' | 'test-path' | 'resume' | 'rollback' | 'agents';
 
 export interface ReportError {
   code: string;
@@ -64,6 +65,9 @@ export interface RolloutPoint {
   t: number;
   done: number;
   total?: number;
+  /** of the agents done so far (the rest of done were offline) */
+  upgraded?: number;
+  failed?: number;
 }
 
 export interface Report {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
 import { bundle, cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
+import { readReports } from '../helpers/reports.js';
 
 const agentVersion = async (a: RunningAgent) => ((await (await fetch(`${a.address}/health`)).json()) as { version: string }).version;
 
@@ -102,10 +103,20 @@ describe('agent rollout after an install', () => {
     expect(rows.map((x) => [x.id, x.version, x.state])).toEqual(fleet.map((a) => [a.id, '4.0.1', 'ok']));
     const progress = await stat(path.join(sb.root, 'var/lib/uphop/agents/4.0.1.log'));
     expect(progress.mode & 0o777).toBe(0o600);
+    // its report: the totals, the waves and the agents done over time
+    const { file, report } = (await readReports(sb.root)).at(-1)!;
+    expect(result.report).toBe(file.replace(/\.json$/, '.html'));
+    expect(path.basename(file)).toMatch(/-agents-to-4\.0\.1\.json$/);
+    expect(report).toMatchObject({ kind: 'agents', title: 'Agent rollout of beacon agents 3.4.2 -> 4.0.1: succeeded', outcome: 'succeeded' });
+    expect(report.rollout).toMatchObject({ upgraded: 5, failed: 0, total: 5 });
+    expect(report.rollout.waves.map((w: any) => w.label)).toEqual(['wave 1/2 (canary): 1 agent', 'wave 2/2 (batch): 4 agents']);
+    expect(report.rollout.points.at(-1)).toMatchObject({ done: 5, total: 5, upgraded: 5, failed: 0 });
 
+    const reports = (await readReports(sb.root)).length;
     const again = await run(['agents', 'rollout']);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('All 5 agent(s) run 4.0.1: nothing to do.');
+    expect(await readReports(sb.root)).toHaveLength(reports); // nothing changed, nothing to report
   });
 
   it('--no-agents installs the next hop for the manager only', async () => {

@@ -89,6 +89,77 @@ describe(`report model (seed ${seed})`, () => {
     expect(r.steps.at(-1)).toMatchObject({ step: 'undo stop services', status: 'undo', start: 30, end: 60 });
   });
 
+  it('a rollback of a completed hop: undo bars, downs, downtime from the new services stopping to the old ones back', () => {
+    const events = stream([
+      ['start services', 'undo', 40],
+      ['migrate schema', 'undo', 25],
+      ['stop services', 'undo', 35],
+    ]);
+    // the down ran inside the undo of "migrate schema" (1040..1065)
+    events.splice(1, 0, { type: 'migration', name: '2/001-x.mjs', phase: 'main', status: 'down', ms: 20, t: 1060 } as TimedEvent);
+    const r = buildReport({ kind: 'rollback', product: 'beacon', from: '4.2.0', to: '4.1.1', outcome: 'succeeded', started: 1000, finished: 1200, events });
+    expect(r.title).toBe('Rollback of beacon 4.2.0 -> 4.1.1: succeeded');
+    expect(r.steps.map((s) => [s.step, s.status])).toEqual([
+      ['undo start services', 'undo'],
+      ['undo migrate schema', 'undo'],
+      ['undo stop services', 'undo'],
+    ]);
+    // "start services" was undone over 0..40: the new services stopped at 0; the old ones were back at 100
+    expect(r.downtime).toEqual([{ hop: 0, label: 'downtime', start: 0, end: 100, closed: true }]);
+    expect(r.migrations).toMatchObject([{ name: '2/001-x.mjs', status: 'down', start: 40, ms: 20 }]);
+    const html = reportHtml(r);
+    expect(html).toContain('Rollback of beacon 4.2.0 → 4.1.1');
+    expect(html).toContain('reverted<b>1</b>');
+    // a fresh install rolled back (--force): nothing comes back, the window stays open
+    const gone = buildReport({ kind: 'rollback', product: 'beacon', from: '4.2.0', to: 'none', outcome: 'succeeded', started: 1000, finished: 1200, events });
+    expect(gone.downtime).toMatchObject([{ start: 0, end: 200, closed: false }]);
+  });
+
+  it('a resume whose services were down since the crash: the window opens when the run began', () => {
+    const events = stream(
+      [
+        ['start services', 'begin', 0],
+        ['start services', 'end', 30],
+        ['health checks', 'begin', 0],
+        ['health checks', 'end', 20],
+      ],
+      1100,
+    );
+    const r = buildReport({ kind: 'resume', product: 'beacon', from: '4.0.1', to: '4.1.1', outcome: 'succeeded', started: 1000, finished: 1300, events });
+    expect(r.title).toBe('Resumed install of beacon 4.0.1 -> 4.1.1: succeeded');
+    expect(r.downtime).toEqual([{ hop: 0, label: 'downtime', start: 0, end: 150, closed: true }]);
+    // a resume after the health checks (services up) has no window
+    const after = stream([
+      ['record version', 'begin', 0],
+      ['record version', 'end', 5],
+    ]);
+    expect(buildReport({ kind: 'resume', product: 'p', from: '1', to: '2', outcome: 'succeeded', started: 1000, finished: 1010, events: after }).downtime).toEqual([]);
+  });
+
+  it('an agent rollout: the failed count over time is drawn beside the done count', () => {
+    const events = [
+      { type: 'log', level: 'info', message: 'wave 1/2 (canary): 1 agent', t: 1000 },
+      { type: 'progress', task: 'agents', done: 1, total: 3, upgraded: 1, failed: 0, t: 1100 },
+      { type: 'log', level: 'info', message: 'wave 2/2 (batch): 2 agents', t: 1150 },
+      { type: 'progress', task: 'agents', done: 3, total: 3, upgraded: 2, failed: 1, t: 1300 },
+    ] as TimedEvent[];
+    const r = buildReport({
+      kind: 'agents',
+      product: 'beacon',
+      from: '3.4.2',
+      to: '4.0.1',
+      outcome: 'succeeded',
+      started: 1000,
+      finished: 1400,
+      events,
+      agents: { upgraded: 2, failed: 1, total: 3, message: 'm' },
+    });
+    expect(r.title).toBe('Agent rollout of beacon agents 3.4.2 -> 4.0.1: succeeded');
+    expect(r.rollout?.points.at(-1)).toEqual({ t: 300, done: 3, total: 3, upgraded: 2, failed: 1 });
+    expect(r.rollout?.waves).toHaveLength(2);
+    expect(reportHtml(r)).toContain('<path class="failed"');
+  });
+
   it('escapes hostile text from events in the page', () => {
     const evil = `<script>alert(1)</script>"'&<img src=x onerror=alert(1)>`;
     const events = stream([

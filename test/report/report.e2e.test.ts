@@ -2,7 +2,7 @@
  * Every install writes a self-contained HTML report plus its JSON, built from the
  * same events --json prints; the page renders its timeline in headless Chromium
  * (bars drawn, downtime marked, nothing logged to the console) and a failure
- * names its code and what to do next.
+ * names its code and what to do next. Resume and rollback write theirs too.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, cli, sandbox, type Sandbox } from '../helpers/manager.js';
 import { CHROMIUM, countPixels, decodePng, openPage } from '../helpers/chromium.js';
 import { variant } from '../helpers/variant.js';
+import { readReports } from '../helpers/reports.js';
 
 const jsonLines = (text: string) =>
   text
@@ -102,5 +103,41 @@ describe('upgrade reports', () => {
     } finally {
       await v.cleanup();
     }
+  });
+
+  it('resume and rollback write theirs: the hop each ran, its steps, migrations and downtime; a refused rollback writes none', async () => {
+    const killed = await cli(['install', bundle('4.0.1-to-4.1.1'), '--root', sb.root, '--allow-unsigned'], { UPHOP_CRASH_AT: 'migrate schema' });
+    expect(killed.code, killed.stderr).toBe(137);
+    const resumed = await cli(['resume', '--root', sb.root, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const resume = (await readReports(sb.root)).at(-1)!.report;
+    expect(JSON.parse(resumed.stdout).report).toMatch(/-resume-beacon-4\.0\.1-to-4\.1\.1\.html$/);
+    expect(resume).toMatchObject({ kind: 'resume', title: 'Resumed install of beacon 4.0.1 -> 4.1.1: succeeded', from: '4.0.1', to: '4.1.1', outcome: 'succeeded' });
+    expect(resume.steps.map((x: any) => x.step)).toEqual(expect.arrayContaining(['migrate schema', 'start services', 'health checks']));
+    expect(resume.migrations.map((m: any) => [m.name, m.status])).toEqual([['4.1.1/002-index-item-slug.mjs', 'end']]);
+    // the services were stopped by the killed install: down from the start of the resume until healthy
+    const healthy = resume.steps.find((x: any) => x.step === 'health checks');
+    expect(resume.downtime).toMatchObject([{ start: 0, end: healthy.end, closed: true }]);
+
+    const rolled = await cli(['rollback', '--root', sb.root, '--json']);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    const info = JSON.parse((await cli(['report', '--root', sb.root, '--json'])).stdout);
+    expect(info).toMatchObject({ html: JSON.parse(rolled.stdout).report, kind: 'rollback', title: 'Rollback of beacon 4.1.1 -> 4.0.1: succeeded', outcome: 'succeeded' });
+    const back = JSON.parse(await readFile(info.json, 'utf8'));
+    expect(back).toMatchObject({ from: '4.1.1', to: '4.0.1', errors: [] });
+    expect(back.steps.length).toBeGreaterThan(3);
+    expect(back.steps.every((x: any) => x.status === 'undo' && x.step.startsWith('undo '))).toBe(true);
+    expect(back.migrations.map((m: any) => [m.name, m.status]).sort()).toEqual([
+      ['4.1.1/001-add-item-slug.pre.mjs', 'down'],
+      ['4.1.1/002-index-item-slug.mjs', 'down'],
+    ]);
+    const stopNew = back.steps.find((x: any) => x.step === 'undo start services');
+    const oldBack = back.steps.find((x: any) => x.step === 'undo stop services');
+    expect(back.downtime).toMatchObject([{ start: stopNew.start, end: oldBack.end, closed: true }]);
+    expect(await readFile(info.html, 'utf8')).toContain('Rollback of beacon 4.1.1 → 4.0.1');
+
+    const count = (await readReports(sb.root)).length;
+    expect((await cli(['rollback', '--root', sb.root])).code).toBe(2); // the last hop is already rolled back
+    expect(await readReports(sb.root)).toHaveLength(count);
   });
 });

@@ -67,8 +67,10 @@ export const agentsCommand: CommandDef<Opts, AgentsList | AgentsResult> = {
     process.once('SIGINT', stop); // Ctrl-C stops it: the rerun resumes, asking the agents that were in flight first
     try {
       const req = { root, dryRun: o.dryRun, emit: ctx.emit, signal: ac.signal, overrides, only: o.only, except: o.except };
-      const result = await (o.action === 'continue' ? core.continueRollout(req) : o.action === 'abort' ? core.abortRollout(req) : core.rolloutAgents(req));
-      return { result, exitCode: result.outcome === 'stopped' ? 1 : 0 };
+      if (o.action === 'abort') return { result: await core.abortRollout(req) };
+      const { reportAgents } = await import('../../report/follow-up.js');
+      const { result, report } = await reportAgents({ root, emit: ctx.emit }, (emit) => (o.action === 'continue' ? core.continueRollout : core.rolloutAgents)({ ...req, emit }));
+      return { result: report ? { ...result, report: report.html } : result, exitCode: result.outcome === 'stopped' ? 1 : 0 };
     } finally {
       process.off('SIGINT', stop);
     }

@@ -56,6 +56,9 @@ export const historyCommand: CommandDef<RootOpts, { root: string; hops: HopRecor
       : `no hops recorded under ${h.root}`,
 };
 
+/** --json: the result names the report it wrote */
+const withReport = <R>(result: R, report?: { html: string }): R => (report ? { ...result, report: report.html } : result);
+
 const withNotify = (y: Parameters<typeof rootOption>[0]) => rootOption(y).option('notify', { type: 'string', describe: 'URL to POST JSON events to' });
 
 export const resumeCommand: CommandDef<RootOpts, InstallResult> = {
@@ -63,7 +66,13 @@ export const resumeCommand: CommandDef<RootOpts, InstallResult> = {
   command: 'resume',
   describe: 'Finish an interrupted install from its journal',
   builder: withNotify,
-  run: async (o, ctx) => ({ result: await (await import('../../install/restart.js')).resumeOrRestart({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit }) }),
+  async run(o, ctx) {
+    const { resumeOrRestart } = await import('../../install/restart.js');
+    const { reportResume } = await import('../../report/follow-up.js');
+    const root = rootOf(o, ctx.cwd);
+    const { result, report } = await reportResume({ root, emit: ctx.emit }, (emit) => resumeOrRestart({ root, notify: o.notify, emit }));
+    return { result: withReport(result, report) };
+  },
   human: installText,
 };
 
@@ -72,6 +81,12 @@ export const rollbackCommand: CommandDef<RootOpts & { force?: boolean }, Rollbac
   command: 'rollback',
   describe: 'Return to the previous version: undo an interrupted install, or the last hop',
   builder: (y) => withNotify(y).option('force', { type: 'boolean', describe: 'also roll back a fresh install (leaves nothing installed)' }),
-  run: async (o, ctx) => ({ result: await (await import('../../install/rollback.js')).rollback({ root: rootOf(o, ctx.cwd), notify: o.notify, emit: ctx.emit, force: o.force }) }),
+  async run(o, ctx) {
+    const { rollback } = await import('../../install/rollback.js');
+    const { reportRollback } = await import('../../report/follow-up.js');
+    const root = rootOf(o, ctx.cwd);
+    const { result, report } = await reportRollback({ root, emit: ctx.emit }, (emit) => rollback({ root, notify: o.notify, emit, force: o.force }));
+    return { result: withReport(result, report) };
+  },
   human: (r) => `${r.message} (${fmtMs(r.ms)})`,
 };

@@ -31,7 +31,21 @@ function serverOf(knex: Knex): Server {
   return { ...(knex.client.config.connection as Server) };
 }
 
-export async function copyDatabase(db: DbValues | undefined, live: string, copy: string, scrub: (t: string) => string): Promise<DbCopy> {
+/** the name of a rehearsal's database copy (known before it exists, so a leftover can be found) */
+export const copyName = () => tempName('uphop_rehearse');
+
+/** the copy's database on the live server: `name` is dropped (a leftover of a rehearsal that was killed) */
+export async function dropCopyDatabase(db: DbValues, live: string, name: string): Promise<void> {
+  const client = db.client ?? 'sqlite';
+  if (client === 'sqlite' || !/^uphop_rehearse_[0-9a-f]+$/.test(name)) return;
+  const knex = openDatabase(db, { root: live });
+  const s = serverOf(knex);
+  await knex.destroy();
+  const admin: DbConnectionValues = { host: s.host, port: s.port, user: s.user, password: s.password, database: client === 'pg' ? s.database : undefined };
+  await adminDo(client, admin, client === 'pg' ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`);
+}
+
+export async function copyDatabase(db: DbValues | undefined, live: string, copy: string, scrub: (t: string) => string, name = copyName()): Promise<DbCopy> {
   if (!db) return { method: 'none: the site values have no db', drop: async () => {} };
   const client = db.client ?? 'sqlite';
   const knex = openDatabase(db, { root: live });
@@ -42,14 +56,13 @@ export async function copyDatabase(db: DbValues | undefined, live: string, copy:
       return { values: db, method: 'sqlite VACUUM INTO', drop: async () => {} };
     }
     const s = serverOf(knex);
-    const name = tempName('uphop_rehearse');
     const admin: DbConnectionValues = { host: s.host, port: s.port, user: s.user, password: s.password, database: s.database };
     const conn = { ...(db.connection ?? {}) };
     delete conn.url;
     const values: DbValues = { client, connection: { ...conn, host: s.host, port: s.port, user: s.user, password: s.password, database: name } };
     if (client === 'pg') {
       await adminDo('pg', admin, `create database ${name}`);
-      const drop = () => adminDo('pg', admin, `drop database if exists ${name} with (force)`);
+      const drop = () => dropCopyDatabase(db, live, name);
       try {
         const auth = ['-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres'];
         const schema = db.connection?.schema;
@@ -66,7 +79,7 @@ export async function copyDatabase(db: DbValues | undefined, live: string, copy:
       return { values, method: `pg_dump | pg_restore into database ${name}`, drop };
     }
     await adminDo('mysql', { ...admin, database: undefined }, `create database ${name}`);
-    const drop = () => adminDo('mysql', { ...admin, database: undefined }, `drop database if exists ${name}`);
+    const drop = () => dropCopyDatabase(db, live, name);
     try {
       const auth = ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root'];
       await pipe(['mysqldump', ...auth, '--single-transaction', '--routines', s.database ?? ''], ['mysql', ...auth, name], { MYSQL_PWD: s.password ?? '' }, scrub);

@@ -4,7 +4,7 @@
  * the copy removed. The live manager is only read: its files, database and
  * services are never written, stopped or locked.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -18,7 +18,8 @@ import { lockOwnerAlive, readLock } from '../install/lock.js';
 import { readState } from '../install/state.js';
 import { readValuesFile, scrub } from '../install/values.js';
 import { checkPortKeys, type PortChange } from '../sandbox/ports.js';
-import { copyDatabase, type DbCopy } from './copy-db.js';
+import { copyDatabase, copyName, dropCopyDatabase, type DbCopy } from './copy-db.js';
+import { markWork, removeCopy, sweepLeftovers, WORK_PREFIX } from './leftovers.js';
 import { copyFiles } from './copy-files.js';
 import { prepareCopy, stopCopy, type PreparedCopy } from './prepare.js';
 import { startOutageProbe, type Outage } from './outage.js';
@@ -37,6 +38,8 @@ export interface RehearseOptions {
   stopTimeoutMs?: number;
   /** dotted values keys holding a port besides those named …port */
   portKeys?: string[];
+  /** aborted (Ctrl-C): the copy is removed at once and the rehearsal fails with REHEARSAL_INTERRUPTED */
+  signal?: AbortSignal;
   emit?: Emit;
 }
 
@@ -87,11 +90,16 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
   // a product without a database (no db: in its values) has nothing to copy there
   const db = liveValues.db === undefined ? undefined : (liveValues.db as DbValues);
   const hide = (t: string) => scrub(t, liveValues);
-  const work = await mkdtemp(path.join(o.work ?? tmpdir(), 'uphop-rehearsal-'));
+  const parent = o.work ?? tmpdir();
+  await sweepLeftovers(parent, live, state.product, db, emit);
+  const work = await mkdtemp(path.join(parent, WORK_PREFIX));
   const copyRoot = path.join(work, 'root');
+  const database = db && (db.client ?? 'sqlite') !== 'sqlite' ? copyName() : undefined;
+  await markWork(work, { live, product: state.product, database });
   let dbCopy: DbCopy | undefined;
   let prepared: PreparedCopy | undefined;
-  try {
+  let interrupted = false;
+  const onCopy = async (): Promise<RehearsalResult> => {
     const tc = Date.now();
     const skip = db && (db.client ?? 'sqlite') === 'sqlite' ? [sqliteFile(db, live)] : [];
     const files = await timed(
@@ -104,7 +112,7 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
     dbCopy = await timed(
       emit,
       'copy database',
-      () => copyDatabase(db, live, copyRoot, hide),
+      () => copyDatabase(db, live, copyRoot, hide, database),
       (r) => r.method,
     );
     const copyMs = Date.now() - tc;
@@ -168,10 +176,43 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
       ms: Date.now() - t0,
       message: `rehearsal of ${r!.product} ${r!.from} -> ${r!.to} passed on a copy: predicted downtime ${t.downtimeMs} ms (stop services -> healthy)${outage ? `, ${outage.ms} ms without a 200 from ${outage.url}` : ''}; the live manager was not touched.`,
     };
+  };
+  try {
+    return await untilAborted(o.signal, onCopy, () => (interrupted = true));
   } finally {
-    if (prepared) await stopCopy(prepared.ctx, [...(state.services.order ?? []), ...((await readState(layout(copyRoot).state))?.services.order ?? [])]);
-    await prepared?.ctx.close();
-    await dbCopy?.drop().catch((e) => emit({ type: 'log', level: 'warn', message: `could not drop the rehearsal's database copy: ${hide(messageOf(e))}` }));
-    await rm(work, { recursive: true, force: true });
+    // a graceful stop when the rehearsal ran to its end; interrupted, the copy is killed at once
+    if (prepared && !interrupted) await stopCopy(prepared.ctx, [...(state.services.order ?? []), ...((await readState(layout(copyRoot).state))?.services.order ?? [])]).catch(() => undefined);
+    await prepared?.ctx.close().catch(() => undefined);
+    await removeCopy(work, state.product, async () => {
+      if (db && database) await dropCopyDatabase(db, live, database);
+    }).catch((e) => emit({ type: 'log', level: 'warn', message: `could not remove the rehearsal's copy in ${work}: ${hide(messageOf(e))}` }));
+  }
+}
+
+/** fn's result, or REHEARSAL_INTERRUPTED as soon as the signal fires (Ctrl-C): the caller then removes the copy */
+async function untilAborted<T>(signal: AbortSignal | undefined, fn: () => Promise<T>, onAbort: () => void): Promise<T> {
+  if (!signal) return fn();
+  let off = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    const abort = () => {
+      onAbort();
+      reject(
+        failure(
+          'REHEARSAL_INTERRUPTED',
+          'The rehearsal was interrupted; its copy (services, files, database) was removed and the live manager was not touched.',
+          'Rehearse again when it can run to its end.',
+        ),
+      );
+    };
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    off = () => signal.removeEventListener('abort', abort);
+  });
+  const work = fn();
+  work.catch(() => undefined); // an error after the interrupt is no longer anyone's
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    off();
   }
 }

@@ -5,14 +5,18 @@
  * the copy's health check would probe the live service, so the rehearsal refuses
  * before starting anything (exit 3, naming the key to pass); with it the copy runs
  * on a free port and passes. The live manager answers and its files stay the same.
+ * A rehearsal interrupted while its copy runs (Ctrl-C) removes the copy itself; one
+ * killed with -9 leaves it, and the next rehearsal removes it.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, readlink, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, stopServices } from '../helpers/manager.js';
+import { CLI, freePort, stopServices } from '../helpers/manager.js';
 import { runIn } from '../helpers/stranger.js';
 
 let base: string;
@@ -101,5 +105,60 @@ describe('rehearse a product whose port key is not named …port, with no databa
     expect(res.outage.url).toContain(`:${res.ports[0].to}/`);
     expect(await liveVersion()).toBe('1.0.0');
     expect(await hashes(root)).toEqual(before);
+  });
+});
+
+/** pids of the processes whose working directory lies under dir (the copy's services) */
+async function processesUnder(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cwd = await readlink(`/proc/${name}/cwd`).catch(() => '');
+    if (cwd.startsWith(dir + '/')) pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** a rehearsal with its copy under work, signalled once the copy's services run */
+async function interruptWhenCopyRuns(work: string, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'rehearse', 'out/shop-1.0.0-to-1.1.0.tar.gz', '--root', root, '--allow-unsigned', '--port-key', 'listen', '--work', work], { cwd: project });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  for (let i = 0; i < 1500 && child.exitCode === null; i++) {
+    if ((await processesUnder(work)).length) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  expect((await processesUnder(work)).length, `the copy's services never ran: ${stderr}`).toBeGreaterThan(0);
+  child.kill(signal);
+  return { code: await exited, stderr };
+}
+
+describe('an interrupted rehearsal leaves nothing running', () => {
+  it("Ctrl-C: the rehearsal kills the copy's services and removes its folder before it exits", async () => {
+    const work = path.join(base, 'work-int');
+    await mkdir(work);
+    const r = await interruptWhenCopyRuns(work, 'SIGINT');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/REHEARSAL_INTERRUPTED/);
+    expect(await processesUnder(work)).toEqual([]);
+    expect(await readdir(work)).toEqual([]);
+    expect(await liveVersion()).toBe('1.0.0');
+  });
+
+  it('kill -9: the copy is left running, and the next rehearsal removes it first', async () => {
+    const work = path.join(base, 'work-kill');
+    await mkdir(work);
+    const r = await interruptWhenCopyRuns(work, 'SIGKILL');
+    expect(r.code).toBe(null);
+    const [left] = await readdir(work);
+    expect(left).toMatch(/^uphop-rehearsal-/);
+    expect((await processesUnder(work)).length).toBeGreaterThan(0);
+    const again = await runIn(project, ['rehearse', 'out/shop-1.0.0-to-1.1.0.tar.gz', '--root', root, '--allow-unsigned', '--port-key', 'listen', '--work', work]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/removed the copy left by an interrupted rehearsal/);
+    expect(existsSync(path.join(work, left))).toBe(false);
+    expect(await processesUnder(work)).toEqual([]);
+    expect(await liveVersion()).toBe('1.0.0');
   });
 });

@@ -33,6 +33,10 @@ export const rehearseCommand: CommandDef<Opts, RehearsalResult & { report?: stri
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     const { rehearseWithReport } = await import('../../rehearse/report.js');
+    // Ctrl-C (or a kill by the service manager): the copy's services, files and database are removed first
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, stop);
     const result = await rehearseWithReport({
       bundle: abs(o.bundle)!,
       root: abs(o.root)!,
@@ -42,7 +46,10 @@ export const rehearseCommand: CommandDef<Opts, RehearsalResult & { report?: stri
       ignorePreflight: o.ignorePreflight,
       stopTimeoutMs: parseDuration(o.stopTimeout),
       portKeys: o.portKey,
+      signal: ac.signal,
       emit: ctx.emit,
+    }).finally(() => {
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, stop);
     });
     return { result };
   },

@@ -26,6 +26,7 @@ import { startOutageProbe, type Outage } from './outage.js';
 import { timeline, type Timeline } from './timeline.js';
 import { healthChecks } from '../install/units.js';
 import { copyValues } from './values.js';
+import { untilAborted } from '../util/abort.js';
 
 export interface RehearseOptions {
   bundle: string;
@@ -178,7 +179,14 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
     };
   };
   try {
-    return await untilAborted(o.signal, onCopy, () => (interrupted = true));
+    return await untilAborted(o.signal, onCopy, () => {
+      interrupted = true;
+      return failure(
+        'REHEARSAL_INTERRUPTED',
+        'The rehearsal was interrupted; its copy (services, files, database) was removed and the live manager was not touched.',
+        'Rehearse again when it can run to its end.',
+      );
+    });
   } finally {
     // a graceful stop when the rehearsal ran to its end; interrupted, the copy is killed at once
     if (prepared && !interrupted) await stopCopy(prepared.ctx, [...(state.services.order ?? []), ...((await readState(layout(copyRoot).state))?.services.order ?? [])]).catch(() => undefined);
@@ -186,33 +194,5 @@ export async function rehearse(o: RehearseOptions): Promise<RehearsalResult> {
     await removeCopy(work, state.product, async () => {
       if (db && database) await dropCopyDatabase(db, live, database);
     }).catch((e) => emit({ type: 'log', level: 'warn', message: `could not remove the rehearsal's copy in ${work}: ${hide(messageOf(e))}` }));
-  }
-}
-
-/** fn's result, or REHEARSAL_INTERRUPTED as soon as the signal fires (Ctrl-C): the caller then removes the copy */
-async function untilAborted<T>(signal: AbortSignal | undefined, fn: () => Promise<T>, onAbort: () => void): Promise<T> {
-  if (!signal) return fn();
-  let off = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    const abort = () => {
-      onAbort();
-      reject(
-        failure(
-          'REHEARSAL_INTERRUPTED',
-          'The rehearsal was interrupted; its copy (services, files, database) was removed and the live manager was not touched.',
-          'Rehearse again when it can run to its end.',
-        ),
-      );
-    };
-    if (signal.aborted) return abort();
-    signal.addEventListener('abort', abort, { once: true });
-    off = () => signal.removeEventListener('abort', abort);
-  });
-  const work = fn();
-  work.catch(() => undefined); // an error after the interrupt is no longer anyone's
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    off();
   }
 }

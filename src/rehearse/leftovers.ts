@@ -12,8 +12,8 @@
 import { lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DbValues } from '../drivers/db/connect.js';
-import { findServiceProcesses } from '../drivers/services/discover.js';
-import { isSameProcess, signalGroup, startTimeOf } from '../drivers/services/proc.js';
+import { killServicesUnder } from '../drivers/services/discover.js';
+import { isSameProcess, startTimeOf } from '../drivers/services/proc.js';
 import { messageOf } from '../errors.js';
 import type { Emit } from '../events.js';
 import { dropCopyDatabase } from './copy-db.js';
@@ -43,12 +43,9 @@ export async function markWork(work: string, m: Omit<RehearsalMark, 'pid' | 'sta
  */
 export async function removeCopy(work: string, product: string, dropDb: () => Promise<void>): Promise<void> {
   const root = path.join(work, 'root');
-  const kill = async () => {
-    for (const p of await findServiceProcesses(root, product)) signalGroup(p.pgrp, 'SIGKILL');
-  };
-  await kill();
+  await killServicesUnder(root, product);
   await rm(work, { recursive: true, force: true });
-  await kill();
+  await killServicesUnder(root, product);
   await dropDb();
 }
 

@@ -7,7 +7,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { usageError } from '../errors.js';
+import { failure, usageError } from '../errors.js';
+import { untilAborted } from '../util/abort.js';
 import { silent, type Emit } from '../events.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { install } from '../install/index.js';
@@ -42,6 +43,7 @@ export interface TestPathOptions {
   ignoreData?: string[];
   /** dotted values keys holding a port besides those named …port */
   portKeys?: string[];
+  signal?: AbortSignal;
   emit?: Emit;
 }
 
@@ -59,7 +61,25 @@ export interface TestPathResult {
   ms: number;
 }
 
+/** Ctrl-C stops it at once: the sandbox's services are killed and its database and folder removed first */
 export async function testPath(o: TestPathOptions): Promise<TestPathResult> {
+  const made: { sb?: Sandbox; product?: string } = {};
+  let interrupted = false;
+  try {
+    return await untilAborted(
+      o.signal,
+      () => run(o, made),
+      () => {
+        interrupted = true;
+        return failure('TEST_PATH_INTERRUPTED', 'test-path was interrupted; its sandbox (services, database, files) was removed.', 'Run it again when it can run to its end.');
+      },
+    );
+  } finally {
+    if (interrupted && made.sb) await made.sb.remove({ kill: made.product }).catch(() => undefined);
+  }
+}
+
+async function run(o: TestPathOptions, made: { sb?: Sandbox; product?: string }): Promise<TestPathResult> {
   const emit = o.emit ?? silent;
   const t0 = Date.now();
   const temp = o.store ? await mkdtemp(path.join(tmpdir(), 'uphop-test-path-bundles-')) : undefined;
@@ -70,6 +90,7 @@ export async function testPath(o: TestPathOptions): Promise<TestPathResult> {
     o = { ...o, product: chain.product };
     if (!chain.hops.length) throw usageError('TEST_PATH_EMPTY', `There is no hop from ${o.from} to ${o.to}: nothing to test.`, 'Give --to a later version than --from.');
     const sb = await createSandbox({ db: o.db, dbUrl: o.dbUrl, values: o.values, portKeys: o.portKeys });
+    Object.assign(made, { sb, product: chain.product });
     emit({ type: 'log', level: 'info', message: `sandbox manager in ${sb.root} on ${sb.db.label}` });
     try {
       const base = { root: sb.root, allowUnsigned: o.allowUnsigned, trust: o.trust, agents: false, emit };

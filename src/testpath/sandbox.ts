@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import YAML from 'yaml';
 import { openDatabase } from '../drivers/db/connect.js';
+import { killServicesUnder } from '../drivers/services/discover.js';
 import { createServiceDriver } from '../drivers/services/index.js';
 import { silent } from '../events.js';
 import { readState } from '../install/state.js';
@@ -27,7 +28,8 @@ export interface Sandbox {
   closeDb(): Promise<void>;
   scrub(text: string): string;
   stopServices(): Promise<void>;
-  remove(): Promise<void>;
+  /** kill: the product whose processes under the sandbox are killed at once (an interrupt), not stopped */
+  remove(o?: { kill?: string }): Promise<void>;
 }
 
 export async function createSandbox(o: { db: SandboxDb; dbUrl?: string; values?: string; portKeys?: string[] }): Promise<Sandbox> {
@@ -67,12 +69,14 @@ export async function createSandbox(o: { db: SandboxDb; dbUrl?: string; values?:
     },
     scrub: (t) => scrub(t, values),
     stopServices,
-    async remove() {
-      await knex?.destroy();
+    async remove(opts = {}) {
+      await knex?.destroy().catch(() => undefined);
       knex = undefined;
-      await stopServices();
+      if (opts.kill) await killServicesUnder(root, opts.kill);
+      else await stopServices();
       await db.drop().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
+      if (opts.kill) await killServicesUnder(root, opts.kill);
     },
   };
 }

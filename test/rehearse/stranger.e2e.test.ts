@@ -119,9 +119,11 @@ async function processesUnder(dir: string): Promise<number[]> {
   return pids;
 }
 
-/** a rehearsal with its copy under work, signalled once the copy's services run */
-async function interruptWhenCopyRuns(work: string, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'rehearse', 'out/shop-1.0.0-to-1.1.0.tar.gz', '--root', root, '--allow-unsigned', '--port-key', 'listen', '--work', work], { cwd: project });
+const REHEARSE = ['rehearse', 'out/shop-1.0.0-to-1.1.0.tar.gz', '--allow-unsigned', '--port-key', 'listen'];
+
+/** a run of the CLI whose sandbox or copy lies under work, signalled once its services run there */
+async function interruptWhenCopyRuns(work: string, signal: NodeJS.Signals, args = [...REHEARSE, '--root', root, '--work', work]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: project, env: { ...process.env, TMPDIR: work } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -160,5 +162,15 @@ describe('an interrupted rehearsal leaves nothing running', () => {
     expect(existsSync(path.join(work, left))).toBe(false);
     expect(await processesUnder(work)).toEqual([]);
     expect(await liveVersion()).toBe('1.0.0');
+  });
+
+  it('test-path, Ctrl-C (or a cancelled CI job): the sandbox services are killed and the sandbox removed', async () => {
+    const work = path.join(base, 'work-test-path');
+    await mkdir(work);
+    const r = await interruptWhenCopyRuns(work, 'SIGTERM', ['test-path', '--from', '1.0.0', '--to', '1.1.0', '--bundles', 'out', '--values', 'site.yaml', '--port-key', 'listen', '--allow-unsigned', '--reports', path.join(work, 'reports')]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/TEST_PATH_INTERRUPTED/);
+    expect(await processesUnder(work)).toEqual([]);
+    expect((await readdir(work)).filter((f) => f.startsWith('uphop-test-path-'))).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import type { RehearsalResult } from '../../rehearse/index.js';
 import { ADVISORY_CHECKS } from '../../install/advisory.js';
 import { parseDuration } from '../../spec/duration.js';
 import { fmtBytes, fmtMs, table } from '../format.js';
+import { withInterrupt } from '../interrupt.js';
 import { rootOption } from '../options.js';
 
 interface Opts {
@@ -33,24 +34,21 @@ export const rehearseCommand: CommandDef<Opts, RehearsalResult & { report?: stri
   async run(o, ctx) {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     const { rehearseWithReport } = await import('../../rehearse/report.js');
-    // Ctrl-C (or a kill by the service manager): the copy's services, files and database are removed first
-    const ac = new AbortController();
-    const stop = () => ac.abort();
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, stop);
-    const result = await rehearseWithReport({
-      bundle: abs(o.bundle)!,
-      root: abs(o.root)!,
-      trust: abs(o.trust),
-      allowUnsigned: o.allowUnsigned,
-      work: abs(o.work),
-      ignorePreflight: o.ignorePreflight,
-      stopTimeoutMs: parseDuration(o.stopTimeout),
-      portKeys: o.portKey,
-      signal: ac.signal,
-      emit: ctx.emit,
-    }).finally(() => {
-      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, stop);
-    });
+    // Ctrl-C: the copy's services, files and database are removed first
+    const result = await withInterrupt((signal) =>
+      rehearseWithReport({
+        bundle: abs(o.bundle)!,
+        root: abs(o.root)!,
+        trust: abs(o.trust),
+        allowUnsigned: o.allowUnsigned,
+        work: abs(o.work),
+        ignorePreflight: o.ignorePreflight,
+        stopTimeoutMs: parseDuration(o.stopTimeout),
+        portKeys: o.portKey,
+        signal,
+        emit: ctx.emit,
+      }),
+    );
     return { result };
   },
   human: (r) =>

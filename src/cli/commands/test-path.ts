@@ -4,6 +4,7 @@ import type { TestPathOutput } from '../../testpath/output.js';
 import { usageError } from '../../errors.js';
 import { fmtMs } from '../format.js';
 import { storeOptionsOf, withStoreOptions, type StoreCliOpts } from './store-options.js';
+import { withInterrupt } from '../interrupt.js';
 
 interface Opts extends StoreCliOpts {
   from: string;
@@ -62,27 +63,31 @@ export const testPathCommand: CommandDef<Opts, TestPathOutput> = {
     if (!!o.bundles === !!o.store) throw usageError('USAGE', 'Give exactly one of --bundles and --store.', 'Example: uphop test-path --from 3.4.2 --to 4.2.0 --bundles out');
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(ctx.cwd, p));
     const { testPathWithOutputs } = await import('../../testpath/output.js');
-    const result = await testPathWithOutputs({
-      from: o.from,
-      to: o.to,
-      bundles: abs(o.bundles),
-      store: o.store,
-      storeOptions: storeOptionsOf(o, ctx),
-      db: o.db,
-      dbUrl: o.dbUrl ?? ctx.env.UPHOP_TEST_DB_URL,
-      values: abs(o.values),
-      seed: abs(o.seed),
-      rows: o.rows,
-      ignoreData: o.ignoreData,
-      portKeys: o.portKey,
-      junit: abs(o.junit),
-      markdown: abs(o.markdown),
-      reports: abs(o.reports) ?? path.join(ctx.cwd, 'uphop-reports'),
-      trust: abs(o.trust),
-      allowUnsigned: o.allowUnsigned,
-      product: o.product,
-      emit: ctx.emit,
-    });
+    // Ctrl-C or a cancelled CI job: the sandbox's services, database and files are removed first
+    const result = await withInterrupt((signal) =>
+      testPathWithOutputs({
+        from: o.from,
+        to: o.to,
+        bundles: abs(o.bundles),
+        store: o.store,
+        storeOptions: storeOptionsOf(o, ctx),
+        db: o.db,
+        dbUrl: o.dbUrl ?? ctx.env.UPHOP_TEST_DB_URL,
+        values: abs(o.values),
+        seed: abs(o.seed),
+        rows: o.rows,
+        ignoreData: o.ignoreData,
+        portKeys: o.portKey,
+        junit: abs(o.junit),
+        markdown: abs(o.markdown),
+        reports: abs(o.reports) ?? path.join(ctx.cwd, 'uphop-reports'),
+        trust: abs(o.trust),
+        allowUnsigned: o.allowUnsigned,
+        product: o.product,
+        signal,
+        emit: ctx.emit,
+      }),
+    );
     return { result, exitCode: result.outcome === 'passed' ? 0 : 1 };
   },
   human: (r) =>

@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { procInfo } from './proc.js';
+import { procInfo, signalGroup } from './proc.js';
 
 export interface FoundProcess {
   pid: number;
@@ -64,4 +64,10 @@ export async function releaseOf(cwd: string | undefined, root: string, product: 
   const real = await fs.realpath(cwd).catch(() => undefined);
   const optDir = await fs.realpath(path.join(root, 'opt', product)).catch(() => path.join(root, 'opt', product));
   return real ? placeOf(real, optDir)?.version : undefined;
+}
+
+/** SIGKILL to every process group of the product's services under root (a sandbox or a rehearsal's copy being removed) */
+export async function killServicesUnder(root: string, product: string): Promise<void> {
+  const own = (await procInfo(process.pid))?.pgrp;
+  for (const p of await findServiceProcesses(root, product)) if (p.pgrp !== own) signalGroup(p.pgrp, 'SIGKILL');
 }

@@ -167,7 +167,22 @@ describe('an interrupted rehearsal leaves nothing running', () => {
   it('test-path, Ctrl-C (or a cancelled CI job): the sandbox services are killed and the sandbox removed', async () => {
     const work = path.join(base, 'work-test-path');
     await mkdir(work);
-    const r = await interruptWhenCopyRuns(work, 'SIGTERM', ['test-path', '--from', '1.0.0', '--to', '1.1.0', '--bundles', 'out', '--values', 'site.yaml', '--port-key', 'listen', '--allow-unsigned', '--reports', path.join(work, 'reports')]);
+    const r = await interruptWhenCopyRuns(work, 'SIGTERM', [
+      'test-path',
+      '--from',
+      '1.0.0',
+      '--to',
+      '1.1.0',
+      '--bundles',
+      'out',
+      '--values',
+      'site.yaml',
+      '--port-key',
+      'listen',
+      '--allow-unsigned',
+      '--reports',
+      path.join(work, 'reports'),
+    ]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/TEST_PATH_INTERRUPTED/);
     expect(await processesUnder(work)).toEqual([]);

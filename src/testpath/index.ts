@@ -88,6 +88,7 @@ async function run(o: TestPathOptions, made: { sb?: Sandbox; product?: string })
     const setup = o.from === 'none' ? [] : (await plan({ from: 'none', to: o.from, bundles: dir, product: o.product })).hops;
     const chain = await plan({ from: o.from, to: o.to, bundles: dir, product: o.product });
     o = { ...o, product: chain.product };
+    emit({ type: 'test-path-plan', product: chain.product, from: o.from, to: o.to, hops: chain.hops.map((h) => `${h.from} -> ${h.to}`) });
     if (!chain.hops.length) throw usageError('TEST_PATH_EMPTY', `There is no hop from ${o.from} to ${o.to}: nothing to test.`, 'Give --to a later version than --from.');
     const sb = await createSandbox({ db: o.db, dbUrl: o.dbUrl, values: o.values, portKeys: o.portKeys });
     Object.assign(made, { sb, product: chain.product });

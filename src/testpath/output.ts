@@ -23,7 +23,8 @@ export async function testPathWithOutputs(o: TestPathRun): Promise<TestPathOutpu
       dir: o.reports,
       root: o.reports,
       kind: 'test-path',
-      name: `${o.product ?? 'path'}-${o.from}-to-${o.to}-${o.db}`,
+      // the product is known once the path is planned (from the bundles, when --product is not given)
+      name: (events) => `${o.product ?? (events.find((e) => e.type === 'test-path-plan') as { product?: string } | undefined)?.product ?? 'path'}-${o.from}-to-${o.to}-${o.db}`,
       emit: o.emit,
       summary: (r) =>
         r && {

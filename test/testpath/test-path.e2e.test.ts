@@ -74,6 +74,8 @@ for (const { db, ok } of dbs) {
       expect(await readFile(junit.replace(/\.xml$/, '.md'), 'utf8')).toMatch(/\| 4\.1\.1 -> 4\.2\.0 \| down \| pass \|/);
       const report = JSON.parse(await readFile(res.report.replace(/\.html$/, '.json'), 'utf8'));
       expect(report).toMatchObject({ kind: 'test-path', outcome: 'succeeded' });
+      // named by the product the bundles name (no --product given)
+      expect(path.basename(res.report)).toMatch(new RegExp(`-test-path-beacon-3\\.4\\.2-to-4\\.2\\.0-${db}\\.html$`));
       expect(report.hops).toHaveLength(3);
       expect(report.migrations.length).toBeGreaterThan(6);
     });

@@ -36,7 +36,12 @@ export async function keepValues(from: string, dest: string): Promise<void> {
   await chmod(dest, 0o600);
 }
 
-const SECRET = /pass(word)?|secret|token|key|credential/i;
+/**
+ * A values key whose value is a secret (docs/values.md): password, passphrase, pass,
+ * secret, token, key (api_key, private_key), credential(s), auth (auth, basic_auth),
+ * bearer, jwt, cookie, salt. Over-matching only hides a value; missing one leaks it.
+ */
+export const SECRET_KEY = /pass|secret|token|key|credential|auth|bearer|jwt|cookie|salt/i;
 
 /** amqp://user:pass@host, postgres://user:pass@host: a password hides in a URL under any key */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/@]+@/gi;
@@ -61,8 +66,10 @@ export function scrub(text: string, values: Values): string {
   const secrets: string[] = [];
   const walk = (v: unknown, key = '') => {
     if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+    else if (typeof v === 'number' && SECRET_KEY.test(key) && String(v).length >= 4)
+      secrets.push(String(v)); // password: 12345678 is a number in YAML
     else if (typeof v === 'string') {
-      if (v.length >= 4 && SECRET.test(key)) secrets.push(v);
+      if (v.length >= 4 && SECRET_KEY.test(key)) secrets.push(v);
       secrets.push(...urlPasswords(v).filter((p) => p.length >= 4));
     }
   };

@@ -3,10 +3,7 @@
  * key's value replaced, and every text (logs, journals, reports, state) with the
  * values' secrets and any password inside a URL replaced by ***.
  */
-import { scrub, type Values } from '../install/values.js';
-
-/** the key names docs/values.md calls secret */
-const SECRET_KEY = /pass(word)?|secret|token|key|credential/i;
+import { SECRET_KEY, scrub, type Values } from '../install/values.js';
 /** user:password@ in any URL, known to the values or not */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)[^\s/@'"]+@/gi;
 

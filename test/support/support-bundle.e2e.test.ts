@@ -21,6 +21,9 @@ const SECRETS = {
   dbPassword: `dbpw-${rand()}`,
   logUrlPassword: `logpw-${rand()}`,
   apiKey: `key-${rand()}`,
+  auth: `auth-${rand()}`,
+  // YAML reads this as a number
+  numericPassword: String(10_000_000 + Math.floor(Math.random() * 89_999_999)),
 };
 
 const usePg = await serviceAvailable('pg');
@@ -36,6 +39,8 @@ describe(`support-bundle (${usePg ? 'pg with a password in the DB URL' : 'sqlite
     v.smtp = { host: 'mail.example', password: SECRETS.password };
     v.api_secret = SECRETS.secret;
     v.license_key = SECRETS.apiKey;
+    v.cache = { host: 'redis.example', auth: SECRETS.auth };
+    v.ldap = { bind_passphrase: Number(SECRETS.numericPassword) };
     // trust auth: the password is not checked, but it is in the URL everything reads
     if (usePg) v.db.connection = { url: `postgres://${PG.user}:${SECRETS.dbPassword}@${PG.host}:${PG.port}/${PG.database}`, schema: v.db.connection.schema };
     else v.reporting = { url: `postgres://report:${SECRETS.dbPassword}@db.example:5432/reports` };
@@ -44,7 +49,7 @@ describe(`support-bundle (${usePg ? 'pg with a password in the DB URL' : 'sqlite
     if (r.code !== 0) throw new Error(r.stderr);
     await appendFile(
       path.join(sb.root, 'var/log/beacon/rest-service.log'),
-      `${JSON.stringify({ msg: `upstream said: bad token ${SECRETS.token}` })}\n${JSON.stringify({ msg: `connecting to amqp://guest:${SECRETS.logUrlPassword}@broker:5672/` })}\n`,
+      `${JSON.stringify({ msg: `upstream said: bad token ${SECRETS.token}` })}\n${JSON.stringify({ msg: `redis AUTH ${SECRETS.auth} refused; ldap bind with ${SECRETS.numericPassword} failed` })}\n${JSON.stringify({ msg: `connecting to amqp://guest:${SECRETS.logUrlPassword}@broker:5672/` })}\n`,
     );
     // a marker as a MariaDB run killed inside a migration's up leaves it (planted: any database has the table then)
     await ensureInflightTable(sb.db());

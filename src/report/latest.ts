@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { failure, usageError } from '../errors.js';
 import { listReports, reportsDir } from './store.js';
-import type { Report } from './types.js';
+import type { Report, ReportError } from './types.js';
 
 export interface ReportInfo {
   html: string;
@@ -13,6 +13,14 @@ export interface ReportInfo {
   title: string;
   outcome: string;
   downtimeMs: number;
+  ms: number;
+  /** what the terminal shows of it: the steps and migrations with their times, the errors with what to do */
+  steps: { step: string; status: string; ms: number; detail?: string }[];
+  migrations: { name: string; phase: string; status: string; ms: number }[];
+  errors: ReportError[];
+  warnings: string[];
+  facts: Record<string, string | number>;
+  agents?: { upgraded?: number; failed?: number; total?: number };
   /** --open: whether a browser was started (xdg-open) */
   opened?: boolean;
 }
@@ -27,7 +35,20 @@ export async function latestReport(o: { root: string; open?: boolean }): Promise
   } catch {
     throw failure('REPORT_UNREADABLE', `${latest.json} is not a readable report.`, 'Open the .html file beside it, or run the operation again.');
   }
-  const info: ReportInfo = { ...latest, kind: r.kind, title: r.title, outcome: r.outcome, downtimeMs: r.downtimeMs };
+  const info: ReportInfo = {
+    ...latest,
+    kind: r.kind,
+    title: r.title,
+    outcome: r.outcome,
+    downtimeMs: r.downtimeMs,
+    ms: r.ms,
+    steps: (r.steps ?? []).map((s) => ({ step: s.step, status: s.status, ms: Math.max(0, s.end - s.start), ...(s.detail ? { detail: s.detail } : {}) })),
+    migrations: (r.migrations ?? []).map((m) => ({ name: m.name, phase: m.phase, status: m.status, ms: m.ms })),
+    errors: r.errors ?? [],
+    warnings: r.warnings ?? [],
+    facts: r.facts ?? {},
+    ...(r.rollout ? { agents: { upgraded: r.rollout.upgraded, failed: r.rollout.failed, total: r.rollout.total } } : {}),
+  };
   if (o.open) info.opened = await openInBrowser(latest.html);
   return info;
 }

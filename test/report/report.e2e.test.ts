@@ -40,7 +40,13 @@ describe('upgrade reports', () => {
     expect(r.code).toBe(0);
     const info = JSON.parse(r.stdout);
     expect(info).toMatchObject({ html: installed.report, outcome: 'succeeded' });
-    expect((await cli(['report', '--root', sb.root])).stdout.trim()).toBe(installed.report);
+    // a person's view in the terminal: the title, every step with its time, the migrations, the page's path
+    const text = (await cli(['report', '--root', sb.root])).stdout.trim();
+    expect(text.split('\n')[0]).toMatch(/beacon 3\.4\.2 -> 4\.0\.1.*succeeded.*downtime \d/i);
+    expect(text).toMatch(/^stop services\s+\d+ ms$/m);
+    expect(text).toMatch(/^4\.0\.1\/\S+\s+(pre|main|post)\s+\w+\s+\d/m);
+    expect(text.split('\n').at(-1)).toBe(`report: ${installed.report}`);
+    expect(info.steps.map((s: { step: string }) => s.step)).toEqual(expect.arrayContaining(['stop services', 'start services', 'health checks']));
   });
 
   it('holds the events --json printed, the migrations with durations, the configs and the downtime window', async () => {

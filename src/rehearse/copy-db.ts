@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Knex } from 'knex';
 import { openDatabase, sqliteFile, type DbConnectionValues, type DbValues } from '../drivers/db/connect.js';
-import { failure } from '../errors.js';
+import { failure, messageOf } from '../errors.js';
 import { adminDo, tempName } from '../sandbox/temp-db.js';
 
 export interface DbCopy {
@@ -61,7 +61,7 @@ export async function copyDatabase(db: DbValues | undefined, live: string, copy:
     delete conn.url;
     const values: DbValues = { client, connection: { ...conn, host: s.host, port: s.port, user: s.user, password: s.password, database: name } };
     if (client === 'pg') {
-      await adminDo('pg', admin, `create database ${name}`);
+      await createCopy('pg', admin, name, s, scrub);
       const drop = () => dropCopyDatabase(db, live, name);
       try {
         const auth = ['-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres'];
@@ -78,7 +78,7 @@ export async function copyDatabase(db: DbValues | undefined, live: string, copy:
       }
       return { values, method: `pg_dump | pg_restore into database ${name}`, drop };
     }
-    await adminDo('mysql', { ...admin, database: undefined }, `create database ${name}`);
+    await createCopy('mysql', { ...admin, database: undefined }, name, s, scrub);
     const drop = () => dropCopyDatabase(db, live, name);
     try {
       const auth = ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root'];
@@ -90,6 +90,21 @@ export async function copyDatabase(db: DbValues | undefined, live: string, copy:
     return { values, method: `mysqldump | mysql into database ${name}`, drop };
   } finally {
     await knex.destroy();
+  }
+}
+
+/** the empty database the copy goes into; a user without the right to create one is told so */
+async function createCopy(client: 'pg' | 'mysql', admin: DbConnectionValues, name: string, s: Server, scrub: (t: string) => string): Promise<void> {
+  try {
+    await adminDo(client, admin, `create database ${name}`);
+  } catch (e) {
+    throw failure(
+      'REHEARSE_DB_COPY_FAILED',
+      `Cannot create the rehearsal's database ${name} on ${s.host}:${s.port} as ${s.user ?? 'the configured user'}: ${scrub(messageOf(e)).replace(/\.$/, '')}.`,
+      client === 'pg'
+        ? `Rehearse as a database user that may create databases (ALTER ROLE ${s.user ?? 'the_user'} CREATEDB), or ask the DBA for one; the live database is only read.`
+        : `Rehearse as a database user that may create databases (GRANT CREATE, DROP ON *.* TO '${s.user ?? 'the_user'}'), or ask the DBA for one; the live database is only read.`,
+    );
   }
 }
 

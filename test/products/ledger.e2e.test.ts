@@ -100,6 +100,16 @@ describe.each(kinds.map((k) => [k]) as Array<[LedgerDb]>)('Ledger (Python) on %s
     expect((await entries(sb.port)).map((r) => r.currency)).toEqual(['EUR', 'EUR']);
     await addEntry(sb.port, { account: 'carol', amount_cents: 50, currency: 'CHF' });
 
+    // the hop rehearsed first on a copy (a Python service, a .deb component): the live manager is not touched
+    const rehearsal = await cli(['rehearse', project.bundle('1.1.0-to-1.2.0'), '--root', sb.root, '--allow-unsigned', '--json']);
+    expect(rehearsal.code, rehearsal.stderr).toBe(0);
+    const predicted = JSON.parse(rehearsal.stdout);
+    expect(predicted).toMatchObject({ outcome: 'passed', from: '1.1.0', to: '1.2.0', ports: [{ key: 'http_port', from: sb.port }] });
+    expect(predicted.migrations.map((m: { name: string }) => m.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^1\.2\.0\//)]));
+    expect(predicted.outage.url).not.toContain(`:${sb.port}/`);
+    await expectOn('1.1.0', ['alice', 'bob', 'carol']);
+    expect(await hasIndex()).toBe(false);
+
     await installOk('1.1.0-to-1.2.0');
     await expectOn('1.2.0', ['alice', 'bob', 'carol']);
     expect(await hasIndex()).toBe(true);

@@ -92,7 +92,9 @@ say('a signing key, and one signed bundle per hop');
 uphop('keygen', '--out', path.join(work, 'keys'));
 uphop('build', '--all', '--project', repo, '--out', out, '--sign-key', path.join(work, 'keys/uphop-signing.key'));
 const pub = path.join(work, 'keys/uphop-signing.pub');
-for (const f of readdirSync(out).sort()) {
+for (const f of readdirSync(out)
+  .filter((f) => f.endsWith('.tar.gz'))
+  .sort()) {
   say(`inspect ${f}`);
   uphop('inspect', path.join(out, f));
 }
@@ -133,6 +135,10 @@ db.close();
 uphop('agents', '--root', root);
 
 for (const hop of ['3.4.2-to-4.0.1', '4.0.1-to-4.1.1', '4.1.1-to-4.2.0']) {
+  if (hop === '4.1.1-to-4.2.0') {
+    say(`rehearse ${hop} on a copy of the manager first: steps, migrations, predicted downtime; the live one keeps serving`);
+    uphop('rehearse', path.join(out, `beacon-${hop}.tar.gz`), '--root', root, '--trust', pub);
+  }
   say(`hop ${hop}, then its agent rollout (a canary, a pause, the rest)`);
   uphop('install', path.join(out, `beacon-${hop}.tar.gz`), '--root', root, '--trust', pub);
   const items = await get(restPort, '/items');
@@ -141,9 +147,10 @@ for (const hop of ['3.4.2-to-4.0.1', '4.0.1-to-4.1.1', '4.1.1-to-4.2.0']) {
   console.log(`agents: ${(await Promise.all(agents.map(async (a) => `${a.id} ${(await get(a.port, '/health')).version}`))).join(', ')}`);
 }
 
-say('status and history');
+say('status, history and the report of the last hop');
 uphop('status', '--root', root);
 uphop('history', '--root', root);
+uphop('report', '--root', root);
 
 if (keep) {
   console.log(`\nThe manager keeps running under ${root} (REST on 127.0.0.1:${restPort}), agents on ${agents.map((a) => a.address).join(', ')}.`);

@@ -10,8 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProgress } from '../../src/agents/progress.js';
 import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
-import { installHops } from '../install/manager-state.js';
-import { bundle, CLI, cli, sandbox, type Sandbox } from '../helpers/manager.js';
+import { bundle, CLI, cli, type Sandbox, sandboxOn401 } from '../helpers/manager.js';
 
 const versionOf = async (a: RunningAgent) => ((await (await fetch(`${a.address}/health`)).json()) as { version: string }).version;
 
@@ -20,8 +19,7 @@ describe('an interrupted agent rollout', () => {
   const fleet: RunningAgent[] = [];
 
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
+    sb = await sandboxOn401({ extra: ['--no-agents'] });
     for (const id of ['a1', 'a2', 'a3', 'a4']) fleet.push(await startAgent({ version: '3.4.2', token: sb.values.agents.token, id }));
     await sb
       .db()('agents')

@@ -10,8 +10,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
-import { installHops } from '../install/manager-state.js';
-import { bundle, cli, sandbox, type Sandbox } from '../helpers/manager.js';
+import { bundle, cli, type Sandbox, sandboxOn401 } from '../helpers/manager.js';
 import { serviceAvailable } from '../helpers/services.js';
 
 const BROKER = 'amqp://guest:guest@127.0.0.1:5672';
@@ -22,8 +21,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('a rollout over HTTP and AMQP
   const fleet: RunningAgent[] = [];
 
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
+    sb = await sandboxOn401({ extra: ['--no-agents'] });
     // the broker is a site value: added to the manager's own copy, as an operator would
     const kept = path.join(sb.root, 'etc/beacon/values.yaml');
     const values = YAML.parse(await readFile(kept, 'utf8'));

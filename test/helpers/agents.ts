@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import * as tar from 'tar';
-import { freePort } from './manager.js';
+import { freePort, type Sandbox } from './manager.js';
 
 export const agentArtifact = (version: string) => path.resolve('artifacts', `beacon-agent-${version}.tgz`);
 
@@ -133,4 +133,16 @@ export async function startAgent(o: {
 /** for afterEach/afterAll: stops every agent started here that is still running */
 export async function stopAllAgents(): Promise<void> {
   await Promise.all([...running].map((a) => a.stop()));
+}
+
+/** the version the agent reports on GET /health */
+export async function agentVersion(a: RunningAgent): Promise<string> {
+  return ((await (await fetch(`${a.httpUrl}/health`)).json()) as { version: string }).version;
+}
+
+/** rows in the manager's agents table for these agents, each `ok` on `version` (as the manager last saw them) */
+export async function registerAgents(sb: Sandbox, agents: RunningAgent[], version: string): Promise<void> {
+  await sb
+    .db()('agents')
+    .insert(agents.map((a) => ({ id: a.id, address: a.address, version, state: 'ok' })));
 }

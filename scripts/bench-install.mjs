@@ -11,103 +11,40 @@
  *
  *   node scripts/bench-install.mjs [--scale 1] [--rounds 2]     (5000 x scale items)
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
-import { createSandbox, longestOutage, probeHealth, startProber } from './lib/bench-manager.mjs';
-import { cleanupOnInterrupt, median, ms, numArg, ratio, run, summary, table, target } from './lib/bench-report.mjs';
+import { HOPS, mustFor, probedInstall, runHopRounds } from './lib/bench-hops.mjs';
+import { longestOutage } from './lib/bench-manager.mjs';
+import { median, ms, numArg, ratio, run, summary, table, target } from './lib/bench-report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = process.env.UPHOP_DIST ? path.resolve(process.env.UPHOP_DIST) : path.join(ROOT, 'dist'); // another build of uphop to measure
 const CLI = path.join(DIST, 'cli/main.js');
-const HOPS = [
-  ['3.4.2-to-4.0.1', '4.0.1'],
-  ['4.0.1-to-4.1.1', '4.1.1'],
-  ['4.1.1-to-4.2.0', '4.2.0'],
-];
 const WORK_STEPS = ['stage packages', 'install packages', 'migrate schema (pre)', 'migrate schema', 'migrate schema (post)', 'start services'];
 const TARGET_RATIO = 1.1;
 const TARGET_DOWN_MS = 2000;
 
 const rows = Math.round(5000 * numArg('scale', 1));
 const rounds = numArg('rounds', 2);
+const must = mustFor('bench-install');
 
-if (!existsSync(CLI)) {
-  console.error('bench-install: dist/ is missing; run `npm run build` first.');
-  process.exit(1);
-}
-
-const work = await mkdtemp(path.join(os.tmpdir(), 'uphop-bench-install-'));
-const sandboxes = [];
 const results = [];
-// the services run detached: an interrupted run must still stop them
-const cleanup = async () => {
-  for (const sb of sandboxes.splice(0)) await sb.cleanup().catch(() => {});
-  await rm(work, { recursive: true, force: true });
-};
-cleanupOnInterrupt(cleanup);
 const startups = [];
-try {
-  await must(run(process.execPath, [path.join(ROOT, 'scripts/pack-components.mjs')], { cwd: ROOT }), 'pack the components');
-  await must(run(process.execPath, [CLI, 'build', '--all', '--out', path.join(work, 'bundles')], { cwd: ROOT }), 'build the bundles');
-  const bundle = (hop) => path.join(work, 'bundles', `beacon-${hop}.tar.gz`);
-  for (let round = 1; round <= rounds; round++) {
-    const sb = await createSandbox(work);
-    sandboxes.push(sb);
-    await must(run(process.execPath, [CLI, 'install', bundle('none-to-3.4.2'), '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned']), 'fresh install 3.4.2');
-    seed(sb.dbFile, rows);
-    for (const [hop, to] of HOPS) results.push({ round, hop, ...(await measureHop(sb, bundle(hop), to)) });
-    await sb.cleanup();
-    sandboxes.pop();
-  }
-} finally {
-  await cleanup();
-}
+await runHopRounds({
+  name: 'bench-install',
+  root: ROOT,
+  cli: CLI,
+  rounds,
+  rows,
+  itemName: (i) => `Item ${i} — ${i % 7 ? 'plain name' : 'Ünïcode Näme'} #${i}`,
+  eachHop: async ({ round, sb, hop, to, bundleFile }) => results.push({ round, hop, ...(await measureHop(sb, bundleFile, to)) }),
+});
 report();
 
-async function must(promise, what) {
-  const r = await promise;
-  if (r.code !== 0) {
-    console.error(`bench-install: could not ${what} (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
-    throw new Error(`could not ${what}`);
-  }
-  return r;
-}
-
-function seed(dbFile, n) {
-  const db = new Database(dbFile);
-  db.pragma('busy_timeout = 5000');
-  const insert = db.prepare('insert into items (name) values (?)');
-  db.transaction(() => {
-    for (let i = 0; i < n; i++) insert.run(`Item ${i} — ${i % 7 ? 'plain name' : 'Ünïcode Näme'} #${i}`);
-  })();
-  db.close();
-}
-
 async function measureHop(sb, bundleFile, to) {
-  const pre = await probeHealth(sb.restPort);
-  if (pre.status !== 200) throw new Error(`the REST service is not healthy before the hop to ${to} (status ${pre.status})`);
   // the CLI's bare start-up under the same load, to tell it apart from the installer's own work
   startups.push((await must(run(process.execPath, [CLI, '--version']), 'start the CLI')).ms);
-  const prober = startProber(sb.restPort, 20);
-  await sleep(200); // a baseline of good probes
-  const events = [];
-  const spawnAt = Date.now();
-  const r = await run(process.execPath, [CLI, 'install', bundleFile, '--root', sb.root, '--allow-unsigned', '--json'], {
-    onStderrLine: (l) => {
-      try {
-        events.push(JSON.parse(l));
-      } catch {
-        /* not an event */
-      }
-    },
-  });
-  const probes = await prober.stopWhenServing(to);
-  if (r.code !== 0) throw new Error(`the hop to ${to} failed (exit ${r.code}): ${r.stderr.slice(-1500)}`);
+  const { r, events, probes, spawnAt } = await probedInstall(CLI, sb, bundleFile, to);
   const steps = new Map();
   const at = new Map(); // step -> {begin, end} epoch ms from the installer's own event times
   for (const e of events) {

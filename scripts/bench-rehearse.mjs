@@ -15,97 +15,37 @@
  *
  *   node scripts/bench-rehearse.mjs [--rows 100000] [--rounds 5]
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
-import { createSandbox, longestOutage, probeHealth, startProber } from './lib/bench-manager.mjs';
-import { cleanupOnInterrupt, median, ms, numArg, ratio, run, summary, table, target } from './lib/bench-report.mjs';
+import { HOPS, mustFor, probedInstall, runHopRounds } from './lib/bench-hops.mjs';
+import { longestOutage } from './lib/bench-manager.mjs';
+import { median, ms, numArg, ratio, run, summary, table, target } from './lib/bench-report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
-const HOPS = [
-  ['3.4.2-to-4.0.1', '4.0.1'],
-  ['4.0.1-to-4.1.1', '4.1.1'],
-  ['4.1.1-to-4.2.0', '4.2.0'],
-];
 const TARGET = 0.2;
 const rows = numArg('rows', 100_000);
 const rounds = numArg('rounds', 5);
+const must = mustFor('bench-rehearse');
 
-if (!existsSync(CLI)) {
-  console.error('bench-rehearse: dist/ is missing; run `npm run build` first.');
-  process.exit(1);
-}
-
-const work = await mkdtemp(path.join(os.tmpdir(), 'uphop-bench-rehearse-'));
-const sandboxes = [];
 const results = [];
-const cleanup = async () => {
-  for (const sb of sandboxes.splice(0)) await sb.cleanup().catch(() => {});
-  await rm(work, { recursive: true, force: true });
-};
-cleanupOnInterrupt(cleanup);
-try {
-  await must(run(process.execPath, [path.join(ROOT, 'scripts/pack-components.mjs')], { cwd: ROOT }), 'pack the components');
-  await must(run(process.execPath, [CLI, 'build', '--all', '--out', path.join(work, 'bundles')], { cwd: ROOT }), 'build the bundles');
-  const bundle = (hop) => path.join(work, 'bundles', `beacon-${hop}.tar.gz`);
-  for (let round = 1; round <= rounds; round++) {
-    const sb = await createSandbox(work);
-    sandboxes.push(sb);
-    await must(run(process.execPath, [CLI, 'install', bundle('none-to-3.4.2'), '--root', sb.root, '--values', sb.valuesFile, '--allow-unsigned']), 'fresh install 3.4.2');
-    seed(sb.dbFile, rows);
-    for (const [hop, to] of HOPS) {
-      const rehearsal = JSON.parse((await must(run(process.execPath, [CLI, 'rehearse', bundle(hop), '--root', sb.root, '--allow-unsigned', '--json']), `rehearse ${hop}`)).stdout);
-      const real = await measureHop(sb, bundle(hop), to);
-      results.push({ round, hop, predicted: rehearsal.outage?.ms ?? NaN, window: rehearsal.downtimeMs, copy: rehearsal.copy.ms, rehearsal: rehearsal.ms, ...real });
-    }
-    await sb.cleanup();
-    sandboxes.pop();
-  }
-} finally {
-  await cleanup();
-}
+await runHopRounds({
+  name: 'bench-rehearse',
+  root: ROOT,
+  cli: CLI,
+  rounds,
+  rows,
+  itemName: (i) => `Item ${i} #${i % 97}`,
+  eachHop: async ({ round, sb, hop, to, bundleFile }) => {
+    const rehearsal = JSON.parse((await must(run(process.execPath, [CLI, 'rehearse', bundleFile, '--root', sb.root, '--allow-unsigned', '--json']), `rehearse ${hop}`)).stdout);
+    const real = await measureHop(sb, bundleFile, to);
+    results.push({ round, hop, predicted: rehearsal.outage?.ms ?? NaN, window: rehearsal.downtimeMs, copy: rehearsal.copy.ms, rehearsal: rehearsal.ms, ...real });
+  },
+});
 report();
 
-async function must(promise, what) {
-  const r = await promise;
-  if (r.code !== 0) {
-    console.error(`bench-rehearse: could not ${what} (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
-    throw new Error(`could not ${what}`);
-  }
-  return r;
-}
-
-function seed(dbFile, n) {
-  const db = new Database(dbFile);
-  db.pragma('busy_timeout = 5000');
-  const insert = db.prepare('insert into items (name) values (?)');
-  db.transaction(() => {
-    for (let i = 0; i < n; i++) insert.run(`Item ${i} #${i % 97}`);
-  })();
-  db.close();
-}
-
 async function measureHop(sb, bundleFile, to) {
-  if ((await probeHealth(sb.restPort)).status !== 200) throw new Error(`the REST service is not healthy before the hop to ${to}`);
-  const prober = startProber(sb.restPort, 20);
-  await sleep(200);
-  const events = [];
-  const r = await run(process.execPath, [CLI, 'install', bundleFile, '--root', sb.root, '--allow-unsigned', '--json', '--no-agents'], {
-    onStderrLine: (l) => {
-      try {
-        events.push(JSON.parse(l));
-      } catch {
-        /* not an event */
-      }
-    },
-  });
-  const probes = await prober.stopWhenServing(to);
-  if (r.code !== 0) throw new Error(`the hop to ${to} failed (exit ${r.code}): ${r.stderr.slice(-1500)}`);
+  const { r, events, probes } = await probedInstall(CLI, sb, bundleFile, to, ['--no-agents']);
   const at = (step, status) => Date.parse(events.find((e) => e.type === 'step' && e.step === step && e.status === status)?.ts ?? 'x');
   return { measured: longestOutage(probes).ms, realWindow: at('health checks', 'end') - at('stop services', 'begin'), install: r.ms };
 }

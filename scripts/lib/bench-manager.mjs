@@ -1,5 +1,5 @@
 /**
- * A throwaway Beacon manager for bench-install: temp root, SQLite, the process
+ * A throwaway Beacon manager for bench-install and bench-rehearse: temp root, SQLite, the process
  * driver, ports that were free a moment ago; and a /health prober that records
  * every probe so the longest unavailable stretch can be read off afterwards.
  */

@@ -11,27 +11,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { failure, messageOf } from '../errors.js';
+import { dumpCommand, serverOf, toolAuth, toolEnv } from '../drivers/db/client-tools.js';
 import { sqliteFile, type DbValues } from '../drivers/db/connect.js';
 import type { InstallContext } from './context.js';
 import { exists } from '../drivers/fsutil.js';
 
 const run = promisify(execFile);
 
-interface Server {
-  host: string;
-  port: number;
-  user?: string;
-  password?: string;
-  database?: string;
-  schema?: string;
-}
-
 const dbValues = (ctx: InstallContext) => (ctx.values.db ?? {}) as DbValues;
-
-function server(ctx: InstallContext): Server {
-  const c = (ctx.db().client.config.connection ?? {}) as Server;
-  return { ...c, schema: dbValues(ctx).connection?.schema };
-}
 
 export const backupFile = (ctx: InstallContext) => {
   const client = dbValues(ctx).client ?? 'sqlite';
@@ -62,14 +49,14 @@ export async function backupDatabase(ctx: InstallContext): Promise<string> {
       await ctx.db().raw('VACUUM INTO ?', [tmp]);
     } else if (client === 'pg') {
       if (!(await hasTool('pg_dump'))) return 'database not saved: pg_dump is not installed (down migrations will undo the schema)';
-      const s = server(ctx);
-      const args = ['-Fc', '-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres', '-f', tmp, ...(s.schema ? ['-n', s.schema] : []), s.database ?? 'postgres'];
-      await tool('pg_dump', args, { PGPASSWORD: s.password ?? '' }, ctx);
+      const s = serverOf(ctx.db());
+      const [cmd, ...args] = dumpCommand('pg', s, { schema: dbValues(ctx).connection?.schema, file: tmp });
+      await tool(cmd, args, toolEnv('pg', s), ctx);
     } else {
       if (!(await hasTool('mysqldump'))) return 'database not saved: mysqldump is not installed (down migrations will undo the schema)';
-      const s = server(ctx);
-      const args = ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root', '--single-transaction', '--routines', `--result-file=${tmp}`, s.database ?? ''];
-      await tool('mysqldump', args, { MYSQL_PWD: s.password ?? '' }, ctx);
+      const s = serverOf(ctx.db());
+      const [cmd, ...args] = dumpCommand('mysql', s, { file: tmp });
+      await tool(cmd, args, toolEnv('mysql', s), ctx);
     }
   } catch (e) {
     // a half-written copy (a full disk, a dump that died) must not stay behind
@@ -90,15 +77,15 @@ export async function restoreDatabase(ctx: InstallContext): Promise<void> {
     for (const suffix of ['-wal', '-shm']) await rm(target + suffix, { force: true });
     await copyFile(file, target);
   } else if (client === 'pg') {
-    const s = server(ctx);
+    const s = serverOf(ctx.db());
     // objects created after the dump are not in it: empty the schema first so the result is exactly the backup
-    const schema = s.schema ?? 'public';
-    await ctx.db().raw('drop schema if exists ?? cascade', [schema]);
-    if (!s.schema) await ctx.db().raw('create schema public');
+    const named = dbValues(ctx).connection?.schema;
+    await ctx.db().raw('drop schema if exists ?? cascade', [named ?? 'public']);
+    if (!named) await ctx.db().raw('create schema public');
     await ctx.close();
-    await tool('pg_restore', ['--single-transaction', '-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres', '-d', s.database ?? 'postgres', file], { PGPASSWORD: s.password ?? '' }, ctx);
+    await tool('pg_restore', ['--single-transaction', ...toolAuth('pg', s), '-d', s.database ?? 'postgres', file], toolEnv('pg', s), ctx);
   } else {
-    const s = server(ctx);
+    const s = serverOf(ctx.db());
     // one connection: foreign_key_checks is per session
     await ctx.db().transaction(async (trx) => {
       const [tables] = await trx.raw('select table_name t from information_schema.tables where table_schema = database()');
@@ -106,8 +93,8 @@ export async function restoreDatabase(ctx: InstallContext): Promise<void> {
       for (const { t } of tables as { t: string }[]) await trx.raw('drop table if exists ??', [t]);
     });
     await ctx.close();
-    const child = spawn('mysql', ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root', s.database ?? ''], {
-      env: { ...process.env, MYSQL_PWD: s.password ?? '' },
+    const child = spawn('mysql', [...toolAuth('mysql', s), s.database ?? ''], {
+      env: { ...process.env, ...toolEnv('mysql', s) },
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     let err = '';

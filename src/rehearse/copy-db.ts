@@ -6,7 +6,7 @@
  * written to the live database. Returns the copy's `db` values and how to drop it.
  */
 import { spawn } from 'node:child_process';
-import type { Knex } from 'knex';
+import { dumpCommand, serverOf, toolAuth, toolEnv, type DbServer } from '../drivers/db/client-tools.js';
 import { openDatabase, sqliteFile, type DbConnectionValues, type DbValues } from '../drivers/db/connect.js';
 import { failure, messageOf } from '../errors.js';
 import { adminDo, tempName } from '../sandbox/temp-db.js';
@@ -16,19 +16,6 @@ export interface DbCopy {
   values?: DbValues;
   method: string;
   drop(): Promise<void>;
-}
-
-interface Server {
-  host: string;
-  port: number;
-  user?: string;
-  password?: string;
-  database?: string;
-}
-
-/** the server settings knex resolved (url or fields) */
-function serverOf(knex: Knex): Server {
-  return { ...(knex.client.config.connection as Server) };
 }
 
 /** the name of a rehearsal's database copy (known before it exists, so a leftover can be found) */
@@ -64,14 +51,7 @@ export async function copyDatabase(db: DbValues | undefined, live: string, copy:
       await createCopy('pg', admin, name, s, scrub);
       const drop = () => dropCopyDatabase(db, live, name);
       try {
-        const auth = ['-h', s.host, '-p', String(s.port), '-U', s.user ?? 'postgres'];
-        const schema = db.connection?.schema;
-        await pipe(
-          ['pg_dump', '-Fc', ...auth, ...(schema ? ['-n', schema] : []), s.database ?? 'postgres'],
-          ['pg_restore', '--no-owner', ...auth, '-d', name],
-          { PGPASSWORD: s.password ?? '' },
-          scrub,
-        );
+        await pipe(dumpCommand('pg', s, { schema: db.connection?.schema }), ['pg_restore', '--no-owner', ...toolAuth('pg', s), '-d', name], toolEnv('pg', s), scrub);
       } catch (e) {
         await drop().catch(() => undefined);
         throw e;
@@ -81,8 +61,7 @@ export async function copyDatabase(db: DbValues | undefined, live: string, copy:
     await createCopy('mysql', { ...admin, database: undefined }, name, s, scrub);
     const drop = () => dropCopyDatabase(db, live, name);
     try {
-      const auth = ['-h', s.host, '-P', String(s.port), '-u', s.user ?? 'root'];
-      await pipe(['mysqldump', ...auth, '--single-transaction', '--routines', s.database ?? ''], ['mysql', ...auth, name], { MYSQL_PWD: s.password ?? '' }, scrub);
+      await pipe(dumpCommand('mysql', s), ['mysql', ...toolAuth('mysql', s), name], toolEnv('mysql', s), scrub);
     } catch (e) {
       await drop().catch(() => undefined);
       throw e;
@@ -94,7 +73,7 @@ export async function copyDatabase(db: DbValues | undefined, live: string, copy:
 }
 
 /** the empty database the copy goes into; a user without the right to create one is told so */
-async function createCopy(client: 'pg' | 'mysql', admin: DbConnectionValues, name: string, s: Server, scrub: (t: string) => string): Promise<void> {
+async function createCopy(client: 'pg' | 'mysql', admin: DbConnectionValues, name: string, s: DbServer, scrub: (t: string) => string): Promise<void> {
   try {
     await adminDo(client, admin, `create database ${name}`);
   } catch (e) {

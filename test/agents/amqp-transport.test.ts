@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -9,15 +9,14 @@ import { connect, type ConsumeMessage } from 'amqplib';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AmqpTransport } from '../../src/agents/amqp-transport.js';
-import { servePackage } from '../../src/agents/package-server.js';
+import type { PackageServer } from '../../src/agents/package-server.js';
 import { AgentError, type AgentRecord } from '../../src/agents/types.js';
-import { agentArtifact, ensureAgentArtifacts, startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
+import { serveAgentPackage, startAgent, stopAllAgents, upgradeFailure, type RunningAgent } from '../helpers/agents.js';
 import { freePort } from '../helpers/manager.js';
 import { serviceAvailable } from '../helpers/services.js';
 
 const BROKER = 'amqp://guest:guest@127.0.0.1:5672';
 const TOKEN = 'test-agent-token-7d2b';
-const PKG = agentArtifact('4.2.0');
 // agent queues are durable and shared by every run against this broker: ids must not collide
 const RUN = randomBytes(4).toString('hex');
 const ids: string[] = [];
@@ -25,25 +24,17 @@ const newId = () => {
   ids.push(`t${RUN}-${ids.length + 1}`);
   return ids[ids.length - 1];
 };
-let sha256: string;
-let pkg: { url: string; close(): Promise<void> };
+let pkg: PackageServer & { sha256: string };
 const transports: AmqpTransport[] = [];
 
 const record = (a: { id: string }): AgentRecord => ({ id: a.id, address: `amqp:${a.id}`, version: '4.1.1', state: 'online' });
 const transport = (o: { token?: string; sha256?: string; url?: string } = {}) => {
-  const t = new AmqpTransport({ url: o.url ?? BROKER, exchange: 'beacon.agents', target: '4.2.0', token: o.token ?? TOKEN, package: { url: pkg.url, sha256: o.sha256 ?? sha256 } });
+  const t = new AmqpTransport({ url: o.url ?? BROKER, exchange: 'beacon.agents', target: '4.2.0', token: o.token ?? TOKEN, package: { url: pkg.url, sha256: o.sha256 ?? pkg.sha256 } });
   transports.push(t);
   return t;
 };
 const amqpAgent = (o: { token?: string; http?: boolean; supervised?: boolean; amqpFile?: boolean } = {}) =>
   startAgent({ version: '4.1.1', token: o.token ?? TOKEN, id: newId(), amqp: BROKER, http: o.http, supervised: o.supervised, amqpFile: o.amqpFile });
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected the upgrade to fail');
-    },
-    (e) => e,
-  );
 const healthOf = async (a: RunningAgent) => (await fetch(`${a.httpUrl}/health`)).json();
 const pidOf = async (a: RunningAgent) => Number((await readFile(path.join(a.home, 'agent.pid'), 'utf8')).trim());
 
@@ -90,11 +81,7 @@ const statusOf = (id: string, version: string) => (m: ConsumeMessage) => m.field
 
 describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against RabbitMQ and real agents', () => {
   beforeAll(async () => {
-    ensureAgentArtifacts(['4.1.1', '4.2.0']);
-    sha256 = createHash('sha256')
-      .update(await readFile(PKG))
-      .digest('hex');
-    pkg = await servePackage({ file: PKG });
+    pkg = await serveAgentPackage('4.2.0');
   });
   afterEach(() => stopAllAgents());
   afterAll(async () => {
@@ -138,7 +125,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
     expect(await healthOf(fresh)).toEqual({ status: 'ok', version: '4.2.0' });
     // a wrong token is refused on the query already, without the token in the message
     const stranger = await amqpAgent({ token: 'another-fleets-token' });
-    const e = await failure(t.upgrade(record(stranger), AbortSignal.timeout(30_000), { inDoubt: true }));
+    const e = await upgradeFailure(t.upgrade(record(stranger), AbortSignal.timeout(30_000), { inDoubt: true }));
     expect(e).toMatchObject({ retryable: false });
     expect(e.message).toContain('rejected the token');
   });
@@ -173,7 +160,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
 
   it('reports a wrong token as not retryable, without the token', async () => {
     const agent = await amqpAgent();
-    const err = await failure(transport({ token: 'wrong-token-9c1e' }).upgrade(record(agent), AbortSignal.timeout(30_000)));
+    const err = await upgradeFailure(transport({ token: 'wrong-token-9c1e' }).upgrade(record(agent), AbortSignal.timeout(30_000)));
     expect(err).toBeInstanceOf(AgentError);
     expect([err.retryable, err.message]).toEqual([false, `agent ${agent.id} rejected the token`]);
     expect(await healthOf(agent)).toMatchObject({ version: '4.1.1' });
@@ -181,10 +168,10 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
 
   it('reports a sha256 mismatch as a refused package, not retryable', async () => {
     const agent = await amqpAgent();
-    const err = await failure(transport({ sha256: '0'.repeat(64) }).upgrade(record(agent), AbortSignal.timeout(30_000)));
+    const err = await upgradeFailure(transport({ sha256: '0'.repeat(64) }).upgrade(record(agent), AbortSignal.timeout(30_000)));
     expect(err).toBeInstanceOf(AgentError);
     expect(err.retryable).toBe(false);
-    expect(err.message).toContain(`agent ${agent.id} refused the package: the package sha256 is ${sha256}`);
+    expect(err.message).toContain(`agent ${agent.id} refused the package: the package sha256 is ${pkg.sha256}`);
     expect(err.message).not.toContain(TOKEN);
     expect(await healthOf(agent)).toMatchObject({ version: '4.1.1' });
   });
@@ -204,7 +191,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
 
   it('reports an id without a queue on the broker as retryable', async () => {
     const id = newId();
-    const err = await failure(transport().upgrade(record({ id }), AbortSignal.timeout(30_000)));
+    const err = await upgradeFailure(transport().upgrade(record({ id }), AbortSignal.timeout(30_000)));
     expect(err).toBeInstanceOf(AgentError);
     expect([err.retryable, err.message]).toEqual([true, `agent ${id} has no queue on the broker (is it running with --amqp?)`]);
   });
@@ -214,7 +201,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
     const agent = await amqpAgent({ supervised: true });
     const ctl = new AbortController();
     const reason = new Error('attempt timed out');
-    const pending = failure(transport().upgrade(record(agent), ctl.signal));
+    const pending = upgradeFailure(transport().upgrade(record(agent), ctl.signal));
     await agent.exited;
     ctl.abort(reason);
     expect(await pending).toBe(reason);
@@ -224,7 +211,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
     const port = await freePort();
     const t = transport({ url: `amqp://guest:guest@127.0.0.1:${port}/` });
     const id = newId();
-    const err = await failure(t.upgrade(record({ id }), AbortSignal.timeout(30_000)));
+    const err = await upgradeFailure(t.upgrade(record({ id }), AbortSignal.timeout(30_000)));
     expect(err).toBeInstanceOf(AgentError);
     expect([err.retryable, err.message]).toEqual([true, `the broker at amqp://127.0.0.1:${port} could not be reached (ECONNREFUSED)`]);
     expect(err.message).not.toContain('guest');
@@ -237,7 +224,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('AmqpTransport against Rabbit
     });
     await new Promise<void>((r) => relay.listen(port, '127.0.0.1', r));
     try {
-      const again = await failure(t.upgrade(record({ id }), AbortSignal.timeout(30_000)));
+      const again = await upgradeFailure(t.upgrade(record({ id }), AbortSignal.timeout(30_000)));
       expect(again.message).toBe(`agent ${id} has no queue on the broker (is it running with --amqp?)`);
       await t.close();
     } finally {

@@ -13,8 +13,7 @@ import YAML from 'yaml';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProgress } from '../../src/agents/progress.js';
-import { installHops } from '../install/manager-state.js';
-import { bundle, CLI, cli, sandbox, type Sandbox } from '../helpers/manager.js';
+import { CLI, cli, type Sandbox, sandboxOn401 } from '../helpers/manager.js';
 import { progressLog, simFleet, sum, type SimFleet } from '../helpers/sim-fleet.js';
 import { serviceAvailable } from '../helpers/services.js';
 
@@ -29,8 +28,7 @@ describe(`kill -9 mid-rollout of ${N} agents`, () => {
   let fleet: SimFleet;
 
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
+    sb = await sandboxOn401({ extra: ['--no-agents'] });
     fleet = await simFleet(sb, { n: N, from: '3.4.2', to: TO });
   }, 180_000);
   afterAll(async () => {

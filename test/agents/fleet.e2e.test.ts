@@ -11,9 +11,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readProgress } from '../../src/agents/progress.js';
-import { installHops } from '../install/manager-state.js';
 import { serviceAvailable } from '../helpers/services.js';
-import { bundle, cli, sandbox, type Sandbox } from '../helpers/manager.js';
+import { cli, type Sandbox, sandboxOn401 } from '../helpers/manager.js';
 import { progressLog, simFleet, sum, type SimFleet } from '../helpers/sim-fleet.js';
 
 const TO = '4.0.1';
@@ -30,8 +29,7 @@ describe('agent rollout at fleet scale', () => {
   const outcomes = async () => (await readProgress(progressLog(sb, TO).replace(/\.log$/, '.json')))!.outcomes;
 
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
+    sb = await sandboxOn401({ extra: ['--no-agents'] });
   }, 120_000);
   afterEach(async () => {
     await fleet?.stop();

@@ -4,31 +4,25 @@
  * target, or is still upgrading, gets no second command; an agent nothing listens
  * for is offline (no command reached it), not failed.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { HttpTransport } from '../../src/agents/http-transport.js';
-import { servePackage, type PackageServer } from '../../src/agents/package-server.js';
+import type { PackageServer } from '../../src/agents/package-server.js';
 import { AgentError, type AgentRecord } from '../../src/agents/types.js';
 // @ts-expect-error: a plain .mjs shared with the bench
 import { startSimFleet } from '../../scripts/lib/agent-sim.mjs';
-import { agentArtifact, ensureAgentArtifacts } from '../helpers/agents.js';
+import { serveAgentPackage } from '../helpers/agents.js';
 import type { SimFleet } from '../helpers/sim-fleet.js';
 
 const TO = '4.2.0';
 let fleet: SimFleet;
-let server: PackageServer;
+let server: PackageServer & { sha256: string };
 let transport: HttpTransport;
 const record = (i: number): AgentRecord => ({ ...fleet.agents[i], version: '4.1.1', state: 'ok' });
 
 beforeAll(async () => {
-  ensureAgentArtifacts([TO]);
-  const sha256 = createHash('sha256')
-    .update(readFileSync(agentArtifact(TO)))
-    .digest('hex');
-  fleet = await startSimFleet({ n: 4, processes: 1, token: 't0k3n', from: '4.1.1', packages: { [sha256]: TO }, restartMs: 30, behaviour: { 2: 'slow', 3: 'offline' } });
-  server = await servePackage({ file: agentArtifact(TO) });
-  transport = new HttpTransport({ target: TO, token: 't0k3n', package: { url: server.url, sha256 } });
+  server = await serveAgentPackage(TO);
+  fleet = await startSimFleet({ n: 4, processes: 1, token: 't0k3n', from: '4.1.1', packages: { [server.sha256]: TO }, restartMs: 30, behaviour: { 2: 'slow', 3: 'offline' } });
+  transport = new HttpTransport({ target: TO, token: 't0k3n', package: { url: server.url, sha256: server.sha256 } });
 });
 afterAll(async () => {
   await fleet?.stop();

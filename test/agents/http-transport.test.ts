@@ -1,38 +1,25 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpTransport } from '../../src/agents/http-transport.js';
-import { servePackage } from '../../src/agents/package-server.js';
+import { servePackage, type PackageServer } from '../../src/agents/package-server.js';
 import { AgentError, type AgentRecord } from '../../src/agents/types.js';
-import { agentArtifact, ensureAgentArtifacts, startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
+import { agentArtifact, serveAgentPackage, startAgent, stopAllAgents, upgradeFailure, type RunningAgent } from '../helpers/agents.js';
 import { freePort } from '../helpers/manager.js';
 
 const TOKEN = 'test-agent-token-5f3a';
 const PKG = agentArtifact('4.2.0');
-let sha256: string;
-let pkg: { url: string; close(): Promise<void> };
+let pkg: PackageServer & { sha256: string };
 
 const record = (a: Pick<RunningAgent, 'id' | 'address'>): AgentRecord => ({ id: a.id, address: a.address, version: '4.1.1', state: 'online' });
 const transport = (o: { token?: string; sha256?: string; path?: boolean } = {}) =>
-  new HttpTransport({ target: '4.2.0', token: o.token ?? TOKEN, pollMs: 100, package: { ...(o.path ? { path: PKG } : { url: pkg.url }), sha256: o.sha256 ?? sha256 } });
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected the upgrade to fail');
-    },
-    (e) => e,
-  );
+  new HttpTransport({ target: '4.2.0', token: o.token ?? TOKEN, pollMs: 100, package: { ...(o.path ? { path: PKG } : { url: pkg.url }), sha256: o.sha256 ?? pkg.sha256 } });
 const healthOf = async (a: RunningAgent) => (await fetch(`${a.address}/health`)).json();
 
 beforeAll(async () => {
-  ensureAgentArtifacts(['4.1.1', '4.2.0']);
-  sha256 = createHash('sha256')
-    .update(await readFile(PKG))
-    .digest('hex');
-  pkg = await servePackage({ file: PKG });
+  pkg = await serveAgentPackage('4.2.0');
 });
 afterEach(() => stopAllAgents());
 afterAll(async () => {
@@ -57,7 +44,7 @@ describe('HttpTransport against real agents', () => {
 
   it('reports a wrong token as not retryable, without the token', async () => {
     const agent = await startAgent({ version: '4.1.1', token: TOKEN });
-    const err = await failure(transport({ token: 'wrong-token-9c1e' }).upgrade(record(agent), AbortSignal.timeout(30_000)));
+    const err = await upgradeFailure(transport({ token: 'wrong-token-9c1e' }).upgrade(record(agent), AbortSignal.timeout(30_000)));
     expect(err).toBeInstanceOf(AgentError);
     expect(err.retryable).toBe(false);
     expect(err.message).toBe(`agent ${agent.id} at ${agent.address} rejected the token`);
@@ -67,17 +54,17 @@ describe('HttpTransport against real agents', () => {
 
   it('reports a sha256 mismatch as a refused package, not retryable', async () => {
     const agent = await startAgent({ version: '4.1.1', token: TOKEN });
-    const err = await failure(transport({ sha256: '0'.repeat(64) }).upgrade(record(agent), AbortSignal.timeout(30_000)));
+    const err = await upgradeFailure(transport({ sha256: '0'.repeat(64) }).upgrade(record(agent), AbortSignal.timeout(30_000)));
     expect(err).toBeInstanceOf(AgentError);
     expect(err.retryable).toBe(false);
-    expect(err.message).toContain(`agent ${agent.id} at ${agent.address} refused the package: the package sha256 is ${sha256}`);
+    expect(err.message).toContain(`agent ${agent.id} at ${agent.address} refused the package: the package sha256 is ${pkg.sha256}`);
     expect(err.message).not.toContain(TOKEN);
     expect(await healthOf(agent)).toMatchObject({ version: '4.1.1' });
   });
 
   it('reports an agent that is not listening as retryable', async () => {
     const address = `http://127.0.0.1:${await freePort()}`;
-    const err = await failure(transport().upgrade(record({ id: 'gone', address }), AbortSignal.timeout(30_000)));
+    const err = await upgradeFailure(transport().upgrade(record({ id: 'gone', address }), AbortSignal.timeout(30_000)));
     expect(err).toBeInstanceOf(AgentError);
     expect(err.retryable).toBe(true);
     expect(err.message).toBe(`agent gone at ${address} could not be reached (ECONNREFUSED)`);
@@ -86,13 +73,13 @@ describe('HttpTransport against real agents', () => {
   it('reports an agent that cannot download the package as retryable', async () => {
     const agent = await startAgent({ version: '4.1.1', token: TOKEN });
     const url = `http://127.0.0.1:${await freePort()}/pkg.tgz`;
-    const err = await failure(new HttpTransport({ target: '4.2.0', token: TOKEN, package: { url, sha256 } }).upgrade(record(agent), AbortSignal.timeout(30_000)));
+    const err = await upgradeFailure(new HttpTransport({ target: '4.2.0', token: TOKEN, package: { url, sha256: pkg.sha256 } }).upgrade(record(agent), AbortSignal.timeout(30_000)));
     expect(err.retryable).toBe(true);
     expect(err.message).toContain(`agent ${agent.id} at ${agent.address} failed the upgrade with HTTP 502: cannot download ${url}`);
   });
 
   it('refuses an address that is not an http(s) URL, not retryable', async () => {
-    const err = await failure(transport().upgrade(record({ id: 'odd', address: 'ftp://10.0.0.7:7070' }), AbortSignal.timeout(30_000)));
+    const err = await upgradeFailure(transport().upgrade(record({ id: 'odd', address: 'ftp://10.0.0.7:7070' }), AbortSignal.timeout(30_000)));
     expect(err).toBeInstanceOf(AgentError);
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('agent odd at ftp://10.0.0.7:7070');
@@ -103,7 +90,7 @@ describe('HttpTransport against real agents', () => {
     const agent = await startAgent({ version: '4.1.1', token: TOKEN, supervised: true });
     const ctl = new AbortController();
     const reason = new Error('attempt timed out');
-    const pending = failure(transport().upgrade(record(agent), ctl.signal));
+    const pending = upgradeFailure(transport().upgrade(record(agent), ctl.signal));
     await agent.exited;
     ctl.abort(reason);
     expect(await pending).toBe(reason);
@@ -119,9 +106,9 @@ describe('HttpTransport against real agents', () => {
       const agent = await startAgent({ version: '4.1.1', token: TOKEN });
       const url = `http://127.0.0.1:${(stall.address() as AddressInfo).port}/pkg.tgz`;
       const ctl = new AbortController();
-      const pending = failure(new HttpTransport({ target: '4.2.0', token: TOKEN, package: { url, sha256 } }).upgrade(record(agent), ctl.signal));
+      const pending = upgradeFailure(new HttpTransport({ target: '4.2.0', token: TOKEN, package: { url, sha256: pkg.sha256 } }).upgrade(record(agent), ctl.signal));
       await hit;
-      const busy = await failure(transport().upgrade(record(agent), AbortSignal.timeout(30_000)));
+      const busy = await upgradeFailure(transport().upgrade(record(agent), AbortSignal.timeout(30_000)));
       expect([busy.retryable, busy.message]).toEqual([true, `agent ${agent.id} at ${agent.address} is busy with another upgrade`]);
       ctl.abort(new Error('attempt timed out'));
       expect((await pending).message).toBe('attempt timed out');

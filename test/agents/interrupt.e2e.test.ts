@@ -9,23 +9,17 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProgress } from '../../src/agents/progress.js';
-import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
-import { installHops } from '../install/manager-state.js';
-import { bundle, CLI, cli, sandbox, type Sandbox } from '../helpers/manager.js';
-
-const versionOf = async (a: RunningAgent) => ((await (await fetch(`${a.address}/health`)).json()) as { version: string }).version;
+import { agentVersion, registerAgents, startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
+import { bundle, CLI, cli, type Sandbox, sandboxOn401 } from '../helpers/manager.js';
 
 describe('an interrupted agent rollout', () => {
   let sb: Sandbox;
   const fleet: RunningAgent[] = [];
 
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
+    sb = await sandboxOn401({ extra: ['--no-agents'] });
     for (const id of ['a1', 'a2', 'a3', 'a4']) fleet.push(await startAgent({ version: '3.4.2', token: sb.values.agents.token, id }));
-    await sb
-      .db()('agents')
-      .insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
+    await registerAgents(sb, fleet, '3.4.2');
   });
   afterAll(async () => {
     await stopAllAgents();
@@ -56,11 +50,11 @@ describe('an interrupted agent rollout', () => {
     expect(killed.code).toBe(137);
     expect(killed.second.code).toBe(3);
     expect(killed.second.stderr).toMatch(/error \[LOCK_HELD\]: Another uphop \(pid \d+, rolling the agents out to 4\.0\.1 since .*\) holds .*uphop-agents\.lock\./);
-    expect(await Promise.all(fleet.map(versionOf))).toEqual(['4.0.1', '3.4.2', '3.4.2', '3.4.2']);
+    expect(await Promise.all(fleet.map(agentVersion))).toEqual(['4.0.1', '3.4.2', '3.4.2', '3.4.2']);
     const r = await cli(['agents', 'rollout', '--root', sb.root, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'done', rollout: { skipped: 1, upgraded: 3, failed: 0 } });
-    expect(await Promise.all(fleet.map(versionOf))).toEqual(['4.0.1', '4.0.1', '4.0.1', '4.0.1']);
+    expect(await Promise.all(fleet.map(agentVersion))).toEqual(['4.0.1', '4.0.1', '4.0.1', '4.0.1']);
   });
 
   it('after Ctrl-C: exit 1 saying it was interrupted, and the rerun finishes', async () => {
@@ -72,6 +66,6 @@ describe('an interrupted agent rollout', () => {
     const r = await cli(['agents', 'rollout', '--root', sb.root]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Agents upgraded to 4.1.1: 3 upgraded, 1 already on 4.1.1, 0 failed.');
-    expect(await Promise.all(fleet.map(versionOf))).toEqual(['4.1.1', '4.1.1', '4.1.1', '4.1.1']);
+    expect(await Promise.all(fleet.map(agentVersion))).toEqual(['4.1.1', '4.1.1', '4.1.1', '4.1.1']);
   });
 });

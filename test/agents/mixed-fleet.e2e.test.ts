@@ -9,21 +9,17 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
-import { installHops } from '../install/manager-state.js';
-import { bundle, cli, sandbox, type Sandbox } from '../helpers/manager.js';
+import { agentVersion, registerAgents, startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
+import { bundle, cli, type Sandbox, sandboxOn401 } from '../helpers/manager.js';
 import { serviceAvailable } from '../helpers/services.js';
 
 const BROKER = 'amqp://guest:guest@127.0.0.1:5672';
-const versionOf = async (a: RunningAgent) => ((await (await fetch(`${a.httpUrl}/health`)).json()) as { version: string }).version;
-
 describe.skipIf(!(await serviceAvailable('amqp')))('a rollout over HTTP and AMQP agents at once', () => {
   let sb: Sandbox;
   const fleet: RunningAgent[] = [];
 
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], ['--no-agents']);
+    sb = await sandboxOn401({ extra: ['--no-agents'] });
     // the broker is a site value: added to the manager's own copy, as an operator would
     const kept = path.join(sb.root, 'etc/beacon/values.yaml');
     const values = YAML.parse(await readFile(kept, 'utf8'));
@@ -34,9 +30,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('a rollout over HTTP and AMQP
     fleet.push(await startAgent({ version: '3.4.2', token, id: 'h1' }), await startAgent({ version: '3.4.2', token, id: 'h2' }));
     // these keep an HTTP port only so the test can ask their version; the manager reaches them through the broker
     fleet.push(await startAgent({ version: '3.4.2', token, id: `q1-${run}`, amqp: BROKER }), await startAgent({ version: '3.4.2', token, id: `q2-${run}`, amqp: BROKER }));
-    await sb
-      .db()('agents')
-      .insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
+    await registerAgents(sb, fleet, '3.4.2');
   });
   afterAll(async () => {
     await stopAllAgents();
@@ -48,7 +42,7 @@ describe.skipIf(!(await serviceAvailable('amqp')))('a rollout over HTTP and AMQP
     const r = await cli(['agents', 'rollout', '--root', sb.root, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'done', target: '4.0.1', rollout: { total: 4, upgraded: 4, failed: 0 } });
-    expect(await Promise.all(fleet.map(versionOf))).toEqual(['4.0.1', '4.0.1', '4.0.1', '4.0.1']);
+    expect(await Promise.all(fleet.map(agentVersion))).toEqual(['4.0.1', '4.0.1', '4.0.1', '4.0.1']);
     expect(r.stdout + r.stderr).not.toContain('guest:guest');
     const rows = await sb.db()('agents').select('id', 'version', 'state');
     expect(rows.every((x: any) => x.version === '4.0.1' && x.state === 'ok')).toBe(true);

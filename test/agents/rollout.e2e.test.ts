@@ -9,11 +9,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
+import { agentVersion, registerAgents, startAgent, stopAllAgents, type RunningAgent } from '../helpers/agents.js';
 import { bundle, cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
 import { readReports } from '../helpers/reports.js';
-
-const agentVersion = async (a: RunningAgent) => ((await (await fetch(`${a.address}/health`)).json()) as { version: string }).version;
 
 describe('agent rollout after an install', () => {
   let sb: Sandbox;
@@ -33,9 +31,7 @@ describe('agent rollout after an install', () => {
     expect(r.code, r.stderr).toBe(0);
     fleet.push(await startAgent({ version: '3.4.2', token: 'not-the-managers-token', id: 'a0' }));
     for (const id of ['a1', 'a2', 'a3', 'a4']) fleet.push(await startAgent({ version: '3.4.2', token, id }));
-    await sb
-      .db()('agents')
-      .insert(fleet.map((a) => ({ id: a.id, address: a.address, version: '3.4.2', state: 'ok' })));
+    await registerAgents(sb, fleet, '3.4.2');
   });
   afterAll(async () => {
     await stopAllAgents();

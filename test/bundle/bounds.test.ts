@@ -15,11 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, loadPrivateKey, signBytes } from '../../src/bundle/sign.js';
+import type { FileEntry } from '../../src/bundle/manifest.js';
+import { ACME_TOP as TOP, acmeManifest, signingKey } from './fixtures.js';
 import { END, entry, header, pax, paxRecord } from './raw-tar.js';
 
 const CLI = path.resolve('dist/cli/main.js');
-const TOP = 'acme-1.0.0-to-1.1.0';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MB = 1024 * 1024;
 
@@ -27,24 +27,7 @@ let tmp: string;
 let pub: string;
 let sign: (b: Buffer) => Buffer;
 
-function manifest(files: Record<string, { sha256: string; size: number; mode: string }>): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      format: 1,
-      product: 'acme',
-      from: '1.0.0',
-      to: '1.1.0',
-      created: '2023-11-14T22:13:20.000Z',
-      platform: { os: 'linux', arch: 'x64', node: '>=20', modules: '115' },
-      components: [],
-      configs: [],
-      migrations: [],
-      services: { order: [], health: [] },
-      hooks: {},
-      files,
-    }),
-  );
-}
+const manifest = (files: Record<string, FileEntry>): Buffer => Buffer.from(JSON.stringify(acmeManifest(files)));
 const signedHead = (m: Buffer) => Buffer.concat([entry({ name: `${TOP}/`, type: '5' }), entry({ name: `${TOP}/bundle.json` }, m), entry({ name: `${TOP}/bundle.json.sig` }, sign(m))]);
 const EMPTY = { sha256: sha(Buffer.alloc(0)), size: 0, mode: '0644' };
 
@@ -148,10 +131,7 @@ const CASES: Case[] = [
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'uphop-bounds-'));
-  const keys = await generateKeyPair(path.join(tmp, 'keys'));
-  pub = keys.publicKeyPath;
-  const key = await loadPrivateKey(keys.privateKeyPath);
-  sign = (b) => signBytes(b, key);
+  ({ pub, sign } = await signingKey(path.join(tmp, 'keys')));
 });
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 

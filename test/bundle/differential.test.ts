@@ -16,15 +16,13 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as nodeTar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, loadPrivateKey, signBytes } from '../../src/bundle/sign.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
 import { writeBundle } from '../../src/bundle/write.js';
 import { isUphopError } from '../../src/errors.js';
-import { cleanup, tmpDir } from './fixtures.js';
+import { ACME_TOP as TOP, acmeManifest, cleanup, signingKey, tmpDir } from './fixtures.js';
 import { END, entry, gz, header, pax, paxRecord, type RawHeader } from './raw-tar.js';
 
 const CLI = path.resolve('dist/cli/main.js');
-const TOP = 'acme-1.0.0-to-1.1.0';
 const LONG = `d/${'x'.repeat(120)}.txt`; // its full path needs a PAX record
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -47,20 +45,7 @@ let manifestBytes: Buffer;
 let signature: Buffer;
 
 function manifestOf(files: File[]): Buffer {
-  const m = {
-    format: 1,
-    product: 'acme',
-    from: '1.0.0',
-    to: '1.1.0',
-    created: '2023-11-14T22:13:20.000Z',
-    platform: { os: 'linux', arch: 'x64', node: '>=20', modules: '115' },
-    components: [],
-    configs: [],
-    migrations: [],
-    services: { order: [], health: [] },
-    hooks: {},
-    files: Object.fromEntries(files.map((f) => [f.path, { sha256: sha(f.data), size: f.data.length, mode: `0${f.mode.toString(8)}` }])),
-  };
+  const m = acmeManifest(Object.fromEntries(files.map((f) => [f.path, { sha256: sha(f.data), size: f.data.length, mode: `0${f.mode.toString(8)}` }])));
   return Buffer.from(JSON.stringify(m, null, 2) + '\n');
 }
 
@@ -303,10 +288,10 @@ async function cliVerify(file: string): Promise<{ status: number; stderr: string
 
 beforeAll(async () => {
   dir = await tmpDir();
-  const keys = await generateKeyPair(path.join(dir, 'keys'));
-  keyFile = keys.publicKeyPath;
+  const key = await signingKey(path.join(dir, 'keys'));
+  keyFile = key.pub;
   manifestBytes = manifestOf(FILES);
-  signature = signBytes(manifestBytes, await loadPrivateKey(keys.privateKeyPath));
+  signature = key.sign(manifestBytes);
   for (const t of ['tar', 'bsdtar']) {
     if (spawnSync(t, ['--version']).status !== 0) throw new Error(`${t} is not installed (apt-get install -y ${t === 'tar' ? 'tar' : 'libarchive-tools'})`);
   }

@@ -1,6 +1,7 @@
 /**
- * Test fixtures: real bundle inputs on disk, a valid manifest for them, and a
- * tar crafter built on node-tar's own Header (an implementation independent of
+ * Test fixtures: real bundle inputs on disk, a valid manifest for them, a
+ * bare manifest and a signing key for the hostile-input tests, and a tar
+ * crafter built on node-tar's own Header (an implementation independent of
  * ours) to make the malicious archives a real attacker could make.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,7 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { Header, type EntryTypeName } from 'tar';
 import { expect } from 'vitest';
 import { UphopError } from '../../src/errors.js';
-import { MANIFEST_FORMAT, type Manifest } from '../../src/bundle/manifest.js';
+import { MANIFEST_FORMAT, type FileEntry, type Manifest } from '../../src/bundle/manifest.js';
+import { generateKeyPair, loadPrivateKey, signBytes } from '../../src/bundle/sign.js';
 import { writeBundle, type BundleEntry } from '../../src/bundle/write.js';
 
 export const TOP = 'beacon-4.0.1-to-4.1.1';
@@ -79,6 +81,34 @@ export function manifestFor(entries: Pick<BundleEntry, 'path' | 'mode' | 'sha256
     hooks: has('hooks/check-disk.sh') ? { preflight: 'hooks/check-disk.sh' } : {},
     files: Object.fromEntries(entries.map((e) => [e.path, { sha256: e.sha256, size: e.size, mode: `0${e.mode.toString(8)}` }])),
   };
+}
+
+/** the top folder of the hostile-input tests' bundles (a product with nothing in it) */
+export const ACME_TOP = 'acme-1.0.0-to-1.1.0';
+
+/** acme 1.0.0 -> 1.1.0 listing only `files`: no components, configs, migrations, services or hooks */
+export function acmeManifest(files: Record<string, FileEntry>): Manifest {
+  return {
+    format: 1,
+    product: 'acme',
+    from: '1.0.0',
+    to: '1.1.0',
+    created: '2023-11-14T22:13:20.000Z',
+    platform: { os: 'linux', arch: 'x64', node: '>=20', modules: '115' },
+    components: [],
+    configs: [],
+    migrations: [],
+    services: { order: [], health: [] },
+    hooks: {},
+    files,
+  };
+}
+
+/** a new key pair under dir: the public key file (for --trust) and a signer with its private key */
+export async function signingKey(dir: string): Promise<{ pub: string; sign: (bytes: Buffer) => Buffer }> {
+  const keys = await generateKeyPair(dir);
+  const key = await loadPrivateKey(keys.privateKeyPath);
+  return { pub: keys.publicKeyPath, sign: (bytes) => signBytes(bytes, key) };
 }
 
 export const manifestBytes = (m: Manifest) => Buffer.from(JSON.stringify(m, null, 2) + '\n');

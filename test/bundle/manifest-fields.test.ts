@@ -7,7 +7,7 @@
  * error, and nothing outside the temp root may change.
  */
 import { execFile } from 'node:child_process';
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractBundle } from '../../src/bundle/extract.js';
 import type { Manifest } from '../../src/bundle/manifest.js';
-import { generateKeyPair, loadPrivateKey, signBytes } from '../../src/bundle/sign.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
 import { writeBundle } from '../../src/bundle/write.js';
 import { isUphopError, type UphopError } from '../../src/errors.js';
@@ -23,8 +22,8 @@ import { install } from '../../src/install/index.js';
 import { HOOK_NAMES, NAME } from '../../src/bundle/fields.js';
 import { NAME as SPEC_NAME } from '../../src/spec/validate-components.js';
 import { HOOK_NAMES as SPEC_HOOKS } from '../../src/spec/validate-services.js';
+import { ACME_TOP as TOP, acmeManifest, signingKey } from './fixtures.js';
 
-const TOP = 'acme-1.0.0-to-1.1.0';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const FILES: Record<string, [string, number]> = {
   'install.sh': ['#!/bin/sh\n', 0o755],
@@ -36,20 +35,15 @@ const FILES: Record<string, [string, number]> = {
 };
 
 function baseManifest(): Manifest {
+  const files = Object.fromEntries(Object.entries(FILES).map(([p, [text, mode]]) => [p, { sha256: sha(Buffer.from(text)), size: Buffer.byteLength(text), mode: `0${mode.toString(8)}` }]));
   return {
-    format: 1,
-    product: 'acme',
-    from: '1.0.0',
-    to: '1.1.0',
-    created: '2023-11-14T22:13:20.000Z',
-    platform: { os: 'linux', arch: 'x64', node: '>=20', modules: '115' },
+    ...acmeManifest(files),
     components: [{ name: 'api', version: '1.1.0', type: 'tarball', file: 'components/api-1.1.0.tgz', service: { exec: ['${node}', 'server.js'], env: { PORT: '1' }, unit: 'acme-api' } }],
     configs: [{ template: 'configs/a.yaml.tmpl', dest: 'etc/acme/a.yaml', mode: '0640' }],
     migrations: [{ version: '1.1.0', name: '1.1.0/001-init.sql', file: 'migrations/1.1.0/001-init.sql', phase: 'main' }],
     services: { order: ['api'], health: [] },
     agents: { file: 'agents/agent-1.1.0.tgz', version: '1.1.0', rollout: {} },
     hooks: { preflight: 'hooks/pre.sh' },
-    files: Object.fromEntries(Object.entries(FILES).map(([p, [text, mode]]) => [p, { sha256: sha(Buffer.from(text)), size: Buffer.byteLength(text), mode: `0${mode.toString(8)}` }])),
   };
 }
 
@@ -258,7 +252,7 @@ const CASES: [string, (m: M) => void][] = [
 
 let tmp: string;
 let pub: string;
-let key: KeyObject;
+let sign: (bytes: Buffer) => Buffer;
 
 /** the bundle of a manifest, signed; its files are FILES plus whatever the manifest adds (one byte "x") */
 async function bundleOf(m: M, dir: string): Promise<string> {
@@ -269,7 +263,7 @@ async function bundleOf(m: M, dir: string): Promise<string> {
     const data = Buffer.from(FILES[p]?.[0] ?? 'x');
     return { path: p, source: { data }, mode: FILES[p]?.[1] ?? 0o644, sha256: sha(data), size: data.length };
   });
-  await writeBundle({ out, topDir: TOP, manifestBytes: bytes, signature: signBytes(bytes, key), entries, mtime: 1_700_000_000 });
+  await writeBundle({ out, topDir: TOP, manifestBytes: bytes, signature: sign(bytes), entries, mtime: 1_700_000_000 });
   return out;
 }
 
@@ -298,9 +292,7 @@ function expectFieldRefusal(e: unknown, field: string): void {
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'uphop-fields-'));
-  const keys = await generateKeyPair(path.join(tmp, 'keys'));
-  pub = keys.publicKeyPath;
-  key = await loadPrivateKey(keys.privateKeyPath);
+  ({ pub, sign } = await signingKey(path.join(tmp, 'keys')));
 });
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 

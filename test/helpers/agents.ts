@@ -7,13 +7,15 @@
  * address is `amqp:<id>`.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import * as tar from 'tar';
-import { freePort } from './manager.js';
+import { servePackage, type PackageServer } from '../../src/agents/package-server.js';
+import { freePort, type Sandbox } from './manager.js';
 
 export const agentArtifact = (version: string) => path.resolve('artifacts', `beacon-agent-${version}.tgz`);
 
@@ -22,6 +24,25 @@ export function ensureAgentArtifacts(versions: string[]): void {
   if (versions.every((v) => existsSync(agentArtifact(v)))) return;
   execFileSync(process.execPath, ['scripts/pack-components.mjs', '--components', 'agent'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
+
+/** the agent package of `version` served as the manager serves it, with the sha256 a transport sends along */
+export async function serveAgentPackage(version: string): Promise<PackageServer & { sha256: string }> {
+  ensureAgentArtifacts([version]);
+  const file = agentArtifact(version);
+  const sha256 = createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+  return { ...(await servePackage({ file })), sha256 };
+}
+
+/** what an upgrade that must fail rejected with (a success fails the test) */
+export const upgradeFailure = (p: Promise<unknown>): Promise<any> =>
+  p.then(
+    () => {
+      throw new Error('expected the upgrade to fail');
+    },
+    (e) => e,
+  );
 
 export interface RunningAgent {
   id: string;
@@ -133,4 +154,16 @@ export async function startAgent(o: {
 /** for afterEach/afterAll: stops every agent started here that is still running */
 export async function stopAllAgents(): Promise<void> {
   await Promise.all([...running].map((a) => a.stop()));
+}
+
+/** the version the agent reports on GET /health */
+export async function agentVersion(a: RunningAgent): Promise<string> {
+  return ((await (await fetch(`${a.httpUrl}/health`)).json()) as { version: string }).version;
+}
+
+/** rows in the manager's agents table for these agents, each `ok` on `version` (as the manager last saw them) */
+export async function registerAgents(sb: Sandbox, agents: RunningAgent[], version: string): Promise<void> {
+  await sb
+    .db()('agents')
+    .insert(agents.map((a) => ({ id: a.id, address: a.address, version, state: 'ok' })));
 }

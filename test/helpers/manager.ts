@@ -154,6 +154,34 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<C
   });
 }
 
+/** a manager installed fresh from these reference bundles, in order (the site values with the first) */
+export async function installHops(sb: Sandbox, bundles: string[], extra: string[] = []): Promise<void> {
+  for (const [i, b] of bundles.entries()) {
+    const r = await cli(['install', b, '--root', sb.root, '--allow-unsigned', ...(i === 0 ? ['--values', sb.valuesFile] : []), ...extra]);
+    if (r.code !== 0) throw new Error(`setup install of ${b} failed: ${r.stderr}`);
+  }
+}
+
+/**
+ * The usual starting point: a sandbox on SQLite with Beacon installed fresh at 3.4.2
+ * and hopped to 4.0.1 (each install also given `extra`), holding `items`.
+ */
+export async function sandboxOn401(o: { items?: string[]; extra?: string[] } = {}): Promise<Sandbox> {
+  const sb = await sandbox('sqlite');
+  try {
+    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')], o.extra);
+    if (o.items?.length)
+      await sb
+        .db()('items')
+        .insert(o.items.map((name) => ({ name })));
+    return sb;
+  } catch (e) {
+    // the caller never gets it to clean up: its services must not outlive the failed setup
+    await sb.cleanup();
+    throw e;
+  }
+}
+
 export async function health(port: number): Promise<{ status: number; body: any }> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) });

@@ -9,8 +9,8 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundle, cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
-import { expectError, installHops, status } from './manager-state.js';
+import { bundle, cli, health, sandbox, type Sandbox, installHops, sandboxOn401 } from '../helpers/manager.js';
+import { expectError, status } from './manager-state.js';
 
 const HOP = '4.0.1-to-4.1.1';
 const ITEM = 'survives every commit point';
@@ -35,11 +35,7 @@ async function expectHealthyOn(sb: Sandbox, version: string) {
 describe('commit points of an install and a rollback', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')]);
-    await sb
-      .db()('items')
-      .insert([{ name: ITEM }]);
+    sb = await sandboxOn401({ items: [ITEM] });
   });
   afterAll(() => sb?.cleanup());
 

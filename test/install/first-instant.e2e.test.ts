@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundle, CLI, cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
-import { installHops, rowsDigest, status } from './manager-state.js';
+import { bundle, CLI, cli, health, type Sandbox, sandboxOn401 } from '../helpers/manager.js';
+import { rowsDigest, status } from './manager-state.js';
 
 const HOP = '4.0.1-to-4.1.1';
 const TEMP = /^\.incoming-|\.tmp-|\.partial(-|$)|^\.trash-|^\.uphop-extract-|\.previous-\d+$|^starting-\d+\.json$/;
@@ -54,11 +54,7 @@ describe('an installer killed before its journal begins', () => {
   let sb: Sandbox;
   let rows: string;
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')]);
-    await sb
-      .db()('items')
-      .insert([{ name: 'untouched' }]);
+    sb = await sandboxOn401({ items: ['untouched'] });
     rows = await rowsDigest(sb);
   });
   afterAll(() => sb?.cleanup());
@@ -106,8 +102,7 @@ describe('an installer killed before its journal begins', () => {
 describe('temp files of a kill mid-install are removed by resume and rollback', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')]);
+    sb = await sandboxOn401();
   });
   afterAll(() => sb?.cleanup());
 

@@ -92,14 +92,6 @@ export function expectError(r: CliRun, exit: number, code: string, message: RegE
   }
 }
 
-/** a manager installed fresh from the reference bundles up to `hops` */
-export async function installHops(sb: Sandbox, bundles: string[], extra: string[] = []): Promise<void> {
-  for (const [i, b] of bundles.entries()) {
-    const r = await cli(['install', b, '--root', sb.root, '--allow-unsigned', ...(i === 0 ? ['--values', sb.valuesFile] : []), ...extra]);
-    if (r.code !== 0) throw new Error(`setup install of ${b} failed: ${r.stderr}`);
-  }
-}
-
 export async function status(root: string): Promise<any> {
   return JSON.parse((await cli(['status', '--root', root, '--json'])).stdout);
 }

@@ -11,10 +11,10 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTALL_STEPS } from '../../src/install/steps/index.js';
-import { bundle, cli, freePort, health, sandbox, type DbKind, type Sandbox } from '../helpers/manager.js';
+import { bundle, cli, freePort, health, sandbox, type DbKind, type Sandbox, sandboxOn401 } from '../helpers/manager.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { variant, type Variant } from '../helpers/variant.js';
-import { installHops, snapshot, expectUnchanged, status } from './manager-state.js';
+import { snapshot, expectUnchanged, status } from './manager-state.js';
 
 const HOP = '4.0.1-to-4.1.1';
 
@@ -40,11 +40,7 @@ describe('install options on a 4.0.1 manager', () => {
   let hook: Awaited<ReturnType<typeof receiver>>;
   let unhealthy: string;
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')]);
-    await sb
-      .db()('items')
-      .insert([{ name: 'kept through it all' }]);
+    sb = await sandboxOn401({ items: ['kept through it all'] });
     hook = await receiver();
     v = await variant();
     await v.editSpec(HOP, (s) => {

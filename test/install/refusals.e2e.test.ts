@@ -13,9 +13,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTimeOf } from '../../src/drivers/services/proc.js';
-import { bundle, cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
+import { bundle, cli, health, sandbox, type Sandbox, installHops } from '../helpers/manager.js';
 import { variant, type Variant } from '../helpers/variant.js';
-import { expectError, expectUnchanged, fileTree, installHops, rowsDigest, snapshot, status } from './manager-state.js';
+import { expectError, expectUnchanged, fileTree, rowsDigest, snapshot, status } from './manager-state.js';
 
 const HOP = '4.0.1-to-4.1.1';
 const TO_401 = () => [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')];

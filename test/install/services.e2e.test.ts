@@ -12,8 +12,8 @@ import { mkdtemp, readdir, readFile, readlink, realpath, rm, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundle, cli, health, sandbox, type Sandbox } from '../helpers/manager.js';
-import { expectError, installHops, status } from './manager-state.js';
+import { bundle, cli, health, sandbox, type Sandbox, installHops, sandboxOn401 } from '../helpers/manager.js';
+import { expectError, status } from './manager-state.js';
 
 const SERVICES = ['rest-service', 'worker'];
 
@@ -142,11 +142,7 @@ describe('uphop services and status exit codes', () => {
 describe('service processes without a pidfile', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await sandbox('sqlite');
-    await installHops(sb, [bundle('none-to-3.4.2'), bundle('3.4.2-to-4.0.1')]);
-    await sb
-      .db()('items')
-      .insert([{ name: 'orphans do not block' }]);
+    sb = await sandboxOn401({ items: ['orphans do not block'] });
   });
   afterAll(() => sb?.cleanup());
 

@@ -1,13 +1,18 @@
 /**
  * A fresh, empty database per test on each dialect (SQLite file in a temp root,
  * a random PostgreSQL schema, a random MariaDB database), fixture migration
- * folders, and a schema snapshot to compare before/after.
+ * folders, a schema snapshot to compare before/after, and the runner in a child
+ * process (to kill it mid-migration).
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import knexFactory, { type Knex } from 'knex';
+import { afterAll, beforeAll } from 'vitest';
 import { openDatabase, type DbClient, type DbValues } from '../../src/drivers/db/connect.js';
 import type { MigrationFile } from '../../src/migrate/types.js';
 import { MYSQL, PG } from '../helpers/services.js';
@@ -95,3 +100,46 @@ export async function snapshot(knex: Knex, dialect: DbClient) {
 }
 
 export const DIALECTS: DbClient[] = ['sqlite', 'pg', 'mysql'];
+
+export interface PhaseChild {
+  child: ChildProcess;
+  /** what the child wrote to stderr so far */
+  stderr(): string;
+  /** the signal that ended it (null on a plain exit) */
+  exited: Promise<NodeJS.Signals | null>;
+}
+
+/**
+ * Call at a test file's top level: bundles fixtures/run-phase.ts once (the child runs the
+ * real runner code; packages resolve through a node_modules link) and returns a function
+ * that starts it on one phase.
+ */
+export function usePhaseChild(): (input: { db: DbValues; root: string; migrations: MigrationFile[]; phase: 'pre' | 'main' | 'post' }, env?: NodeJS.ProcessEnv) => PhaseChild {
+  const project = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  let childDir: string | undefined;
+  let childScript: string;
+  beforeAll(async () => {
+    childDir = mkdtempSync(path.join(os.tmpdir(), 'uphop-migrate-child-'));
+    symlinkSync(path.join(project, 'node_modules'), path.join(childDir, 'node_modules'));
+    childScript = path.join(childDir, 'run-phase.mjs');
+    await build({
+      entryPoints: [path.join(project, 'test/migrate/fixtures/run-phase.ts')],
+      outfile: childScript,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'error',
+    });
+  });
+  afterAll(() => {
+    if (childDir) rmSync(childDir, { recursive: true, force: true });
+  });
+  return (input, env = process.env) => {
+    let stderr = '';
+    const child = spawn(process.execPath, [childScript, JSON.stringify(input)], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
+    return { child, stderr: () => stderr, exited };
+  };
+}

@@ -4,22 +4,16 @@
  * itself inside the up (after its DDL, or before it); then a new run must resume
  * cleanly and an undo must leave the schema as before the migration.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Knex } from 'knex';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MigrationRunner } from '../../src/migrate/runner.js';
 import type { MigrationFile } from '../../src/migrate/types.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { BASE, PRE } from './fixtures.js';
-import { createTestDb, snapshot, tableNames, writeMigrations, type TestDb } from './helpers.js';
+import { createTestDb, snapshot, tableNames, usePhaseChild, writeMigrations, type TestDb } from './helpers.js';
 
 const available = await serviceAvailable('mysql');
-const project = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NAME = '4.3.0/001-add-labels.mjs';
 
 /** two DDL statements; the child kills itself where UPHOP_TEST_KILL says; the down tolerates a partial up */
@@ -40,25 +34,7 @@ export async function down({ context }) {
 `,
 };
 
-let childDir: string;
-let childScript: string;
-beforeAll(async () => {
-  childDir = mkdtempSync(path.join(os.tmpdir(), 'uphop-inflight-child-'));
-  symlinkSync(path.join(project, 'node_modules'), path.join(childDir, 'node_modules'));
-  childScript = path.join(childDir, 'run-phase.mjs');
-  await build({
-    entryPoints: [path.join(project, 'test/migrate/fixtures/run-phase.ts')],
-    outfile: childScript,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'error',
-  });
-});
-afterAll(() => {
-  if (childDir) rmSync(childDir, { recursive: true, force: true });
-});
+const runPhase = usePhaseChild();
 
 describe('a MariaDB migration killed between its DDL and its record', () => {
   let t: TestDb;
@@ -80,14 +56,8 @@ describe('a MariaDB migration killed between its DDL and its record', () => {
 
   /** runs the main phase in a child that SIGKILLs itself at `where` */
   async function killedInstall(where: 'before-ddl' | 'after-ddl') {
-    let stderr = '';
-    const child = spawn(process.execPath, [childScript, JSON.stringify({ db: t.db, root: t.root, migrations, phase: 'main' })], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, UPHOP_TEST_KILL: where },
-    });
-    child.stderr!.on('data', (d) => (stderr += d));
-    const signal = await new Promise((r) => child.once('exit', (_code, sig) => r(sig)));
-    expect(signal, stderr).toBe('SIGKILL');
+    const { exited, stderr } = runPhase({ db: t.db, root: t.root, migrations, phase: 'main' }, { ...process.env, UPHOP_TEST_KILL: where });
+    expect(await exited, stderr()).toBe('SIGKILL');
     expect((await runner().executed()).map((a) => a.name)).toEqual(PRE);
   }
 

@@ -1,40 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import { MigrationRunner } from '../../src/migrate/runner.js';
 import type { MigrationFile } from '../../src/migrate/types.js';
 import { serviceAvailable } from '../helpers/services.js';
-import { createTestDb, writeMigrations, DIALECTS, type TestDb } from './helpers.js';
+import { createTestDb, writeMigrations, DIALECTS, usePhaseChild, type TestDb } from './helpers.js';
 import { BASE, MAIN, PRE } from './fixtures.js';
 
 const available = { sqlite: true, pg: await serviceAvailable('pg'), mysql: await serviceAvailable('mysql') };
-const project = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-// the child runs the real runner code, bundled; packages resolve through a node_modules link
-let childDir: string;
-let childScript: string;
-beforeAll(async () => {
-  childDir = mkdtempSync(path.join(os.tmpdir(), 'uphop-lock-child-'));
-  symlinkSync(path.join(project, 'node_modules'), path.join(childDir, 'node_modules'));
-  childScript = path.join(childDir, 'run-phase.mjs');
-  await build({
-    entryPoints: [path.join(project, 'test/migrate/fixtures/run-phase.ts')],
-    outfile: childScript,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'error',
-  });
-});
-afterAll(() => {
-  if (childDir) rmSync(childDir, { recursive: true, force: true });
-});
+const runPhase = usePhaseChild();
 
 /** a main-phase migration that writes a row, says it is inside, then never finishes */
 const hanging = (readyFile: string) => ({
@@ -106,12 +83,9 @@ describe.each(DIALECTS)('migration lock on %s', (dialect) => {
   it('does not stay locked when the holder is killed', async () => {
     const ready = path.join(t.root, 'inside');
     const list = [...migrations.filter((m) => m.phase === 'pre'), ...writeMigrations(path.join(t.root, 'migrations'), hanging(ready))];
-    let stderr = '';
-    const child = spawn(process.execPath, [childScript, JSON.stringify({ db: t.db, root: t.root, migrations: list, phase: 'main' })], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (d) => (stderr += d));
-    const exited = new Promise((r) => child.once('exit', r));
+    const { child, stderr, exited } = runPhase({ db: t.db, root: t.root, migrations: list, phase: 'main' });
     try {
-      await waitFor(ready, child, () => stderr);
+      await waitFor(ready, child, stderr);
       await expect(runner(migrations, 300).up('main')).rejects.toMatchObject({ code: 'DB_LOCKED' });
     } finally {
       child.kill('SIGKILL');

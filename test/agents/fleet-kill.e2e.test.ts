@@ -50,7 +50,12 @@ describe(`kill -9 mid-rollout of ${N} agents`, () => {
       await sleep(25);
     }
     child.kill(signal);
-    return exited;
+    // a rollout that does not stop on the signal is the bug this shows; killed, it cannot hold the
+    // agents lock over the next test
+    const code = await Promise.race([exited, sleep(90_000).then(() => 'running' as const)]);
+    if (code === 'running') child.kill('SIGKILL');
+    expect(code, `agents rollout still running 90 s after ${signal}`).not.toBe('running');
+    return code as number | null;
   }
 
   async function rerunTouchesNoUpgradedAgent(n: number) {

@@ -3,7 +3,8 @@
  * SQLite by VACUUM INTO (a consistent online copy); PostgreSQL streamed
  * pg_dump | pg_restore into a temporary database; MariaDB streamed
  * mysqldump --single-transaction | mysql into a temporary database. Nothing is
- * written to the live database. Returns the copy's `db` values and how to drop it.
+ * written to the live database. Returns the copy's `db` values; the copy is dropped
+ * by name (dropCopyDatabase), also when the copy itself fails half-way.
  */
 import { spawn } from 'node:child_process';
 import { dumpCommand, serverOf, toolAuth, toolEnv, type DbServer } from '../drivers/db/client-tools.js';
@@ -15,7 +16,6 @@ export interface DbCopy {
   /** undefined: the manager has no database */
   values?: DbValues;
   method: string;
-  drop(): Promise<void>;
 }
 
 /** the name of a rehearsal's database copy (known before it exists, so a leftover can be found) */
@@ -33,14 +33,14 @@ export async function dropCopyDatabase(db: DbValues, live: string, name: string)
 }
 
 export async function copyDatabase(db: DbValues | undefined, live: string, copy: string, scrub: (t: string) => string, name = copyName()): Promise<DbCopy> {
-  if (!db) return { method: 'none: the site values have no db', drop: async () => {} };
+  if (!db) return { method: 'none: the site values have no db' };
   const client = db.client ?? 'sqlite';
   const knex = openDatabase(db, { root: live });
   try {
     if (client === 'sqlite') {
       const target = sqliteFile(db, copy);
       await knex.raw('VACUUM INTO ?', [target]);
-      return { values: db, method: 'sqlite VACUUM INTO', drop: async () => {} };
+      return { values: db, method: 'sqlite VACUUM INTO' };
     }
     const s = serverOf(knex);
     const admin: DbConnectionValues = { host: s.host, port: s.port, user: s.user, password: s.password, database: s.database };
@@ -49,24 +49,22 @@ export async function copyDatabase(db: DbValues | undefined, live: string, copy:
     const values: DbValues = { client, connection: { ...conn, host: s.host, port: s.port, user: s.user, password: s.password, database: name } };
     if (client === 'pg') {
       await createCopy('pg', admin, name, s, scrub);
-      const drop = () => dropCopyDatabase(db, live, name);
       try {
         await pipe(dumpCommand('pg', s, { schema: db.connection?.schema }), ['pg_restore', '--no-owner', ...toolAuth('pg', s), '-d', name], toolEnv('pg', s), scrub);
       } catch (e) {
-        await drop().catch(() => undefined);
+        await dropCopyDatabase(db, live, name).catch(() => undefined);
         throw e;
       }
-      return { values, method: `pg_dump | pg_restore into database ${name}`, drop };
+      return { values, method: `pg_dump | pg_restore into database ${name}` };
     }
     await createCopy('mysql', { ...admin, database: undefined }, name, s, scrub);
-    const drop = () => dropCopyDatabase(db, live, name);
     try {
       await pipe(dumpCommand('mysql', s), ['mysql', ...toolAuth('mysql', s), name], toolEnv('mysql', s), scrub);
     } catch (e) {
-      await drop().catch(() => undefined);
+      await dropCopyDatabase(db, live, name).catch(() => undefined);
       throw e;
     }
-    return { values, method: `mysqldump | mysql into database ${name}`, drop };
+    return { values, method: `mysqldump | mysql into database ${name}` };
   } finally {
     await knex.destroy();
   }
